@@ -1,0 +1,110 @@
+package steps
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func testStore(t *testing.T) JournalStore {
+	t.Helper()
+	clock := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	return JournalStore{Dir: filepath.Join(t.TempDir(), "state", "crdb-logexport"), Now: func() time.Time {
+		clock = clock.Add(time.Second)
+		return clock
+	}}
+}
+
+func TestJournalRoundTripAndMode(t *testing.T) {
+	s := testStore(t)
+	j, err := s.Open("6f2e1c1a-0000-4000-8000-000000000001", "prod-aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Exists() {
+		t.Fatal("fresh journal claims to exist")
+	}
+	j.Settings["log_group"] = "crdb-logs"
+	if err := j.RecordCreated(KindRole, "arn:aws:iam::314159265358:role/R", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.RecordCreated(KindLogGroup, "crdb-logs", "eu-west-1"); err != nil {
+		t.Fatal(err)
+	}
+	// recording the same resource twice keeps one entry
+	if err := j.RecordCreated(KindRole, "arn:aws:iam::314159265358:role/R", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.MarkStep("role", "done", "created"); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("journal mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if di, _ := os.Stat(filepath.Dir(j.Path())); di.Mode().Perm() != 0o700 {
+		t.Fatalf("journal dir mode = %v, want 0700", di.Mode().Perm())
+	}
+
+	again, err := s.Open("6f2e1c1a-0000-4000-8000-000000000001", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.RunID != j.RunID || again.ClusterName != "prod-aws" || again.Settings["log_group"] != "crdb-logs" {
+		t.Fatalf("reloaded journal differs: %+v", again)
+	}
+	if len(again.Created) != 2 || !again.Owns(KindLogGroup, "crdb-logs", "eu-west-1") || again.Owns(KindLogGroup, "crdb-logs", "us-east-1") {
+		t.Fatalf("created resources wrong: %+v", again.Created)
+	}
+	got := again.CreatedIn(j.RunID)
+	if len(got) != 2 || got[0].Kind != KindLogGroup {
+		t.Fatalf("CreatedIn should list newest first: %+v", got)
+	}
+	if err := again.Forget(KindRole, "arn:aws:iam::314159265358:role/R", ""); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := s.Open("6f2e1c1a-0000-4000-8000-000000000001", "")
+	if len(third.Created) != 1 {
+		t.Fatalf("Forget did not persist: %+v", third.Created)
+	}
+	// no temporary files left behind
+	entries, _ := os.ReadDir(filepath.Dir(j.Path()))
+	if len(entries) != 1 {
+		t.Fatalf("journal directory has %d entries, want 1", len(entries))
+	}
+}
+
+func TestJournalRejectsBadInput(t *testing.T) {
+	s := testStore(t)
+	if _, err := s.Open("../../etc/passwd", ""); err == nil {
+		t.Fatal("path traversal accepted as a cluster id")
+	}
+	path, _ := s.Path("abc")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Open("abc", ""); err == nil || !strings.Contains(err.Error(), "move it aside") {
+		t.Fatalf("damaged journal: err = %v", err)
+	}
+}
+
+func TestDefaultJournalStore(t *testing.T) {
+	env := map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/u"}
+	s, err := DefaultJournalStore(func(k string) string { return env[k] })
+	if err != nil || s.Dir != "/x/state/crdb-logexport" {
+		t.Fatalf("XDG: %q %v", s.Dir, err)
+	}
+	delete(env, "XDG_STATE_HOME")
+	s, _ = DefaultJournalStore(func(k string) string { return env[k] })
+	if s.Dir != "/home/u/.local/state/crdb-logexport" {
+		t.Fatalf("HOME fallback: %q", s.Dir)
+	}
+}
