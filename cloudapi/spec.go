@@ -1,0 +1,184 @@
+package cloudapi
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// The channel lists are facts about CockroachDB Cloud: the first set can be
+// exported, the second is refused by the server. Both are kept in the order
+// the documentation lists them.
+var (
+	exportableChannels = []string{
+		"SESSIONS", "OPS", "HEALTH", "STORAGE", "SQL_SCHEMA", "USER_ADMIN",
+		"PRIVILEGES", "SENSITIVE_ACCESS", "SQL_EXEC", "SQL_PERF", "CHANGEFEED",
+	}
+	rejectedChannels = []string{"DEV", "KV_DISTRIBUTION", "SQL_INTERNAL_PERF", "TELEMETRY"}
+)
+
+// logGroupName is CloudWatch's rule for log group names; every log_name of
+// a CloudWatch configuration is one.
+var logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+
+// ExportableChannels lists the log channels CockroachDB Cloud can export.
+// The slice is the caller's to keep.
+func ExportableChannels() []string { return slices.Clone(exportableChannels) }
+
+// RejectedChannels lists channels that exist in CockroachDB but that the
+// Cloud API refuses in a log export configuration.
+func RejectedChannels() []string { return slices.Clone(rejectedChannels) }
+
+// ChannelError names a channel that cannot be used in a log export
+// configuration.
+type ChannelError struct {
+	Channel string
+	// Rejected is true for a real CockroachDB channel that the Cloud API
+	// refuses to export, false for a name that is not a channel at all.
+	Rejected bool
+}
+
+func (e *ChannelError) Error() string {
+	valid := "exportable channels: " + strings.Join(exportableChannels, ", ")
+	if e.Rejected {
+		return fmt.Sprintf("log channel %q cannot be exported: CockroachDB Cloud refuses %s; %s",
+			e.Channel, strings.Join(rejectedChannels, ", "), valid)
+	}
+	upper := strings.ToUpper(strings.TrimSpace(e.Channel))
+	if upper != e.Channel && (slices.Contains(exportableChannels, upper) || slices.Contains(rejectedChannels, upper)) {
+		return fmt.Sprintf("unknown log channel %q (channel names are upper case: %q); %s", e.Channel, upper, valid)
+	}
+	return fmt.Sprintf("unknown log channel %q; %s", e.Channel, valid)
+}
+
+// ValidateChannels checks that every channel can be exported and returns a
+// *ChannelError for the first one that cannot. Names are case-sensitive, as
+// the API's are; the error points out a lower-case spelling of a real one.
+func ValidateChannels(channels []string) error {
+	for _, ch := range channels {
+		if slices.Contains(exportableChannels, ch) {
+			continue
+		}
+		return &ChannelError{Channel: ch, Rejected: slices.Contains(rejectedChannels, ch)}
+	}
+	return nil
+}
+
+// CheckCloudWatch explains why the cluster cannot export to CloudWatch, or
+// returns nil when it can (an AWS cluster on the Standard or Advanced plan).
+func (c Cluster) CheckCloudWatch() error {
+	switch {
+	case c.CloudProvider != ProviderAWS:
+		return fmt.Errorf("cluster %s runs on %s: CloudWatch log export applies only to clusters on AWS", c.Name, c.CloudProvider)
+	case c.Plan == PlanBasic:
+		return fmt.Errorf("cluster %s is on the Basic plan, which does not support log export; Standard and Advanced clusters do", c.Name)
+	case c.Plan != PlanStandard && c.Plan != PlanAdvanced:
+		return fmt.Errorf("cluster %s has plan %q: CloudWatch log export is supported on the Standard and Advanced plans", c.Name, c.Plan)
+	}
+	return nil
+}
+
+// Validate checks a CloudWatch request for cluster c before it is sent, with
+// the rules the API enforces (so the user sees the problem before anything
+// changes): required fields, channel names, group settings, and no
+// aws_external_id on Standard clusters.
+func (r EnableLogExportRequest) Validate(c Cluster) error {
+	if err := c.CheckCloudWatch(); err != nil {
+		return err
+	}
+	var errs []error
+	if r.Type != TypeAWSCloudWatch {
+		errs = append(errs, fmt.Errorf("type must be %s, got %q", TypeAWSCloudWatch, r.Type))
+	}
+	if r.LogName == "" {
+		errs = append(errs, errors.New("log_name (the log group name) is required"))
+	} else if !logGroupName.MatchString(r.LogName) {
+		errs = append(errs, fmt.Errorf("log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", r.LogName))
+	}
+	if r.AuthPrincipal == "" {
+		errs = append(errs, errors.New("auth_principal (the IAM role ARN) is required"))
+	}
+	if c.Plan == PlanStandard && r.AWSExternalID != "" {
+		errs = append(errs, errors.New("aws_external_id must not be set for a Standard cluster: the API rejects it; the role's trust policy must require the cluster ID as external ID instead"))
+	}
+	if err := ValidateChannels(r.OmittedChannels); err != nil {
+		errs = append(errs, fmt.Errorf("omitted_channels: %w", err))
+	}
+	queues := 0
+	for i, g := range r.Groups {
+		if g.LogName == "" {
+			errs = append(errs, fmt.Errorf("groups[%d]: log_name is required", i))
+		} else if !logGroupName.MatchString(g.LogName) {
+			errs = append(errs, fmt.Errorf("groups[%d]: log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", i, g.LogName))
+		}
+		if len(g.Channels) == 0 {
+			errs = append(errs, fmt.Errorf("groups[%d] (%s): at least one channel is required", i, g.LogName))
+		}
+		if err := ValidateChannels(g.Channels); err != nil {
+			errs = append(errs, fmt.Errorf("groups[%d] (%s): %w", i, g.LogName, err))
+		}
+		switch g.MinLevel {
+		case "", LevelUnspecified, LevelWarning, LevelError, LevelFatal:
+		default:
+			errs = append(errs, fmt.Errorf("groups[%d] (%s): min_level %q must be one of UNSPECIFIED, WARNING, ERROR, FATAL", i, g.LogName, g.MinLevel))
+		}
+		if g.EnableSendingQueue != nil && *g.EnableSendingQueue {
+			queues++
+		}
+	}
+	if queues > 1 {
+		errs = append(errs, fmt.Errorf("enable_sending_queue is set on %d groups; at most one group may set it", queues))
+	}
+	return errors.Join(errs...)
+}
+
+// SpecsEqual reports whether two configurations would behave the same.
+// Absent, null and "" fields are alike (as are an absent redact and false,
+// and min_level "" and UNSPECIFIED); channel lists are sets (order, case
+// and repeats do not matter); a group's unset redact takes the
+// configuration's; groups compare as a set.
+func SpecsEqual(a, b LogExportSpec) bool {
+	if a.Type != b.Type || a.LogName != b.LogName || a.AuthPrincipal != b.AuthPrincipal ||
+		a.AWSExternalID != b.AWSExternalID || a.Region != b.Region ||
+		boolValue(a.Redact) != boolValue(b.Redact) {
+		return false
+	}
+	if !slices.Equal(channelSet(a.OmittedChannels), channelSet(b.OmittedChannels)) {
+		return false
+	}
+	return slices.Equal(groupKeys(a), groupKeys(b))
+}
+
+func boolValue(b *bool) bool { return b != nil && *b }
+
+// channelSet returns the sorted, de-duplicated, upper-cased channels.
+func channelSet(chs []string) []string {
+	out := make([]string, 0, len(chs))
+	for _, c := range chs {
+		out = append(out, strings.ToUpper(strings.TrimSpace(c)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// groupKeys renders each group's effective settings as a comparable string
+// and sorts them, so groups compare as a multiset.
+func groupKeys(s LogExportSpec) []string {
+	keys := make([]string, 0, len(s.Groups))
+	for _, g := range s.Groups {
+		level := g.MinLevel
+		if level == "" {
+			level = LevelUnspecified
+		}
+		redact := boolValue(s.Redact)
+		if g.Redact != nil {
+			redact = *g.Redact
+		}
+		keys = append(keys, fmt.Sprintf("%q|%s|%s|%t|%t",
+			g.LogName, strings.Join(channelSet(g.Channels), ","), level, redact, boolValue(g.EnableSendingQueue)))
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,234 @@
+package cloudapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// StatusSource is what the watcher reads; *Client implements it.
+type StatusSource interface {
+	LogExport(ctx context.Context, clusterID string) (LogExportInfo, error)
+	Cluster(ctx context.Context, id string) (Cluster, error)
+}
+
+// Goal says when a watch is over.
+type Goal int
+
+// Goals.
+const (
+	// GoalAnyTerminal stops at the first terminal status.
+	GoalAnyTerminal Goal = iota
+	// GoalEnabled stops at ENABLED or a failure. DISABLED does not stop it:
+	// right after a POST it can only be a stale read, and the caller's
+	// context bounds the wait.
+	GoalEnabled
+	// GoalDisabled stops at DISABLED (or never configured) or a failure.
+	GoalDisabled
+	// GoalFollow never stops on its own; only the context ends it.
+	GoalFollow
+)
+
+// stops reports whether status s ends a watch for goal g.
+func (g Goal) stops(s Status) bool {
+	switch g {
+	case GoalEnabled:
+		return s == StatusEnabled || s.Failed()
+	case GoalDisabled:
+		return s == StatusDisabled || s.Failed()
+	case GoalFollow:
+		return false
+	default:
+		return s.Terminal()
+	}
+}
+
+func (g Goal) reached(s Status) bool {
+	switch g {
+	case GoalEnabled:
+		return s == StatusEnabled
+	case GoalDisabled:
+		return s == StatusDisabled
+	default:
+		return s.Terminal() && !s.Failed()
+	}
+}
+
+// WatchOptions configure Watch. The zero value watches until any terminal
+// status with DefaultSchedule.
+type WatchOptions struct {
+	Goal Goal
+	// Clock defaults to the client's when the source is a *Client, else the
+	// system clock.
+	Clock Clock
+	// Schedule gives the pause before the next poll from the time elapsed
+	// since the watch began; DefaultSchedule when nil.
+	Schedule func(elapsed time.Duration) time.Duration
+	// WithCluster also reads the cluster on every poll, to report its
+	// state (LOCKED while the export job runs) and operation status.
+	WithCluster bool
+}
+
+// StatusEvent is one observation of a watch.
+type StatusEvent struct {
+	// Info is the latest configuration and status read (kept from the
+	// previous poll when this one failed).
+	Info LogExportInfo
+	// ClusterState and OperationStatus are set with WatchOptions.WithCluster.
+	ClusterState    ClusterState
+	OperationStatus OperationStatus
+	// Polls counts the polls so far, this one included.
+	Polls   int
+	Elapsed time.Duration
+	// Err is set when this poll failed. A transient failure (rate limit,
+	// 5xx, network) does not end the watch; any other does, with Done set.
+	Err error
+	// Done marks the last event; the channel is closed after it.
+	Done bool
+	// Reached is true when Done and the goal's status was reached. A watch
+	// that ends on a failure status has Done true and Reached false; show
+	// Info.UserMessage with it.
+	Reached bool
+}
+
+// Failed reports whether the watch ended on a failure status.
+func (e StatusEvent) Failed() bool { return e.Done && e.Info.Status.Failed() }
+
+// The default schedule: a change is noticed within about a second while
+// an export job usually runs (tens of seconds to a few minutes), and the
+// polling rate falls off for jobs that take longer. Even the fastest phase
+// uses a tenth of the 10 requests/second budget (a fifth WithCluster).
+const (
+	fastPoll    = time.Second
+	fastPhase   = 30 * time.Second
+	mediumPoll  = 2 * time.Second
+	mediumPhase = 2 * time.Minute
+	slowPoll    = 5 * time.Second
+)
+
+// DefaultSchedule is the pause before the next poll, given the time since
+// the watch began: 1 s for the first 30 s, then 2 s until 2 min, then 5 s.
+func DefaultSchedule(elapsed time.Duration) time.Duration {
+	switch {
+	case elapsed < fastPhase:
+		return fastPoll
+	case elapsed < mediumPhase:
+		return mediumPoll
+	default:
+		return slowPoll
+	}
+}
+
+// Watch polls the cluster's log export status and sends an event for the
+// first poll, for every change (status, user_message, cluster state,
+// operation status, error), and a last event with Done set when the goal's
+// stopping status is seen or a permanent error occurs. The channel is
+// closed after the last event, or without one when ctx ends.
+func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOptions) <-chan StatusEvent {
+	clock := opts.Clock
+	if clock == nil {
+		if c, ok := src.(*Client); ok {
+			clock = c.clock
+		} else {
+			clock = SystemClock()
+		}
+	}
+	schedule := opts.Schedule
+	if schedule == nil {
+		schedule = DefaultSchedule
+	}
+	ch := make(chan StatusEvent)
+	go func() {
+		defer close(ch)
+		start := clock.Now()
+		var last StatusEvent
+		for polls := 1; ; polls++ {
+			ev := poll(ctx, src, clusterID, opts.WithCluster, last)
+			if ctx.Err() != nil {
+				return
+			}
+			ev.Polls = polls
+			ev.Elapsed = clock.Now().Sub(start)
+			switch {
+			case ev.Err != nil:
+				ev.Done = !transient(ev.Err)
+			case opts.Goal.stops(ev.Info.Status):
+				ev.Done = true
+				ev.Reached = opts.Goal.reached(ev.Info.Status)
+			}
+			if polls == 1 || ev.Done || changed(last, ev) {
+				select {
+				case ch <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+			if ev.Done {
+				return
+			}
+			last = ev
+			if sleep(ctx, clock, schedule(ev.Elapsed)) != nil {
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+func poll(ctx context.Context, src StatusSource, clusterID string, withCluster bool, last StatusEvent) StatusEvent {
+	ev := StatusEvent{Info: last.Info, ClusterState: last.ClusterState, OperationStatus: last.OperationStatus}
+	info, err := src.LogExport(ctx, clusterID)
+	if err != nil {
+		ev.Err = err
+		return ev
+	}
+	ev.Info = info
+	if withCluster {
+		cl, err := src.Cluster(ctx, clusterID)
+		if err != nil {
+			ev.Err = err
+			return ev
+		}
+		ev.ClusterState, ev.OperationStatus = cl.State, cl.OperationStatus
+	}
+	return ev
+}
+
+// transient reports whether a failed poll is worth repeating: the client
+// already retried it, but the watch is long and such failures pass.
+func transient(err error) bool {
+	if e, ok := asAPIError(err); ok {
+		return IsRateLimited(err) || e.HTTPStatus >= http.StatusInternalServerError
+	}
+	var netErr *url.Error
+	return errors.As(err, &netErr)
+}
+
+func changed(a, b StatusEvent) bool {
+	return a.Info.Status != b.Info.Status || a.Info.UserMessage != b.Info.UserMessage ||
+		a.ClusterState != b.ClusterState || a.OperationStatus != b.OperationStatus ||
+		errText(a.Err) != errText(b.Err)
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// Wait watches until the watch is over and returns its last event. The
+// error is the last event's permanent error, or ctx's when it ended first.
+// A failure status is not an error: check the event's Reached and Failed.
+func Wait(ctx context.Context, src StatusSource, clusterID string, opts WatchOptions) (StatusEvent, error) {
+	var last StatusEvent
+	for ev := range Watch(ctx, src, clusterID, opts) {
+		last = ev
+	}
+	if !last.Done {
+		return last, ctx.Err()
+	}
+	return last, last.Err
+}

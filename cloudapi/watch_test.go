@@ -1,0 +1,222 @@
+package cloudapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestDefaultSchedule(t *testing.T) {
+	for _, tt := range []struct {
+		elapsed, want time.Duration
+	}{
+		{0, time.Second},
+		{29 * time.Second, time.Second},
+		{30 * time.Second, 2 * time.Second},
+		{119 * time.Second, 2 * time.Second},
+		{2 * time.Minute, 5 * time.Second},
+		{time.Hour, 5 * time.Second},
+	} {
+		if got := DefaultSchedule(tt.elapsed); got != tt.want {
+			t.Errorf("DefaultSchedule(%s) = %s, want %s", tt.elapsed, got, tt.want)
+		}
+	}
+	// Walk the schedule: a change is noticed within a second during the
+	// first 30 s, and no phase polls faster than once a second.
+	var elapsed time.Duration
+	polls := 0
+	for elapsed < 10*time.Minute {
+		d := DefaultSchedule(elapsed)
+		if d < time.Second || (elapsed < 30*time.Second && d > time.Second) {
+			t.Fatalf("at %s the pause is %s", elapsed, d)
+		}
+		elapsed += d
+		polls++
+	}
+	if polls != 30+45+96 {
+		t.Fatalf("%d polls in 10 minutes, want 171 (30 at 1 s, 45 at 2 s, 96 at 5 s)", polls)
+	}
+}
+
+// step is one answer of statusSequence: a status, or an error status code.
+type step struct {
+	status  Status
+	message string
+	errCode int // HTTP status of an error answer instead
+}
+
+// statusSequence answers GET logexport with steps[n-1] on the n-th call,
+// the last step repeating.
+func statusSequence(steps []step) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, _ *http.Request, n int) {
+		s := steps[min(n, len(steps))-1]
+		switch {
+		case s.errCode == 404:
+			apiError(w, 404, 5, "log export configuration not found")
+		case s.errCode != 0:
+			apiError(w, s.errCode, 13, "boom")
+		default:
+			writeJSON(w, 200, LogExportInfo{ClusterID: clusterID, Status: s.status, UserMessage: s.message})
+		}
+	}
+}
+
+func collect(ch <-chan StatusEvent) []StatusEvent {
+	var evs []StatusEvent
+	for ev := range ch {
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+func TestWatchUntilEnabled(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{
+		{status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabling},
+		{status: StatusEnabling, message: "creating log streams"}, {status: StatusEnabled},
+	}))
+	c, _ := newTestClient(t, rec)
+	evs := collect(Watch(context.Background(), c, clusterID, WatchOptions{Goal: GoalEnabled}))
+	type seen struct {
+		status  Status
+		message string
+		polls   int
+		elapsed time.Duration
+		done    bool
+		reached bool
+	}
+	want := []seen{
+		{StatusEnabling, "", 1, 0, false, false},
+		{StatusEnabling, "creating log streams", 4, 3 * time.Second, false, false},
+		{StatusEnabled, "", 5, 4 * time.Second, true, true},
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("%d events, want %d: %+v", len(evs), len(want), evs)
+	}
+	for i, ev := range evs {
+		got := seen{ev.Info.Status, ev.Info.UserMessage, ev.Polls, ev.Elapsed, ev.Done, ev.Reached}
+		if got != want[i] || ev.Err != nil {
+			t.Errorf("event %d = %+v (err %v), want %+v", i, got, ev.Err, want[i])
+		}
+	}
+	if n := len(rec.requests()); n != 5 {
+		t.Fatalf("%d polls, want 5 (none after the goal)", n)
+	}
+}
+
+func TestWatchStopsOnFailureWithMessage(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{
+		{status: StatusEnabling}, {status: StatusCredentialsError, message: "could not assume role arn:aws:iam::1:role/R"},
+	}))
+	c, _ := newTestClient(t, rec)
+	last, err := Wait(context.Background(), c, clusterID, WatchOptions{Goal: GoalEnabled})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !last.Done || last.Reached || !last.Failed() || last.Info.UserMessage != "could not assume role arn:aws:iam::1:role/R" {
+		t.Fatalf("last = %+v", last)
+	}
+}
+
+func TestWatchToleratesTransientErrors(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{
+		{status: StatusEnabling}, {errCode: 503}, {errCode: 503}, {status: StatusEnabling}, {status: StatusEnabled},
+	}))
+	c, _ := newTestClient(t, rec, func(o *Options) { o.Retry.MaxAttempts = 1 })
+	evs := collect(Watch(context.Background(), c, clusterID, WatchOptions{Goal: GoalEnabled}))
+	if len(evs) != 4 {
+		t.Fatalf("%d events, want 4 (ENABLING, error, ENABLING again, ENABLED): %+v", len(evs), evs)
+	}
+	var apiErr *APIError
+	if !errors.As(evs[1].Err, &apiErr) || apiErr.HTTPStatus != 503 || evs[1].Done || evs[1].Info.Status != StatusEnabling {
+		t.Fatalf("error event = %+v; want the error, the last known status, and the watch going on", evs[1])
+	}
+	if evs[2].Err != nil || evs[2].Polls != 4 {
+		t.Fatalf("recovery event = %+v, want poll 4 without error", evs[2])
+	}
+	if last := evs[3]; !last.Done || !last.Reached {
+		t.Fatalf("last = %+v", last)
+	}
+}
+
+func TestWatchStopsOnPermanentError(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabling}, {errCode: 401}}))
+	c, _ := newTestClient(t, rec)
+	last, err := Wait(context.Background(), c, clusterID, WatchOptions{Goal: GoalEnabled})
+	if !IsUnauthenticated(err) || !last.Done || last.Reached || last.Polls != 2 {
+		t.Fatalf("last %+v, err %v", last, err)
+	}
+}
+
+func TestWatchUntilDisabled(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{
+		// Right after DELETE a read may still say ENABLED; that must not
+		// end a wait for DISABLED.
+		{status: StatusEnabled}, {status: StatusDisabling}, {errCode: 404},
+	}))
+	c, _ := newTestClient(t, rec)
+	evs := collect(Watch(context.Background(), c, clusterID, WatchOptions{Goal: GoalDisabled}))
+	if len(evs) != 3 {
+		t.Fatalf("%d events: %+v", len(evs), evs)
+	}
+	last := evs[2]
+	if !last.Done || !last.Reached || last.Info.Status != StatusDisabled || last.Info.Configured {
+		t.Fatalf("last = %+v; want DISABLED, never configured, reached", last)
+	}
+}
+
+func TestWatchAnyTerminalStopsAtOnce(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabled}}))
+	c, _ := newTestClient(t, rec)
+	evs := collect(Watch(context.Background(), c, clusterID, WatchOptions{}))
+	if len(evs) != 1 || !evs[0].Done || !evs[0].Reached || evs[0].Polls != 1 {
+		t.Fatalf("events = %+v", evs)
+	}
+}
+
+func TestWatchWithClusterReportsLock(t *testing.T) {
+	rec := newRecorder().
+		on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabled}})).
+		on("GET "+clusterURL, func(w http.ResponseWriter, _ *http.Request, n int) {
+			cl := Cluster{ID: clusterID, State: StateLocked, OperationStatus: OperationLogExportRunning}
+			if n >= 2 {
+				cl.State, cl.OperationStatus = StateCreated, OperationUnspecified
+			}
+			writeJSON(w, 200, cl)
+		})
+	c, _ := newTestClient(t, rec)
+	evs := collect(Watch(context.Background(), c, clusterID, WatchOptions{Goal: GoalEnabled, WithCluster: true}))
+	if len(evs) != 3 {
+		t.Fatalf("%d events, want 3 (lock seen, lock released, enabled): %+v", len(evs), evs)
+	}
+	if evs[0].ClusterState != StateLocked || evs[0].OperationStatus != OperationLogExportRunning ||
+		evs[1].ClusterState != StateCreated || evs[1].Info.Status != StatusEnabling || !evs[2].Reached {
+		t.Fatalf("events = %+v", evs)
+	}
+}
+
+func TestWatchCustomScheduleAndCancel(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabled}}))
+	clock := newFakeClock(false)
+	c, _ := newTestClient(t, rec, func(o *Options) { o.Clock = clock })
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := Watch(ctx, c, clusterID, WatchOptions{Goal: GoalFollow, Schedule: func(time.Duration) time.Duration { return 7 * time.Second }})
+	first := <-ch
+	if first.Done || first.Info.Status != StatusEnabled {
+		t.Fatalf("first = %+v; following never finishes on its own", first)
+	}
+	for clock.Waiters() == 0 {
+		time.Sleep(10 * time.Microsecond)
+	}
+	if got := clock.Sleeps(); got[len(got)-1] != 7*time.Second {
+		t.Fatalf("sleeps = %v, want the custom 7 s pause", got)
+	}
+	cancel()
+	for ev := range ch {
+		t.Fatalf("event after cancellation: %+v", ev)
+	}
+	if _, err := Wait(ctx, c, clusterID, WatchOptions{Goal: GoalFollow}); err != context.Canceled {
+		t.Fatalf("Wait on a cancelled context = %v", err)
+	}
+}
