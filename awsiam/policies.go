@@ -254,6 +254,16 @@ func AttachPolicy(ctx context.Context, c IAMAPI, roleName, policyARN string) (bo
 	return true, nil
 }
 
+// DetachPolicy detaches a managed policy from a role. A policy that is not
+// attached, or a role that is gone, is not an error, so cleanup can be rerun.
+func DetachPolicy(ctx context.Context, c IAMAPI, roleName, policyARN string) error {
+	_, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(roleName), PolicyArn: aws.String(policyARN)})
+	if err != nil && !IsNotFound(err) {
+		return opErr("iam:DetachRolePolicy", "role "+roleName+" policy "+policyARN, err)
+	}
+	return nil
+}
+
 // RolesForPolicy returns the ARNs of the roles a managed policy is attached
 // to, sorted. It is how a policy ARN given where a role ARN belongs becomes
 // a list of roles to offer. ListEntitiesForPolicy gives only role names, and

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -58,6 +60,9 @@ type Journal struct {
 
 	path string
 	now  func() time.Time
+	// mu serialises changes: setup creates log groups, the role and the
+	// policy concurrently and records each as soon as it exists.
+	mu sync.Mutex
 }
 
 // JournalStore locates journals: $XDG_STATE_HOME/crdb-logexport, falling
@@ -157,6 +162,12 @@ func (j *Journal) Path() string { return j.path }
 // mode 0600, so a kill at any moment leaves either the old or the new
 // version, never a torn file.
 func (j *Journal) Save() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.saveLocked()
+}
+
+func (j *Journal) saveLocked() error {
 	j.UpdatedAt = j.now().UTC()
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
@@ -193,22 +204,32 @@ func (j *Journal) Save() error {
 
 // MarkStep records a step's outcome and saves.
 func (j *Journal) MarkStep(step, status, detail string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.Steps[step] = StepRecord{Status: status, Detail: detail, UpdatedAt: j.now().UTC()}
-	return j.Save()
+	return j.saveLocked()
 }
 
 // RecordCreated notes a resource this run created and saves at once, before
 // anything else happens, so a kill right after creation cannot lose it.
 func (j *Journal) RecordCreated(kind, id, region string) error {
-	if j.Owns(kind, id, region) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ownsLocked(kind, id, region) {
 		return nil
 	}
 	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
-	return j.Save()
+	return j.saveLocked()
 }
 
 // Owns reports whether the tool created the resource (in any run).
 func (j *Journal) Owns(kind, id, region string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.ownsLocked(kind, id, region)
+}
+
+func (j *Journal) ownsLocked(kind, id, region string) bool {
 	for _, r := range j.Created {
 		if r.Kind == kind && r.ID == id && r.Region == region {
 			return true
@@ -220,6 +241,8 @@ func (j *Journal) Owns(kind, id, region string) bool {
 // CreatedIn lists the resources created by one run (all runs when runID is
 // ""), newest first: the order to undo them in.
 func (j *Journal) CreatedIn(runID string) []Resource {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	var out []Resource
 	for _, r := range j.Created {
 		if runID == "" || r.RunID == runID {
@@ -232,6 +255,8 @@ func (j *Journal) CreatedIn(runID string) []Resource {
 
 // Forget drops a resource after it was removed, and saves.
 func (j *Journal) Forget(kind, id, region string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	kept := j.Created[:0]
 	for _, r := range j.Created {
 		if !(r.Kind == kind && r.ID == id && r.Region == region) {
@@ -239,12 +264,60 @@ func (j *Journal) Forget(kind, id, region string) error {
 		}
 	}
 	j.Created = kept
-	return j.Save()
+	return j.saveLocked()
 }
 
 // NoteRoleChanged records that the tool just created the role or changed its
 // trust: IAM may take a while to let the cluster assume it.
 func (j *Journal) NoteRoleChanged() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.RoleChangedAt = j.now().UTC()
-	return j.Save()
+	return j.saveLocked()
+}
+
+// Archive moves a cluster's journal aside (kept, renamed with a timestamp)
+// so the next run starts afresh. It deletes nothing.
+func (s JournalStore) Archive(clusterID string) error {
+	path, err := s.Path(clusterID)
+	if err != nil {
+		return err
+	}
+	aside := strings.TrimSuffix(path, ".json") + "." + s.clock()().UTC().Format("20060102T150405Z") + ".json"
+	if err := os.Rename(path, aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("moving the old journal aside: %w", err)
+	}
+	return nil
+}
+
+// UsedElsewhere maps role and policy ARNs recorded by other clusters'
+// journals to those clusters' names: replacing such a role's trust or such
+// a policy's document would break the other cluster's export.
+func (s JournalStore) UsedElsewhere(clusterID string) (map[string]string, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]string{}
+	for _, e := range entries {
+		name := e.Name()
+		id, ok := strings.CutSuffix(name, ".json")
+		if !ok || id == clusterID || strings.Contains(id, ".") || !safeID.MatchString(id) {
+			continue
+		}
+		j, err := s.Open(id, "")
+		if err != nil {
+			continue
+		}
+		label := firstNonEmpty(j.ClusterName, j.ClusterID)
+		for _, k := range []string{"role_arn", "policy_arn"} {
+			if v := j.Settings[k]; v != "" {
+				used[v] = label
+			}
+		}
+	}
+	return used, nil
 }

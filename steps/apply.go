@@ -1,0 +1,482 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+)
+
+// ApplyOptions tune how far Apply goes.
+type ApplyOptions struct {
+	// NoWait returns once the POST is accepted.
+	NoWait bool
+	// PropagationLimit bounds the re-enabling while IAM propagates a new or
+	// changed role (default 2 min, PRODUCT.md §4).
+	PropagationLimit time.Duration
+	// StreamTimeout bounds the wait for log streams after ENABLED
+	// (default 2 min); logs are not back-filled, so streams appear as
+	// nodes write.
+	StreamTimeout time.Duration
+	// Watch is passed to the status watcher (tests shorten its schedule).
+	Watch cloudapi.WatchOptions
+}
+
+// SetupResult is what setup did, for the summary and `--output json`.
+type SetupResult struct {
+	ClusterID          string          `json:"cluster_id"`
+	ClusterName        string          `json:"cluster_name"`
+	Status             cloudapi.Status `json:"status"`
+	UserMessage        string          `json:"user_message"`
+	LogGroup           string          `json:"log_group"`
+	Regions            []string        `json:"regions"`
+	RoleARN            string          `json:"role_arn"`
+	PolicyARN          string          `json:"policy_arn,omitempty"`
+	ExternalIDRequired bool            `json:"external_id_required"`
+	ExternalID         string          `json:"external_id,omitempty"`
+	// Created lists the ARNs of what this run created (log groups, role,
+	// policy); a rerun that changed nothing reports none.
+	Created []string `json:"created"`
+	// Changed lists what this run changed in place (trust, policy version,
+	// attachment, the export configuration).
+	Changed            []string        `json:"changed"`
+	PropagationRetries int             `json:"propagation_retries"`
+	Streams            []RegionStreams `json:"streams,omitempty"`
+	Plan               *Plan           `json:"plan"`
+	JournalPath        string          `json:"journal"`
+}
+
+// RegionStreams is what arrived in one region's log group.
+type RegionStreams struct {
+	Region   string    `json:"region"`
+	LogGroup string    `json:"log_group"`
+	Streams  int       `json:"streams"`
+	Newest   time.Time `json:"newest_event,omitzero"`
+	Error    string    `json:"error,omitempty"`
+}
+
+// ErrConflict means the plan has a conflict that must be fixed first.
+var ErrConflict = errors.New("the plan has a conflict")
+
+// Apply performs the plan. It is idempotent: every step re-checks what
+// exists, so running it again after an interruption resumes.
+func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Reporter) (*SetupResult, error) {
+	if rep == nil {
+		rep = NopReporter{}
+	}
+	if c := p.Conflicts(); len(c) > 0 {
+		return nil, &StepError{Step: c[0].ID, Cause: fmt.Errorf("%w: %s", ErrConflict, c[0].Summary), Fix: strings.Join(c[0].Details, "\n"), Permanent: true}
+	}
+	journal, err := env.Journals.Open(p.ClusterID, p.ClusterName)
+	if err != nil {
+		return nil, err
+	}
+	journal.Settings["log_group"] = p.LogGroup
+	journal.Settings["role_arn"] = p.RoleARN
+	journal.Settings["policy_arn"] = p.PolicyARN
+	journal.Settings["external_id"] = p.ExternalID
+	journal.Settings["regions"] = strings.Join(p.Regions, ",")
+	if err := journal.Save(); err != nil {
+		return nil, err
+	}
+	res := &SetupResult{
+		ClusterID: p.ClusterID, ClusterName: p.ClusterName,
+		LogGroup: p.LogGroup, Regions: p.Regions,
+		RoleARN: p.RoleARN, PolicyARN: p.PolicyARN,
+		ExternalIDRequired: p.ExternalIDRequired, ExternalID: p.ExternalID,
+		Created: []string{}, Changed: []string{},
+		Plan: p, JournalPath: journal.Path(),
+	}
+	var resMu sync.Mutex
+	created := func(s string) { resMu.Lock(); res.Created = append(res.Created, s); resMu.Unlock() }
+	changed := func(s string) { resMu.Lock(); res.Changed = append(res.Changed, s); resMu.Unlock() }
+
+	run := func(id string, f func() (string, error)) error {
+		rep.StepStarted(id)
+		start := env.now()
+		summary, err := f()
+		took := env.now().Sub(start)
+		if err != nil {
+			_ = journal.MarkStep(id, "failed", err.Error())
+			rep.StepFailed(id, err, took)
+			return err
+		}
+		_ = journal.MarkStep(id, "done", summary)
+		rep.StepDone(id, p.Step(id).Action, summary, took)
+		return nil
+	}
+
+	// Steps 2–4 were done while planning; report them so a checklist ticks.
+	for _, id := range []string{StepOrganization, StepCluster, StepClusterAccount} {
+		if err := run(id, func() (string, error) { return p.Step(id).Summary, nil }); err != nil {
+			return res, err
+		}
+	}
+
+	// Phase A, concurrently: log groups in every region, the role (with its
+	// trust) and the policy. Attaching needs both role and policy. A failure
+	// does not cancel the other branches: what they finish is recorded, so
+	// the rerun has less to do and nothing is left half-made.
+	var g errgroup.Group
+	gctx := ctx
+	g.Go(func() error {
+		return run(StepLogGroup, func() (string, error) { return ensureLogGroups(gctx, env, p, journal, created, changed) })
+	})
+	if p.roleInOwnAccount {
+		g.Go(func() error {
+			if err := run(StepRole, func() (string, error) { return ensureRole(gctx, env, p, journal, created) }); err != nil {
+				return err
+			}
+			return run(StepTrust, func() (string, error) { return ensureTrust(gctx, env, p, journal, changed) })
+		})
+		g.Go(func() error {
+			return run(StepPermissions, func() (string, error) { return ensurePolicy(gctx, env, p, journal, created, changed) })
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	if p.roleInOwnAccount {
+		if err := run(StepPolicy, func() (string, error) { return attachPolicy(ctx, env, p, journal, changed) }); err != nil {
+			return res, err
+		}
+	} else {
+		for _, id := range []string{StepRole, StepTrust, StepPermissions, StepPolicy} {
+			_ = run(id, func() (string, error) { return p.Step(id).Summary, nil })
+		}
+	}
+	if err := run(StepRoleARN, func() (string, error) { return "auth_principal = " + p.RoleARN, nil }); err != nil {
+		return res, err
+	}
+
+	// Step 10: enable, wait, check streams.
+	err = run(StepEnable, func() (string, error) {
+		return enable(ctx, env, p, journal, opts, rep, res, changed)
+	})
+	return res, err
+}
+
+func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+	var g errgroup.Group
+	gctx := ctx
+	var mu sync.Mutex
+	var made []string
+	for _, region := range p.Regions {
+		st := p.logGroups[region]
+		if st.Exists && !planItemChanges(p, StepLogGroup, region) {
+			continue
+		}
+		g.Go(func() error {
+			r, err := awsiam.EnsureLogGroup(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
+			if err != nil {
+				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", p.LogGroup, region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
+			}
+			arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, p.YourAccount, p.LogGroup)
+			if r.Created {
+				if err := j.RecordCreated(KindLogGroup, p.LogGroup, region); err != nil {
+					return err
+				}
+				created(arn)
+				mu.Lock()
+				made = append(made, region)
+				mu.Unlock()
+			} else if r.RetentionChanged {
+				changed(arn + " retention")
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return "", err
+	}
+	if len(made) == 0 {
+		return fmt.Sprintf("%s exists in %s", p.LogGroup, strings.Join(p.Regions, ", ")), nil
+	}
+	return fmt.Sprintf("%s created in %s", p.LogGroup, strings.Join(made, ", ")), nil
+}
+
+func planItemChanges(p *Plan, step, item string) bool {
+	s := p.Step(step)
+	for _, it := range s.Items {
+		if it.Name == item {
+			return it.Action == Create || it.Action == WillChange
+		}
+	}
+	return false
+}
+
+func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func(string)) (string, error) {
+	if p.BringOwnRole {
+		return "using your role " + p.RoleARN, nil
+	}
+	r, err := awsiam.EnsureRole(ctx, env.AWS.IAM, awsiam.RoleSpec{
+		Name:        p.RoleName,
+		Description: fmt.Sprintf("Lets CockroachDB Cloud cluster %s (%s) write its logs to CloudWatch", p.ClusterName, p.ClusterID),
+		Trust:       p.Trust,
+	})
+	if err != nil {
+		return "", &StepError{Step: StepRole, Cause: err, Fix: awsFix(err, "iam:CreateRole and iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	p.RoleARN = r.ARN
+	if !r.Created {
+		return "role " + r.ARN + " exists", nil
+	}
+	if err := j.RecordCreated(KindRole, r.ARN, ""); err != nil {
+		return "", err
+	}
+	if err := j.NoteRoleChanged(); err != nil {
+		return "", err
+	}
+	created(r.ARN)
+	return "created " + r.ARN, nil
+}
+
+func ensureTrust(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
+	if !p.trustChange {
+		return p.Step(StepTrust).Summary, nil
+	}
+	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, p.RoleName, p.Trust); err != nil {
+		return "", &StepError{Step: StepTrust, Cause: err, Fix: awsFix(err, "iam:UpdateAssumeRolePolicy"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	if err := j.NoteRoleChanged(); err != nil {
+		return "", err
+	}
+	changed(p.RoleARN + " trust policy")
+	return "trust policy replaced: the cluster's account " + p.ClusterAccount + " may assume the role", nil
+}
+
+func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, awsiam.PolicySpec{
+		Account:     p.YourAccount,
+		Name:        p.PolicyName,
+		Description: "CloudWatch Logs access for CockroachDB Cloud log export (crdb-logexport)",
+		Document:    p.Permission,
+	})
+	if err != nil {
+		return "", &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicy and iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	p.PolicyARN = r.ARN
+	switch {
+	case r.Created:
+		if err := j.RecordCreated(KindPolicy, r.ARN, ""); err != nil {
+			return "", err
+		}
+		created(r.ARN)
+		return "created " + r.ARN, nil
+	case r.NewVersion != "":
+		changed(r.ARN + " " + r.NewVersion)
+		msg := fmt.Sprintf("%s: new default version %s", r.ARN, r.NewVersion)
+		if r.PrunedVersion != "" {
+			msg += " (deleted old version " + r.PrunedVersion + ")"
+		}
+		return msg, nil
+	}
+	return r.ARN + " already grants what is needed", nil
+}
+
+func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
+	attached, err := awsiam.AttachPolicy(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+	if err != nil {
+		return "", &StepError{Step: StepPolicy, Cause: err, Fix: awsFix(err, "iam:AttachRolePolicy"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	if !attached {
+		return p.PolicyARN + " is attached to " + p.RoleName, nil
+	}
+	if err := j.RecordCreated(KindAttachment, p.RoleName+"|"+p.PolicyARN, ""); err != nil {
+		return "", err
+	}
+	changed(p.RoleARN + " attached " + p.PolicyARN)
+	return "attached " + p.PolicyARN + " to " + p.RoleName, nil
+}
+
+// enable POSTs the configuration when needed, follows the status to a
+// terminal one (re-enabling while IAM propagates a young role), then looks
+// for log streams.
+func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOptions, rep Reporter, res *SetupResult, changed func(string)) (string, error) {
+	if p.enableNeeded {
+		if err := post(ctx, env, p); err != nil {
+			return "", err
+		}
+		changed("log export configuration of " + p.ClusterName)
+	}
+	if opts.NoWait {
+		info, err := env.Cloud.LogExport(ctx, p.ClusterID)
+		if err == nil {
+			res.Status, res.UserMessage = info.Status, info.UserMessage
+		}
+		return "configuration accepted; not waiting (--no-wait)", nil
+	}
+
+	limit := opts.PropagationLimit
+	if limit <= 0 {
+		limit = 2 * time.Minute
+	}
+	var firstFailure time.Time
+	for attempt := 0; ; attempt++ {
+		final, err := waitTerminal(ctx, env, p.ClusterID, opts.Watch, rep)
+		if err != nil {
+			return "", &StepError{Step: StepEnable, Cause: err, Fix: "run `crdb-logexport status --cluster " + p.ClusterName + " --watch` to follow it"}
+		}
+		res.Status, res.UserMessage = final.Info.Status, final.Info.UserMessage
+		if final.Reached {
+			break
+		}
+		if !final.Failed() {
+			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("export ended %s", final.Info.Status), Fix: "another change to the export happened meanwhile; check `crdb-logexport status --cluster " + p.ClusterName + "`", Permanent: true}
+		}
+		if firstFailure.IsZero() {
+			firstFailure = env.now()
+		}
+		wait, why, retry := propagationRetry(ctx, env, p, j, final, env.now().Sub(firstFailure), limit, attempt)
+		if !retry {
+			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("log export is %s: %s", final.Info.Status, final.Info.UserMessage), Fix: why, Permanent: true}
+		}
+		remaining := limit - env.now().Sub(firstFailure)
+		rep.PropagationWait(wait, remaining, why)
+		if err := env.sleep(ctx, wait); err != nil {
+			return "", err
+		}
+		res.PropagationRetries++
+		if err := post(ctx, env, p); err != nil {
+			return "", err
+		}
+	}
+
+	res.Streams = waitForStreams(ctx, env, p, opts.StreamTimeout, rep)
+	missing := []string{}
+	for _, s := range res.Streams {
+		if s.Streams == 0 {
+			missing = append(missing, s.Region)
+		}
+	}
+	msg := "ENABLED"
+	if res.PropagationRetries > 0 {
+		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated the role", res.PropagationRetries)
+	}
+	if len(missing) > 0 {
+		return msg + "; no log streams yet in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil
+	}
+	return msg + "; logs arriving in " + strings.Join(p.Regions, ", "), nil
+}
+
+func post(ctx context.Context, env *Env, p *Plan) error {
+	if _, err := env.Cloud.EnableLogExport(ctx, p.ClusterID, p.Request); err != nil {
+		fix := "check the message above; nothing was changed on the CockroachDB side"
+		if cloudapi.IsUnauthenticated(err) || cloudapi.IsPermissionDenied(err) {
+			fix = "the API key needs the Cluster Admin role on this cluster"
+		}
+		return &StepError{Step: StepEnable, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
+	}
+	return nil
+}
+
+func waitTerminal(ctx context.Context, env *Env, clusterID string, wo cloudapi.WatchOptions, rep Reporter) (cloudapi.StatusEvent, error) {
+	wo.Goal = cloudapi.GoalEnabled
+	wo.WithCluster = true
+	var last cloudapi.StatusEvent
+	for ev := range cloudapi.Watch(ctx, env.Cloud, clusterID, wo) {
+		rep.Status(ev)
+		last = ev
+		if ev.Done {
+			if ev.Err != nil && !ev.Reached && !ev.Failed() {
+				return ev, ev.Err
+			}
+			return ev, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return last, err
+	}
+	return last, errors.New("status watch ended before a terminal status")
+}
+
+// propagationRetry decides whether a failed enable may be IAM eventual
+// consistency (PRODUCT.md §4): an assume-role symptom, a role the tool
+// created or changed within the limit, and local checks that pass. Anything
+// else stops at once with the finding.
+func propagationRetry(ctx context.Context, env *Env, p *Plan, j *Journal, final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
+	doctor := "run `crdb-logexport doctor --cluster " + p.ClusterName + "` for the exact fault"
+	msg := strings.ToLower(final.Info.UserMessage)
+	if !strings.Contains(msg, "assumerole") && !strings.Contains(msg, "assume role") && !strings.Contains(msg, "assume the role") {
+		return 0, doctor, false
+	}
+	if !p.roleInOwnAccount {
+		return 0, "the role is in another account; check its trust policy there (" + doctor + ")", false
+	}
+	changedAt := j.RoleChangedAt
+	st, err := awsiam.InspectRole(ctx, env.AWS.IAM, p.RoleName)
+	if err != nil || !st.Exists {
+		return 0, "the role " + p.RoleName + " cannot be read back: " + doctor, false
+	}
+	if st.CreateDate.After(changedAt) {
+		changedAt = st.CreateDate
+	}
+	if env.now().Sub(changedAt) > limit || failingFor >= limit {
+		return 0, "the role is not new, so this is not IAM propagation: " + doctor, false
+	}
+	if st.Trust == nil || !awsiam.EvaluateTrust(st.Trust, p.ClusterAccount, p.ExternalID).Allowed {
+		return 0, "the role's trust policy does not let the cluster's account " + p.ClusterAccount + " assume it: " + doctor, false
+	}
+	if p.PolicyARN != "" {
+		attached, err := awsiam.IsPolicyAttached(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+		if err != nil || !attached {
+			return 0, "the permission policy is not attached to the role: " + doctor, false
+		}
+	}
+	wait := time.Duration(attempt+1) * 5 * time.Second
+	if left := limit - failingFor; wait > left {
+		wait = left
+	}
+	return wait, "the role was created or changed moments ago and IAM has not propagated it yet; the trust and policy check out locally", true
+}
+
+// waitForStreams looks for streams of this export in every region until
+// each has one, or the timeout passes. Regions are checked concurrently.
+func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duration, rep Reporter) []RegionStreams {
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	out := make([]RegionStreams, len(p.Regions))
+	var wg sync.WaitGroup
+	for i, region := range p.Regions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = RegionStreams{Region: region, LogGroup: p.LogGroup}
+			prefix := p.LogGroup + "." + region + ".cockroachdbcloud."
+			for {
+				streams, err := awsiam.RecentStreams(ctx, env.AWS.LogsFor(region), p.LogGroup, prefix, 50)
+				if err == nil {
+					out[i].Error = ""
+					out[i].Streams = len(streams)
+					for _, s := range streams {
+						if s.LastEventTime.After(out[i].Newest) {
+							out[i].Newest = s.LastEventTime
+						}
+					}
+					if len(streams) > 0 {
+						rep.Streams(out[i])
+						return
+					}
+				} else if ctx.Err() == nil {
+					out[i].Error = err.Error()
+				}
+				if env.sleep(ctx, time.Second) != nil {
+					rep.Streams(out[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}

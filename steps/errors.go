@@ -1,0 +1,34 @@
+package steps
+
+import (
+	"errors"
+	"fmt"
+)
+
+// StepError is how a procedure fails: which step, what went wrong, and what
+// to do about it. The command line adds the command that resumes.
+type StepError struct {
+	Step  string
+	Cause error
+	Fix   string
+	// Permanent is false when retrying the same command may succeed
+	// without changing anything (throttling, a transient outage).
+	Permanent bool
+}
+
+func (e *StepError) Error() string {
+	return fmt.Sprintf("step %d (%s) failed: %v", StepNumber(e.Step), StepTitle(e.Step), e.Cause)
+}
+
+func (e *StepError) Unwrap() error { return e.Cause }
+
+// AsStepError finds the StepError in err's chain.
+func AsStepError(err error) (*StepError, bool) {
+	var se *StepError
+	ok := errors.As(err, &se)
+	return se, ok
+}
+
+// ErrNotApplicable means CloudWatch export does not apply to the cluster
+// (Basic plan, or not on AWS); the message explains why.
+var ErrNotApplicable = errors.New("log export to CloudWatch does not apply to this cluster")
