@@ -1,0 +1,158 @@
+package cmdutil
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/pflag"
+
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// Connection holds the flags every command that talks to the services
+// shares, and builds the clients lazily: nothing is read or dialled before
+// a command needs it.
+type Connection struct {
+	IO *IOStreams
+
+	APIKeyFile string
+	Profile    string
+	Region     string
+	Debug      bool
+	NoInput    bool
+
+	once    sync.Once
+	limiter *cloudapi.Limiter
+}
+
+// Register adds --api-key-file, --profile, --region, --debug and --no-input.
+func (c *Connection) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&c.APIKeyFile, "api-key-file", "", "read the CockroachDB Cloud API key from this file ('-' for standard input) instead of COCKROACH_API_KEY")
+	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain, AWS_PROFILE)")
+	fs.StringVar(&c.Region, "region", "", "AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
+	fs.BoolVar(&c.Debug, "debug", false, "trace HTTP exchanges with CockroachDB Cloud to stderr (the key is redacted)")
+	fs.BoolVar(&c.NoInput, "no-input", false, "never prompt: a missing value is an error naming its flag")
+}
+
+// APIKey finds the CockroachDB Cloud key: --api-key-file, then
+// COCKROACH_API_KEY, then a masked prompt on a terminal. There is
+// deliberately no flag that takes the key itself: it would land in shell
+// history and in `ps`.
+func (c *Connection) APIKey() (string, error) {
+	if c.APIKeyFile != "" {
+		var r io.Reader
+		if c.APIKeyFile == "-" {
+			r = c.IO.In
+		} else {
+			f, err := os.Open(c.APIKeyFile)
+			if err != nil {
+				return "", fmt.Errorf("--api-key-file: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", fmt.Errorf("--api-key-file: %w", err)
+		}
+		key := strings.TrimSpace(line)
+		if key == "" {
+			return "", UsageError("--api-key-file %s holds no key", c.APIKeyFile)
+		}
+		return key, nil
+	}
+	if key := strings.TrimSpace(c.IO.Env("COCKROACH_API_KEY")); key != "" {
+		return key, nil
+	}
+	if c.NoInput || !c.IO.CanPrompt() {
+		return "", UsageError("no CockroachDB Cloud API key: set COCKROACH_API_KEY or pass --api-key-file PATH (create a service account key in the Cloud Console, Organization → Access Management)")
+	}
+	return c.promptKey()
+}
+
+func (c *Connection) promptKey() (string, error) {
+	f, ok := c.IO.In.(*os.File)
+	if !ok {
+		return "", UsageError("no CockroachDB Cloud API key: set COCKROACH_API_KEY or pass --api-key-file")
+	}
+	fmt.Fprint(c.IO.ErrOut, "CockroachDB Cloud API key (input hidden): ")
+	b, err := term.ReadPassword(f.Fd())
+	fmt.Fprintln(c.IO.ErrOut)
+	if err != nil {
+		return "", fmt.Errorf("reading the API key: %w", err)
+	}
+	key := strings.TrimSpace(string(b))
+	if key == "" {
+		return "", UsageError("no API key entered")
+	}
+	return key, nil
+}
+
+// Cloud returns a CockroachDB Cloud API client (COCKROACH_SERVER or the
+// public endpoint).
+func (c *Connection) Cloud() (*cloudapi.Client, error) {
+	key, err := c.APIKey()
+	if err != nil {
+		return nil, err
+	}
+	c.once.Do(func() { c.limiter = cloudapi.NewLimiter(cloudapi.DefaultRate, nil) })
+	opts := cloudapi.Options{
+		BaseURL:   c.IO.Env("COCKROACH_SERVER"),
+		APIKey:    key,
+		UserAgent: "crdb-logexport",
+		Limiter:   c.limiter,
+	}
+	if c.Debug {
+		opts.Debug = c.IO.ErrOut
+	}
+	return cloudapi.New(opts)
+}
+
+// AWS loads the AWS configuration through the SDK's standard chain
+// (profile, SSO, environment, AWS_ENDPOINT_URL).
+func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
+	var opts []func(*config.LoadOptions) error
+	if c.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if c.Region != "" {
+		opts = append(opts, config.WithRegion(c.Region))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w (check --profile / AWS_PROFILE)", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	cfg.RetryMaxAttempts = 5
+	cfg.RetryMode = aws.RetryModeStandard
+	return awsiam.NewClients(cfg), nil
+}
+
+// Env builds the clients the procedures use.
+func (c *Connection) Env(ctx context.Context) (*steps.Env, error) {
+	cloud, err := c.Cloud()
+	if err != nil {
+		return nil, err
+	}
+	awsc, err := c.AWS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store, err := steps.DefaultJournalStore(c.IO.Env)
+	if err != nil {
+		return nil, err
+	}
+	return &steps.Env{Cloud: cloud, AWS: awsc, Journals: store}, nil
+}

@@ -1,0 +1,161 @@
+// Package sandboxcmd implements `crdb-logexport sandbox serve`: the local
+// emulators of CockroachDB Cloud and AWS, over loopback.
+package sandboxcmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/sandbox"
+	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
+)
+
+// NewCmd returns the `sandbox` command group.
+func NewCmd(ios *cmdutil.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sandbox",
+		Short: "Local emulators of CockroachDB Cloud and AWS for trying and testing the tool",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newCmdServe(ios))
+	return cmd
+}
+
+type serveOptions struct {
+	cloudAddr, awsAddr string
+	awsEndpoint        string
+	region             string
+	envFile            string
+	latency            time.Duration
+	timings            cloudemu.Timings
+	extraClusters      int
+}
+
+func newCmdServe(ios *cmdutil.IOStreams) *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the Cloud API and AWS emulators on loopback until interrupted",
+		Long: `Runs the CockroachDB Cloud API emulator and the AWS emulator (IAM, STS and
+CloudWatch Logs) on loopback and prints the environment variables that point
+crdb-logexport (and the aws CLI, curl, the AWS SDKs) at them.
+
+Enabling log export in the Cloud emulator does real work: after --enable-after
+it reads the role and its policies through the AWS endpoint, decides whether the
+cluster's account could assume it and write to the log group in every region,
+and then either reaches ENABLED and writes log events, or fails with the
+message CockroachDB Cloud would give.
+
+Test controls live under /_sandbox/ on both endpoints: stats, reset, faults,
+latency, and (Cloud) timings. Ctrl-C stops the sandbox (exit status 0).`,
+		Example: `  crdb-logexport sandbox serve --env-file /tmp/sandbox.env
+  . /tmp/sandbox.env && crdb-logexport setup --cluster prod-aws --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), ios, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.cloudAddr, "cloud-addr", "127.0.0.1:26280", "loopback address of the Cloud API emulator (port 0 picks a free one)")
+	f.StringVar(&o.awsAddr, "aws-addr", "127.0.0.1:26281", "loopback address of the AWS emulator (port 0 picks a free one)")
+	f.StringVar(&o.awsEndpoint, "aws-endpoint", "", "use this AWS-compatible endpoint instead of the built-in AWS emulator (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
+	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "AWS_REGION to print")
+	f.StringVar(&o.envFile, "env-file", "", "also write the export lines to this file (mode 0600)")
+	f.DurationVar(&o.latency, "latency", 0, "delay added to every API call on both emulators, e.g. 100ms")
+	f.DurationVar(&o.timings.EnableAfter, "enable-after", 3*time.Second, "time an enable job takes before its outcome")
+	f.DurationVar(&o.timings.DisableAfter, "disable-after", 2*time.Second, "time a disable job takes")
+	f.DurationVar(&o.timings.IAMPropagation, "iam-propagation", 5*time.Second, "a role younger than this cannot be assumed yet (IAM eventual consistency)")
+	f.DurationVar(&o.timings.EventInterval, "event-interval", 2*time.Second, "how often an enabled export writes more log events")
+	f.IntVar(&o.extraClusters, "extra-clusters", 0, "add this many Advanced AWS clusters to the seeded organization")
+	return cmd
+}
+
+func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error {
+	if o.extraClusters < 0 {
+		return cmdutil.UsageError("--extra-clusters must be 0 or more, got %d", o.extraClusters)
+	}
+	for name, d := range map[string]time.Duration{"--latency": o.latency, "--enable-after": o.timings.EnableAfter, "--disable-after": o.timings.DisableAfter, "--iam-propagation": o.timings.IAMPropagation, "--event-interval": o.timings.EventInterval} {
+		if d < 0 {
+			return cmdutil.UsageError("%s must not be negative, got %s", name, d)
+		}
+	}
+	opts := sandbox.Options{
+		CloudAddr:     o.cloudAddr,
+		AWSAddr:       o.awsAddr,
+		AWSEndpoint:   o.awsEndpoint,
+		Region:        o.region,
+		Latency:       o.latency,
+		Timings:       o.timings,
+		ExtraClusters: o.extraClusters,
+	}
+	if o.awsEndpoint != "" {
+		opts.AWSAccessKeyID = ios.Env("AWS_ACCESS_KEY_ID")
+		opts.AWSSecret = ios.Env("AWS_SECRET_ACCESS_KEY")
+		if opts.AWSAccessKeyID == "" || opts.AWSSecret == "" {
+			return cmdutil.UsageError("--aws-endpoint needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment for that endpoint")
+		}
+	}
+	env, err := sandbox.Start(opts)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = env.Close(shutdown)
+	}()
+
+	lines := env.ExportLines()
+	if o.envFile != "" {
+		if err := os.WriteFile(o.envFile, []byte(lines), 0o600); err != nil {
+			return fmt.Errorf("writing --env-file: %w", err)
+		}
+	}
+	if _, err := fmt.Fprint(ios.Out, lines); err != nil {
+		return err
+	}
+	describe(ios, env, o)
+	<-ctx.Done()
+	fmt.Fprintln(ios.ErrOut, "Sandbox stopped.")
+	return nil
+}
+
+func describe(ios *cmdutil.IOStreams, env *sandbox.Env, o serveOptions) {
+	w := ios.ErrOut
+	fmt.Fprintf(w, "\nCockroachDB Cloud API emulator  %s\n", env.CloudURL)
+	if env.AWS != nil {
+		fmt.Fprintf(w, "AWS emulator (IAM, STS, Logs)    %s  account %s\n", env.AWSURL, env.AWS.AccountID())
+	} else {
+		fmt.Fprintf(w, "AWS endpoint (external)          %s\n", env.AWSURL)
+	}
+	fmt.Fprintf(w, "Enable takes %s, disable %s; roles younger than %s cannot be assumed yet.\n",
+		o.timings.EnableAfter, o.timings.DisableAfter, o.timings.IAMPropagation)
+	fmt.Fprintln(w, "\nSeeded clusters:")
+	for _, c := range cloudemu.Seed(o.extraClusters) {
+		if c.Inactive {
+			continue
+		}
+		var regions []string
+		for _, r := range c.Regions {
+			regions = append(regions, r.Name)
+		}
+		account := c.AccountID
+		if account == "" {
+			account = "-"
+		}
+		fmt.Fprintf(w, "  %-14s %-8s %-4s %-12s %-36s %s\n", c.Name, c.Plan, c.CloudProvider, account, c.ID, strings.Join(regions, ","))
+	}
+	if o.envFile != "" {
+		fmt.Fprintf(w, "\nIn another shell:  . %s\n", o.envFile)
+	} else {
+		fmt.Fprintln(w, "\nIn another shell, run the export lines above (or use --env-file).")
+	}
+	fmt.Fprintf(w, "Controls: %s/_sandbox/stats, …/reset, …/faults, …/latency, …/timings\n", env.CloudURL)
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
