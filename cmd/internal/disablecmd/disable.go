@@ -1,0 +1,175 @@
+// Package disablecmd implements `crdb-logexport disable`: stop log export,
+// wait until it is really disabled, and optionally remove the AWS
+// resources this tool created for it.
+package disablecmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// Options are the flags of `disable`.
+type Options struct {
+	IO   *cmdutil.IOStreams
+	Conn cmdutil.Connection
+	Out  cmdutil.OutputFlag
+
+	In      steps.DisableInput
+	Yes     bool
+	DryRun  bool
+	Timeout time.Duration
+	flags   *pflag.FlagSet
+}
+
+// NewCmd returns the disable command.
+func NewCmd(ios *cmdutil.IOStreams) *cobra.Command {
+	o := &Options{IO: ios}
+	o.Conn.IO = ios
+	cmd := &cobra.Command{
+		Use:   "disable",
+		Short: "Disable log export and wait until it is disabled; --cleanup removes what this tool created",
+		Long: `Shows what will stop, asks for confirmation, DELETEs the log export
+configuration and waits until its status is DISABLED. DISABLE_FAILED is reported
+with the server's user_message.
+
+--cleanup then removes the AWS resources this tool created for the cluster,
+according to its journal: the permission policy (detached, then deleted with all
+its versions) and the role. Nothing this tool did not create is touched — a
+role you made yourself stays, and so does anything another cluster's export
+uses. Log groups hold the exported logs and are kept unless --delete-log-group
+is given too and confirmed a second time.
+
+Without a terminal, --yes confirms; together with --delete-log-group it
+confirms the deletion of the log groups as well. Running the same command again
+after an interruption resumes the wait or the cleanup.`,
+		Example: `  crdb-logexport disable --cluster prod-aws --yes
+  crdb-logexport disable --cluster prod-aws --cleanup --yes
+  crdb-logexport disable --cluster prod-aws --cleanup --delete-log-group --yes --output json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.flags = cmd.Flags()
+			return run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	o.Conn.Register(f)
+	o.Out.Register(f)
+	f.StringVar(&o.In.Cluster, "cluster", "", "cluster id or name")
+	f.BoolVar(&o.In.Cleanup, "cleanup", false, "then remove the AWS role and policy this tool created (per its journal)")
+	f.BoolVar(&o.In.DeleteLogGroups, "delete-log-group", false, "with --cleanup: also delete the log groups this tool created, and the logs in them")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "do it without asking (with --delete-log-group, confirms that too)")
+	f.BoolVar(&o.DryRun, "dry-run", false, "show what would stop and be removed, change nothing")
+	f.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up (exit 124) after this long")
+	return cmd
+}
+
+func run(ctx context.Context, o *Options) error {
+	canAsk := !o.Conn.NoInput && o.IO.CanPrompt()
+	switch {
+	case o.In.Cluster == "":
+		return cmdutil.UsageError("--cluster is required (a cluster id or name; `crdb-logexport status --all` lists them)")
+	case o.In.DeleteLogGroups && !o.In.Cleanup:
+		return cmdutil.UsageError("--delete-log-group only works with --cleanup")
+	case !o.Yes && !o.DryRun && !canAsk:
+		return cmdutil.UsageError("disable stops log export: pass --yes to do it, or --dry-run to see what it would do (no terminal to ask on).\n  %s --yes", resume(o))
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	cloud, err := o.Conn.Cloud()
+	if err != nil {
+		return err
+	}
+	store, err := steps.DefaultJournalStore(o.IO.Env)
+	if err != nil {
+		return err
+	}
+	env := &steps.Env{Cloud: cloud, Journals: store}
+	plan, err := steps.PrepareDisable(ctx, env, o.In)
+	if err != nil {
+		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
+	}
+	if !o.Out.JSON() || o.DryRun {
+		plan.WriteText(o.IO.ErrOut)
+		fmt.Fprintln(o.IO.ErrOut)
+	}
+	if o.DryRun {
+		if o.Out.JSON() {
+			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": plan})
+		}
+		fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Do it with:\n  %s --yes\n", resume(o))
+		return nil
+	}
+	if !o.Yes {
+		if err := confirm(o, plan); err != nil {
+			return err
+		}
+	}
+	if plan.Cleanup {
+		if env.AWS, err = o.Conn.AWS(ctx); err != nil {
+			return err
+		}
+	}
+	res, err := steps.ApplyDisable(ctx, env, plan, steps.DisableOptions{}, statuscmd.NewLineReporter(o.IO.ErrOut))
+	if err != nil {
+		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
+	}
+	return report(o, res)
+}
+
+// confirm asks on the terminal: once to disable, and a second time, by
+// name, before log groups (and the logs in them) are deleted.
+func confirm(o *Options, plan *steps.DisablePlan) error {
+	q := fmt.Sprintf("Disable log export of %s?", plan.ClusterName)
+	if plan.AlreadyDisabled {
+		q = fmt.Sprintf("Clean up what this tool created for %s?", plan.ClusterName)
+	}
+	ok, err := statuscmd.Confirm(o.IO, q)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return statuscmd.Aborted(o.IO)
+	}
+	if !plan.RemovesLogGroups() {
+		return nil
+	}
+	answer, err := statuscmd.Ask(o.IO, fmt.Sprintf("The log groups hold the exported logs, which will be lost. Type the cluster name (%s) to delete them: ", plan.ClusterName))
+	if err != nil {
+		return err
+	}
+	if answer != plan.ClusterName {
+		return statuscmd.Aborted(o.IO)
+	}
+	return nil
+}
+
+func resume(o *Options) string {
+	return statuscmd.ResumeCommand("disable", o.flags, "yes", "dry-run")
+}
+
+func report(o *Options, res *steps.DisableResult) error {
+	if o.Out.JSON() {
+		return cmdutil.WriteJSON(o.IO.Out, res)
+	}
+	w := o.IO.Out
+	fmt.Fprintf(w, "cluster      %s (%s)\n", res.ClusterName, res.ClusterID)
+	fmt.Fprintf(w, "status       %s\n", res.Status)
+	for _, r := range res.Removed {
+		fmt.Fprintf(w, "removed      %s\n", r)
+	}
+	for _, k := range res.Kept {
+		fmt.Fprintf(w, "kept         %s\n", k)
+	}
+	return nil
+}

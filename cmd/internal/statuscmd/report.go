@@ -1,0 +1,252 @@
+package statuscmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// LineReporter prints the progress of a procedure as plain lines, one per
+// finished step and per status change: what `update` and `disable` show
+// without a terminal interface. It implements steps.Reporter and
+// steps.ResourceReporter.
+type LineReporter struct {
+	mu         sync.Mutex
+	w          io.Writer
+	lastStatus string
+}
+
+// NewLineReporter writes to w (the UI stream).
+func NewLineReporter(w io.Writer) *LineReporter { return &LineReporter{w: w} }
+
+func (r *LineReporter) printf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(r.w, format, args...)
+}
+
+// StepStarted prints nothing: the line comes when the step ends.
+func (r *LineReporter) StepStarted(string) {}
+
+// StepDone prints a tick, the step and its summary.
+func (r *LineReporter) StepDone(id string, _ steps.Action, summary string, took time.Duration) {
+	r.printf("✓ %s — %s (%s)\n", steps.StepLabel(id), summary, took.Round(time.Millisecond))
+}
+
+// StepFailed prints a cross; the error itself is reported at the end.
+func (r *LineReporter) StepFailed(id string, _ error, took time.Duration) {
+	r.printf("✗ %s (%s)\n", steps.StepLabel(id), took.Round(time.Millisecond))
+}
+
+// Status prints each change of the export status.
+func (r *LineReporter) Status(ev cloudapi.StatusEvent) {
+	line := EventText(ev)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if line == r.lastStatus {
+		return
+	}
+	r.lastStatus = line
+	fmt.Fprintf(r.w, "   status %s after %s, %d polls\n", line, ev.Elapsed.Round(100*time.Millisecond), ev.Polls)
+}
+
+// PropagationWait announces a wait before enabling again.
+func (r *LineReporter) PropagationWait(wait, remaining time.Duration, reason string) {
+	r.printf("   waiting %s, then enabling again (%s left): %s\n", wait.Round(time.Second), remaining.Round(time.Second), reason)
+}
+
+// Streams reports log streams found in one region.
+func (r *LineReporter) Streams(s steps.RegionStreams) {
+	if s.Streams == 0 {
+		r.printf("   %s: no log streams yet in %s\n", s.Region, s.LogGroup)
+		return
+	}
+	r.printf("   %s: %d log streams in %s\n", s.Region, s.Streams, s.LogGroup)
+}
+
+// ResourceRemoved reports one resource cleanup removed.
+func (r *LineReporter) ResourceRemoved(label string) { r.printf("   removed %s\n", label) }
+
+// ResourceKept reports one resource cleanup left in place, and why.
+func (r *LineReporter) ResourceKept(label, reason string) {
+	r.printf("   kept %s (%s)\n", label, reason)
+}
+
+// EventText is one observation of the status watcher as a line of text:
+// the status, the cluster's state and operation, and the user message.
+func EventText(ev cloudapi.StatusEvent) string {
+	if ev.Err != nil {
+		return "check failed (will retry): " + ev.Err.Error()
+	}
+	line := string(ev.Info.Status)
+	if ev.ClusterState != "" {
+		line += " (cluster " + string(ev.ClusterState)
+		if ev.OperationStatus != "" && ev.OperationStatus != cloudapi.OperationUnspecified {
+			line += ", " + string(ev.OperationStatus)
+		}
+		line += ")"
+	}
+	if ev.Info.UserMessage != "" {
+		line += ": " + ev.Info.UserMessage
+	}
+	return line
+}
+
+// Failure ends a command that failed: it names the step, the cause, the fix
+// and the command that resumes, on the UI stream and — for --output json —
+// as one JSON document on standard output (with result, when there is
+// one). It returns the error that exits with the right status: 124 after a
+// timeout, 130 when interrupted, 1 otherwise.
+func Failure(ios *cmdutil.IOStreams, jsonOut bool, err error, resume string, timeout time.Duration, result any) error {
+	var ee *cmdutil.ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	code := cmdutil.ExitFailure
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		code = cmdutil.ExitTimeout
+	case errors.Is(err, context.Canceled):
+		code = cmdutil.ExitAborted
+	}
+	msg := err.Error()
+	se, isStep := steps.AsStepError(err)
+	if isStep {
+		msg = steps.StepLabel(se.Step) + " failed: " + se.Cause.Error()
+	}
+	if jsonOut {
+		doc := map[string]any{"error": msg, "resume": resume}
+		if isStep {
+			doc["step"] = se.Step
+			doc["fix"] = se.Fix
+			doc["permanent"] = se.Permanent
+		}
+		if result != nil {
+			doc["result"] = result
+		}
+		_ = cmdutil.WriteJSON(ios.Out, doc)
+	}
+	w := ios.ErrOut
+	switch code {
+	case cmdutil.ExitTimeout:
+		fmt.Fprintf(w, "\nTimed out after %s.\n", timeout)
+	case cmdutil.ExitAborted:
+		fmt.Fprintln(w, "\nInterrupted.")
+	default:
+		fmt.Fprintf(w, "\nError: %s\n", msg)
+	}
+	if isStep && se.Fix != "" && code == cmdutil.ExitFailure {
+		fmt.Fprintf(w, "Fix: %s\n", se.Fix)
+	}
+	if isStep && !se.Permanent && code == cmdutil.ExitFailure {
+		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
+	}
+	fmt.Fprintf(w, "Resume (the journal keeps what was done; nothing is repeated):\n  %s\n", resume)
+	return cmdutil.Silent(code)
+}
+
+// ResumeCommand rebuilds a command line from the flags the user set, for
+// the "Resume" line. Repeatable flags are repeated; the API key cannot
+// appear (no flag carries it). Flags in skip are left out.
+func ResumeCommand(command string, fs *pflag.FlagSet, skip ...string) string {
+	parts := []string{"crdb-logexport", command}
+	var names []string
+	fs.Visit(func(f *pflag.Flag) { names = append(names, f.Name) })
+	sort.Strings(names)
+	for _, n := range names {
+		if containsString(skip, n) {
+			continue
+		}
+		f := fs.Lookup(n)
+		switch sv, isSlice := f.Value.(pflag.SliceValue); {
+		case f.Value.Type() == "bool":
+			if f.Value.String() == "true" {
+				parts = append(parts, "--"+n)
+			} else {
+				parts = append(parts, "--"+n+"=false")
+			}
+		case f.Value.Type() == "stringArray" && isSlice:
+			for _, v := range sv.GetSlice() {
+				parts = append(parts, "--"+n, ShellQuote(v))
+			}
+		case isSlice:
+			parts = append(parts, "--"+n, ShellQuote(strings.Join(sv.GetSlice(), ",")))
+		default:
+			parts = append(parts, "--"+n, ShellQuote(f.Value.String()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func containsString(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ShellQuote quotes s for a POSIX shell when it needs it.
+func ShellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Ask prints a question on the UI stream and reads one line of answer from
+// the input: the plain-line confirmation used on a terminal when --yes was
+// not given.
+func Ask(ios *cmdutil.IOStreams, question string) (string, error) {
+	fmt.Fprint(ios.ErrOut, question)
+	// One byte at a time: a buffered reader would swallow the answer to
+	// the next question along with this one.
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := ios.In.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+		}
+		if err == io.EOF && len(line) > 0 {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("reading the answer: %w", err)
+		}
+	}
+	return strings.TrimSpace(string(line)), nil
+}
+
+// Confirm asks a yes/no question; anything but y or yes is no.
+func Confirm(ios *cmdutil.IOStreams, question string) (bool, error) {
+	a, err := Ask(ios, question+" [y/N] ")
+	if err != nil {
+		return false, err
+	}
+	a = strings.ToLower(a)
+	return a == "y" || a == "yes", nil
+}
+
+// Aborted ends a command the user declined: exit status 130.
+func Aborted(ios *cmdutil.IOStreams) error {
+	fmt.Fprintln(ios.ErrOut, "Nothing was changed.")
+	return cmdutil.Silent(cmdutil.ExitAborted)
+}
