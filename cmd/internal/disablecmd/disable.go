@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
-	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
@@ -97,7 +96,7 @@ func run(ctx context.Context, o *Options) error {
 	env := &steps.Env{Cloud: cloud, Journals: store}
 	plan, err := steps.PrepareDisable(ctx, env, o.In)
 	if err != nil {
-		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
 	}
 	if !o.Out.JSON() || o.DryRun {
 		plan.WriteText(o.IO.ErrOut)
@@ -120,9 +119,9 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	res, err := steps.ApplyDisable(ctx, env, plan, steps.DisableOptions{}, statuscmd.NewLineReporter(o.IO.ErrOut))
+	res, err := steps.ApplyDisable(ctx, env, plan, steps.DisableOptions{}, cmdutil.NewLineReporter(o.IO.ErrOut))
 	if err != nil {
-		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
 	}
 	return report(o, res)
 }
@@ -134,28 +133,28 @@ func confirm(o *Options, plan *steps.DisablePlan) error {
 	if plan.AlreadyDisabled {
 		q = fmt.Sprintf("Clean up what this tool created for %s?", plan.ClusterName)
 	}
-	ok, err := statuscmd.Confirm(o.IO, q)
+	ok, err := cmdutil.Confirm(o.IO, q)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return statuscmd.Aborted(o.IO)
+		return cmdutil.Aborted(o.IO)
 	}
 	if !plan.RemovesLogGroups() {
 		return nil
 	}
-	answer, err := statuscmd.Ask(o.IO, fmt.Sprintf("The log groups hold the exported logs, which will be lost. Type the cluster name (%s) to delete them: ", plan.ClusterName))
+	answer, err := cmdutil.Ask(o.IO, fmt.Sprintf("The log groups hold the exported logs, which will be lost. Type the cluster name (%s) to delete them: ", plan.ClusterName))
 	if err != nil {
 		return err
 	}
 	if answer != plan.ClusterName {
-		return statuscmd.Aborted(o.IO)
+		return cmdutil.Aborted(o.IO)
 	}
 	return nil
 }
 
 func resume(o *Options) string {
-	return statuscmd.ResumeCommand("disable", o.flags, "yes", "dry-run")
+	return cmdutil.ResumeCommand("disable", o.flags, "yes", "dry-run")
 }
 
 func report(o *Options, res *steps.DisableResult) error {

@@ -112,7 +112,7 @@ func run(ctx context.Context, o *Options) error {
 	}
 	st, err := steps.ExportStatus(ctx, env, o.Cluster, steps.StatusOptions{SkipLogs: o.NoLogs})
 	if err != nil {
-		return Failure(o.IO, o.Out.JSON(), err, ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	if o.Out.JSON() {
 		return cmdutil.WriteJSON(o.IO.Out, st)
@@ -127,7 +127,7 @@ func run(ctx context.Context, o *Options) error {
 func runWatch(ctx context.Context, o *Options, env *steps.Env) error {
 	cl, err := steps.FindCluster(ctx, env, o.Cluster)
 	if err != nil {
-		return Failure(o.IO, o.Out.JSON(), err, ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	lines := o.IO.Out
 	if o.Out.JSON() {
@@ -135,14 +135,14 @@ func runWatch(ctx context.Context, o *Options, env *steps.Env) error {
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Following the log export of %s (%s) until its status is terminal; Ctrl-C stops.\n", cl.Name, cl.ID)
 	last, err := steps.WatchExport(ctx, env, cl.ID, cloudapi.WatchOptions{}, func(ev cloudapi.StatusEvent) {
-		fmt.Fprintf(lines, "%s  %s\n", time.Now().UTC().Format("15:04:05"), EventText(ev))
+		fmt.Fprintf(lines, "%s  %s\n", time.Now().UTC().Format("15:04:05"), cmdutil.EventText(ev))
 	})
 	if err != nil {
-		return Failure(o.IO, o.Out.JSON(), err, ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	st, err := steps.ExportStatus(ctx, env, cl.ID, steps.StatusOptions{SkipLogs: o.NoLogs})
 	if err != nil {
-		return Failure(o.IO, o.Out.JSON(), err, ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	if o.Out.JSON() {
 		if err := cmdutil.WriteJSON(o.IO.Out, st); err != nil {
@@ -242,7 +242,7 @@ func runAll(ctx context.Context, o *Options, env *steps.Env) error {
 		fmt.Fprint(o.IO.ErrOut, "\r\033[K")
 	}
 	if err != nil {
-		return Failure(o.IO, o.Out.JSON(), err, ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%d clusters; export status read in %s (at most %d requests a second).\n",
 		len(res.Clusters), time.Since(start).Round(100*time.Millisecond), cloudapi.DefaultRate)

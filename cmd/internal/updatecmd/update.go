@@ -14,7 +14,6 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
-	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
@@ -131,7 +130,7 @@ func run(ctx context.Context, o *Options) error {
 	fmt.Fprintln(o.IO.ErrOut, "Reading the current configuration and the AWS side (read-only)…")
 	plan, err := steps.PrepareUpdate(ctx, env, o.In)
 	if err != nil {
-		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
 	}
 	if !o.Out.JSON() || o.DryRun {
 		plan.WriteText(o.IO.ErrOut)
@@ -150,18 +149,18 @@ func run(ctx context.Context, o *Options) error {
 		return nil
 	}
 	if c := plan.Conflicts(); len(c) == 0 && plan.Changes() && !o.Yes {
-		ok, err := statuscmd.Confirm(o.IO, "Apply these changes?")
+		ok, err := cmdutil.Confirm(o.IO, "Apply these changes?")
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return statuscmd.Aborted(o.IO)
+			return cmdutil.Aborted(o.IO)
 		}
 	}
 	opts := steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}
-	res, err := steps.ApplyUpdate(ctx, env, plan, opts, statuscmd.NewLineReporter(o.IO.ErrOut))
+	res, err := steps.ApplyUpdate(ctx, env, plan, opts, cmdutil.NewLineReporter(o.IO.ErrOut))
 	if err != nil {
-		return statuscmd.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
 	}
 	return report(o, res)
 }
@@ -202,7 +201,7 @@ func (o *Options) readEdit() error {
 }
 
 func resume(o *Options) string {
-	return statuscmd.ResumeCommand("update", o.flags, "yes", "dry-run")
+	return cmdutil.ResumeCommand("update", o.flags, "yes", "dry-run")
 }
 
 func report(o *Options, res *steps.UpdateResult) error {

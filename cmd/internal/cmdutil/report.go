@@ -1,4 +1,4 @@
-package statuscmd
+package cmdutil
 
 import (
 	"context"
@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
-	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
@@ -108,17 +107,17 @@ func EventText(ev cloudapi.StatusEvent) string {
 // as one JSON document on standard output (with result, when there is
 // one). It returns the error that exits with the right status: 124 after a
 // timeout, 130 when interrupted, 1 otherwise.
-func Failure(ios *cmdutil.IOStreams, jsonOut bool, err error, resume string, timeout time.Duration, result any) error {
-	var ee *cmdutil.ExitError
+func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout time.Duration, result any) error {
+	var ee *ExitError
 	if errors.As(err, &ee) {
 		return err
 	}
-	code := cmdutil.ExitFailure
+	code := ExitFailure
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		code = cmdutil.ExitTimeout
+		code = ExitTimeout
 	case errors.Is(err, context.Canceled):
-		code = cmdutil.ExitAborted
+		code = ExitAborted
 	}
 	msg := err.Error()
 	se, isStep := steps.AsStepError(err)
@@ -135,25 +134,25 @@ func Failure(ios *cmdutil.IOStreams, jsonOut bool, err error, resume string, tim
 		if result != nil {
 			doc["result"] = result
 		}
-		_ = cmdutil.WriteJSON(ios.Out, doc)
+		_ = WriteJSON(ios.Out, doc)
 	}
 	w := ios.ErrOut
 	switch code {
-	case cmdutil.ExitTimeout:
+	case ExitTimeout:
 		fmt.Fprintf(w, "\nTimed out after %s.\n", timeout)
-	case cmdutil.ExitAborted:
+	case ExitAborted:
 		fmt.Fprintln(w, "\nInterrupted.")
 	default:
 		fmt.Fprintf(w, "\nError: %s\n", msg)
 	}
-	if isStep && se.Fix != "" && code == cmdutil.ExitFailure {
+	if isStep && se.Fix != "" && code == ExitFailure {
 		fmt.Fprintf(w, "Fix: %s\n", se.Fix)
 	}
-	if isStep && !se.Permanent && code == cmdutil.ExitFailure {
+	if isStep && !se.Permanent && code == ExitFailure {
 		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
 	}
 	fmt.Fprintf(w, "Resume (the journal keeps what was done; nothing is repeated):\n  %s\n", resume)
-	return cmdutil.Silent(code)
+	return Silent(code)
 }
 
 // ResumeCommand rebuilds a command line from the flags the user set, for
@@ -211,7 +210,7 @@ func ShellQuote(s string) string {
 // Ask prints a question on the UI stream and reads one line of answer from
 // the input: the plain-line confirmation used on a terminal when --yes was
 // not given.
-func Ask(ios *cmdutil.IOStreams, question string) (string, error) {
+func Ask(ios *IOStreams, question string) (string, error) {
 	fmt.Fprint(ios.ErrOut, question)
 	// One byte at a time: a buffered reader would swallow the answer to
 	// the next question along with this one.
@@ -236,7 +235,7 @@ func Ask(ios *cmdutil.IOStreams, question string) (string, error) {
 }
 
 // Confirm asks a yes/no question; anything but y or yes is no.
-func Confirm(ios *cmdutil.IOStreams, question string) (bool, error) {
+func Confirm(ios *IOStreams, question string) (bool, error) {
 	a, err := Ask(ios, question+" [y/N] ")
 	if err != nil {
 		return false, err
@@ -246,7 +245,7 @@ func Confirm(ios *cmdutil.IOStreams, question string) (bool, error) {
 }
 
 // Aborted ends a command the user declined: exit status 130.
-func Aborted(ios *cmdutil.IOStreams) error {
+func Aborted(ios *IOStreams) error {
 	fmt.Fprintln(ios.ErrOut, "Nothing was changed.")
-	return cmdutil.Silent(cmdutil.ExitAborted)
+	return Silent(ExitAborted)
 }
