@@ -11,7 +11,7 @@ LDFLAGS := -s -w \
 	-X $(PKG)/cmd/internal/versioncmd.Date=$(DATE)
 FUZZTIME ?= 20s
 
-.PHONY: all build test vet unit fuzz sandbox clean
+.PHONY: all build test vet unit fuzz sandbox demo clean
 
 all: build
 
@@ -40,6 +40,11 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## demo: the guided setup against the built-in sandbox, in one process; enter
+## at every prompt sets up prod-aws and shows its logs arriving.
+demo: build
+	$(BIN) demo
 
 ## sandbox: run the emulators on 127.0.0.1:26280 (Cloud) and :26281 (AWS).
 sandbox: build

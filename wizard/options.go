@@ -1,0 +1,137 @@
+package wizard
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// Start says where the interface opens.
+type Start int
+
+// Where the interface opens.
+const (
+	// StartMenu opens the home menu (`crdb-logexport` on a terminal).
+	StartMenu Start = iota
+	// StartSetup opens the guided setup directly (`crdb-logexport setup`).
+	StartSetup
+)
+
+// Options configure a run of the interface.
+type Options struct {
+	// In and Out are the terminal: the interface reads keys from In and
+	// draws on Out (standard error; results go to standard output, which
+	// the caller writes once the interface has ended).
+	In  io.Reader
+	Out io.Writer
+	// Environ is the environment the colour profile is detected from
+	// (os.Environ() when nil).
+	Environ []string
+	// Profile forces a colour profile (tests; NO_COLOR is honoured through
+	// Environ otherwise). colorprofile.Unknown means detect.
+	Profile colorprofile.Profile
+	// Width and Height preset the terminal size (tests); the terminal's own
+	// size is used when zero.
+	Width, Height int
+
+	Start Start
+	// Input holds the answers given as flags (--cluster and the rest);
+	// the wizard asks only for what is missing and preselects the rest.
+	Input steps.SetupInput
+	// APIKeySource names where the CockroachDB Cloud API key comes from
+	// (for example "COCKROACH_API_KEY"). Empty means there is none, and the
+	// wizard asks for it with a masked prompt.
+	APIKeySource string
+	// Connect builds the clients. apiKey is what the user typed at the
+	// masked prompt, or "" when APIKeySource provides the key. It is called
+	// inside a command, never in Update.
+	Connect func(ctx context.Context, apiKey string) (*steps.Env, error)
+	// Apply tunes steps.Apply (tests shorten its waits).
+	Apply steps.ApplyOptions
+	// StreamsEvery is how often the summary refreshes the logs arriving in
+	// each region (default 2 s).
+	StreamsEvery time.Duration
+	// ResumeCommand is the command line that repeats this setup, without
+	// the answers the wizard adds ("crdb-logexport setup" plus connection
+	// flags). ResumeHint, when set, replaces the resume advice entirely
+	// (the demo's sandbox does not outlive the process).
+	ResumeCommand string
+	ResumeHint    string
+	// Badge is shown in the header, e.g. "demo · sandbox on loopback".
+	Badge string
+	// Now is the clock for elapsed times and ages (time.Now when nil).
+	Now func() time.Time
+}
+
+func (o *Options) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
+}
+
+func (o *Options) streamsEvery() time.Duration {
+	if o.StreamsEvery > 0 {
+		return o.StreamsEvery
+	}
+	return 2 * time.Second
+}
+
+func (o *Options) resumeBase() string {
+	if o.ResumeCommand != "" {
+		return o.ResumeCommand
+	}
+	return "crdb-logexport setup"
+}
+
+// Outcome is how a run of the interface ended.
+type Outcome int
+
+// Outcomes.
+const (
+	// Left: the user left the home menu, or there was nothing to do.
+	Left Outcome = iota
+	// Completed: setup ran to its end.
+	Completed
+	// Aborted: the user stopped (Ctrl-C, declined the plan, quit a
+	// question); the exit status is 130.
+	Aborted
+	// Failed: setup stopped at a step and the user chose to quit; the
+	// exit status is 1.
+	Failed
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Completed:
+		return "completed"
+	case Aborted:
+		return "aborted"
+	case Failed:
+		return "failed"
+	}
+	return "left"
+}
+
+// Result is what the caller reports once the interface has ended.
+type Result struct {
+	Outcome Outcome
+	// Setup is what setup did (set when it completed, and when it failed
+	// after changing something).
+	Setup *steps.SetupResult
+	// Err is the failure that ended the run (Failed), or the one on
+	// screen when the user aborted.
+	Err error
+	// Changed reports whether anything may have been changed: applying
+	// started.
+	Changed bool
+	// Resume is the command that resumes or repeats the setup with the
+	// user's answers ("" before a cluster was chosen).
+	Resume string
+	// Rollback is what a rollback the user asked for removed and kept.
+	Rollback *steps.RollbackResult
+}
