@@ -17,7 +17,7 @@ type StepError struct {
 }
 
 func (e *StepError) Error() string {
-	return fmt.Sprintf("step %d (%s) failed: %v", StepNumber(e.Step), StepTitle(e.Step), e.Cause)
+	return fmt.Sprintf("%s failed: %v", StepLabel(e.Step), e.Cause)
 }
 
 func (e *StepError) Unwrap() error { return e.Cause }

@@ -128,6 +128,9 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 		doc := map[string]any{"error": msg, "resume": resume}
 		if isStep {
 			doc["step"] = se.Step
+			if n := steps.StepNumber(se.Step); n > 0 {
+				doc["step_number"] = n
+			}
 			doc["fix"] = se.Fix
 			doc["permanent"] = se.Permanent
 		}

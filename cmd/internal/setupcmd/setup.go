@@ -1,0 +1,264 @@
+// Package setupcmd implements `crdb-logexport setup` (non-interactive with
+// --yes, a plan with --dry-run) and `crdb-logexport policy`.
+package setupcmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// Options are the flags of `setup`.
+type Options struct {
+	IO   *cmdutil.IOStreams
+	Conn cmdutil.Connection
+	Out  cmdutil.OutputFlag
+
+	In        steps.SetupInput
+	Redact    bool
+	Yes       bool
+	DryRun    bool
+	NoWait    bool
+	Timeout   time.Duration
+	flags     *pflag.FlagSet
+	retention int
+}
+
+// NewCmd returns the setup command.
+func NewCmd(ios *cmdutil.IOStreams) *cobra.Command {
+	o := &Options{IO: ios}
+	o.Conn.IO = ios
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Set up log export to CloudWatch: log groups, IAM role and policy, and the export itself",
+		Long: `Performs the ten documented steps of CockroachDB Cloud log export to CloudWatch:
+the log group in every region the cluster has nodes in, the cross-account IAM
+role trusted by the cluster's AWS account, the least-privilege permission
+policy (on YOUR account's log group), and the export configuration — then
+waits until the export is ENABLED and log streams appear.
+
+Before changing anything it shows a plan (create / ok / change / conflict for
+each step) from read-only calls. --dry-run stops there. --yes applies it
+without asking. Every step is idempotent and progress is kept in a journal, so
+running the same command again resumes an interrupted setup.`,
+		Example: `  crdb-logexport setup --cluster prod-aws --dry-run
+  crdb-logexport setup --cluster prod-aws --log-group crdb-prod --retention-days 90 --yes
+  crdb-logexport setup --cluster standard-aws --yes --output json
+  crdb-logexport setup --cluster prod-aws --role-arn arn:aws:iam::123456789012:role/MyRole --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.flags = cmd.Flags()
+			return run(cmd.Context(), o)
+		},
+	}
+	f := cmd.Flags()
+	o.Conn.Register(f)
+	o.Out.Register(f)
+	f.StringVar(&o.In.Cluster, "cluster", "", "cluster id or name")
+	f.StringVar(&o.In.LogGroup, "log-group", "", "CloudWatch log group (and log_name); default crdb-<cluster name>")
+	f.IntVar(&o.retention, "retention-days", 0, fmt.Sprintf("retention of the log group: one of AWS's values (1, 3, 5, 7, 14, 30, …, 3653); default %d for new groups, existing groups are changed only when this is given", steps.DefaultRetentionDays))
+	f.StringVar(&o.In.RoleName, "role-name", steps.DefaultRoleName, "name of the IAM role to create or verify")
+	f.StringVar(&o.In.PolicyName, "policy-name", steps.DefaultPolicyName, "name of the managed permission policy")
+	f.StringVar(&o.In.RoleARN, "role-arn", "", "use this existing role (a ROLE ARN, not a policy ARN) instead of creating one")
+	f.BoolVar(&o.In.RestrictRegions, "restrict-regions", false, "limit the policy to the cluster's regions instead of all regions")
+	f.StringVar(&o.In.ExternalID, "external-id", steps.ExternalIDAuto, "Advanced clusters: auto (reuse or generate one), none, or a value; Standard clusters always use the cluster ID")
+	f.StringSliceVar(&o.In.Channels, "channels", nil, "export only these channels (comma-separated); the others are omitted")
+	f.StringSliceVar(&o.In.OmitChannels, "omit-channels", nil, "channels not to export (comma-separated)")
+	f.BoolVar(&o.Redact, "redact", false, "redact sensitive data in exported logs")
+	f.StringVar(&o.In.ExportRegion, "export-region", "", "send every region's logs to this one region's log group")
+	f.BoolVar(&o.In.FromScratch, "from-scratch", false, "start a new run instead of resuming the journal's (nothing is deleted)")
+	f.BoolVarP(&o.Yes, "yes", "y", false, "apply the plan without asking")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan and change nothing")
+	f.BoolVar(&o.NoWait, "no-wait", false, "return once the configuration is accepted, without waiting for ENABLED")
+	f.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up (exit 124) after this long")
+	return cmd
+}
+
+func run(ctx context.Context, o *Options) error {
+	if o.flags.Changed("retention-days") {
+		o.In.RetentionDays = o.retention
+		o.In.RetentionSet = true
+	}
+	if o.flags.Changed("redact") {
+		o.In.Redact = &o.Redact
+	}
+	if !o.Yes && !o.DryRun && !o.Conn.NoInput && o.IO.CanPrompt() {
+		return runWizard(ctx, o)
+	}
+	if o.In.Cluster == "" {
+		if !o.Yes && !o.DryRun {
+			return cmdutil.UsageError("no terminal to run the guided setup on: pass the answers as flags, for example\n  crdb-logexport setup --cluster NAME --yes\n--log-group, --retention-days, --role-name, --policy-name, --role-arn, --restrict-regions and --external-id choose the rest (defaults otherwise); `crdb-logexport status --all` lists the clusters")
+		}
+		return cmdutil.UsageError("--cluster is required (a cluster id or name; `crdb-logexport status --all` lists them)")
+	}
+	if !o.Yes && !o.DryRun {
+		return cmdutil.UsageError("setup changes AWS and CockroachDB Cloud resources: pass --yes to apply the plan, or --dry-run to see it (no terminal to ask on).\n  %s --dry-run\n  %s --yes", resumeCommand(o), resumeCommand(o))
+	}
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	env, err := o.Conn.Env(ctx)
+	if err != nil {
+		return err
+	}
+	if o.In.FromScratch {
+		if err := restartJournal(ctx, env, o.In.Cluster); err != nil {
+			return err
+		}
+	}
+	rep := cmdutil.NewLineReporter(o.IO.ErrOut)
+	fmt.Fprintln(o.IO.ErrOut, "Reading the current state (read-only)…")
+	plan, err := steps.Prepare(ctx, env, o.In)
+	if err != nil {
+		return fail(o, nil, err)
+	}
+	if !o.Out.JSON() || o.DryRun {
+		plan.WriteText(o.IO.ErrOut)
+		fmt.Fprintln(o.IO.ErrOut)
+	}
+	if o.DryRun {
+		if o.Out.JSON() {
+			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": plan})
+		}
+		if c := plan.Conflicts(); len(c) > 0 {
+			fmt.Fprintf(o.IO.ErrOut, "The plan has %d conflict(s); applying it would stop at step %d.\n", len(c), c[0].Number)
+		} else if !plan.Changes() {
+			fmt.Fprintln(o.IO.ErrOut, "Nothing to change: everything is in place.")
+		}
+		fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+strings.Replace(resumeCommand(o), " --dry-run", "", 1)+" --yes")
+		return nil
+	}
+	res, err := steps.Apply(ctx, env, plan, steps.ApplyOptions{NoWait: o.NoWait}, rep)
+	if err != nil {
+		return fail(o, res, err)
+	}
+	return report(o, res)
+}
+
+// restartJournal moves the old journal aside (kept for reference).
+func restartJournal(ctx context.Context, env *steps.Env, ref string) error {
+	c, err := env.Cloud.FindCluster(ctx, ref)
+	if err != nil {
+		return err
+	}
+	return env.Journals.Archive(c.ID)
+}
+
+func report(o *Options, res *steps.SetupResult) error {
+	if o.Out.JSON() {
+		return cmdutil.WriteJSON(o.IO.Out, res)
+	}
+	w := o.IO.Out
+	fmt.Fprintf(w, "cluster      %s (%s)\n", res.ClusterName, res.ClusterID)
+	fmt.Fprintf(w, "status       %s\n", res.Status)
+	if res.UserMessage != "" {
+		fmt.Fprintf(w, "message      %s\n", res.UserMessage)
+	}
+	fmt.Fprintf(w, "log group    %s\n", res.LogGroup)
+	fmt.Fprintf(w, "regions      %s\n", strings.Join(res.Regions, ", "))
+	fmt.Fprintf(w, "role ARN     %s\n", res.RoleARN)
+	if res.PolicyARN != "" {
+		fmt.Fprintf(w, "policy ARN   %s\n", res.PolicyARN)
+	}
+	if res.ExternalIDRequired {
+		fmt.Fprintf(w, "external ID  %s\n", res.ExternalID)
+	}
+	if len(res.Created) == 0 && len(res.Changed) == 0 {
+		fmt.Fprintln(w, "changes      none: everything was already in place")
+	}
+	for _, c := range res.Created {
+		fmt.Fprintf(w, "created      %s\n", c)
+	}
+	for _, c := range res.Changed {
+		fmt.Fprintf(w, "changed      %s\n", c)
+	}
+	for _, s := range res.Streams {
+		line := fmt.Sprintf("streams      %s: %d", s.Region, s.Streams)
+		if !s.Newest.IsZero() {
+			line += fmt.Sprintf(", newest event %s ago", time.Since(s.Newest).Round(time.Second))
+		}
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// fail reports a failed run: the step, the cause, the fix, and the command
+// that resumes (always with --yes: the plan was already accepted).
+func fail(o *Options, res *steps.SetupResult, err error) error {
+	resume := resumeCommand(o)
+	if !strings.Contains(resume, " --yes") {
+		resume += " --yes"
+	}
+	var result any
+	if res != nil {
+		result = res
+	}
+	return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume, o.Timeout, result)
+}
+
+// resumeCommand rebuilds the command line from the flags the user set. It
+// cannot contain the API key: no flag carries it.
+func resumeCommand(o *Options) string {
+	return cmdutil.ResumeCommand("setup", o.flags, "from-scratch")
+}
+
+// NewCmdPolicy returns `crdb-logexport policy`.
+func NewCmdPolicy(ios *cmdutil.IOStreams) *cobra.Command {
+	var (
+		conn            = cmdutil.Connection{IO: ios}
+		out             cmdutil.OutputFlag
+		clusterRef      string
+		logGroup        string
+		externalID      string
+		restrictRegions bool
+	)
+	cmd := &cobra.Command{
+		Use:   "policy",
+		Short: "Print the trust policy and permission policy for a cluster and log group",
+		Long: `Prints the two IAM documents log export needs, filled in for the cluster and your
+AWS account — for infrastructure-as-code or review. Changes nothing.
+
+The trust policy names the CLUSTER's AWS account (it assumes your role); the
+permission policy names YOUR account (the log group is yours).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if clusterRef == "" {
+				return cmdutil.UsageError("--cluster is required")
+			}
+			env, err := conn.Env(cmd.Context())
+			if err != nil {
+				return err
+			}
+			in := steps.SetupInput{Cluster: clusterRef, LogGroup: logGroup, ExternalID: externalID, RestrictRegions: restrictRegions}
+			docs, err := steps.Policies(cmd.Context(), env, in)
+			if err != nil {
+				return err
+			}
+			if out.JSON() {
+				return cmdutil.WriteJSON(ios.Out, docs)
+			}
+			fmt.Fprintf(ios.ErrOut, "# Trust policy of the role: lets the cluster's account %s assume it.\n", docs.ClusterAccount)
+			fmt.Fprintln(ios.Out, docs.Trust.JSON())
+			fmt.Fprintf(ios.ErrOut, "# Permission policy: CloudWatch Logs actions on log group %s in your account %s.\n", docs.LogGroup, docs.YourAccount)
+			fmt.Fprintln(ios.Out, docs.Permission.JSON())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	conn.Register(f)
+	out.Register(f)
+	f.StringVar(&clusterRef, "cluster", "", "cluster id or name")
+	f.StringVar(&logGroup, "log-group", "", "log group name; default crdb-<cluster name>")
+	f.StringVar(&externalID, "external-id", "none", "Advanced clusters: none or a value to require in the trust policy")
+	f.BoolVar(&restrictRegions, "restrict-regions", false, "limit the permission policy to the cluster's regions")
+	return cmd
+}
