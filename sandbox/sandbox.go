@@ -117,12 +117,19 @@ func (e *Env) serve(ln net.Listener, h http.Handler) {
 	go func() { _ = srv.Serve(ln) }()
 }
 
-// Close stops the listeners and the Cloud emulator's background jobs.
+// Close stops the listeners and the Cloud emulator's background jobs. It
+// lets calls in flight finish for a moment, then closes what is left:
+// net/http's Shutdown would otherwise wait five seconds on connections a
+// client opened but never used.
 func (e *Env) Close(ctx context.Context) error {
+	grace, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
 	var errs []error
 	for _, s := range e.servers {
-		if err := s.Shutdown(ctx); err != nil {
-			errs = append(errs, err)
+		if err := s.Shutdown(grace); err != nil {
+			if cerr := s.Close(); cerr != nil {
+				errs = append(errs, cerr)
+			}
 		}
 	}
 	e.Cloud.Close()

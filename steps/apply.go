@@ -78,6 +78,7 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	if err != nil {
 		return nil, err
 	}
+	journal.beginRun()
 	journal.Settings["log_group"] = p.LogGroup
 	journal.Settings["role_arn"] = p.RoleARN
 	journal.Settings["policy_arn"] = p.PolicyARN

@@ -321,3 +321,17 @@ func (s JournalStore) UsedElsewhere(clusterID string) (map[string]string, error)
 	}
 	return used, nil
 }
+
+// beginRun starts a new run when the previous one finished (step 10 done),
+// so "roll back what this run created" never reaches resources of an
+// earlier, completed setup. An unfinished run is resumed as it is.
+func (j *Journal) beginRun() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.Steps[StepEnable].Status != "done" {
+		return
+	}
+	j.RunID = newRunID(j.now().UTC())
+	j.StartedAt = j.now().UTC()
+	j.Steps = map[string]StepRecord{}
+}

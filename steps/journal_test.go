@@ -108,3 +108,23 @@ func TestDefaultJournalStore(t *testing.T) {
 		t.Fatalf("HOME fallback: %q", s.Dir)
 	}
 }
+
+func TestJournalBeginRunOnlyAfterACompletedRun(t *testing.T) {
+	s := testStore(t)
+	j, _ := s.Open("c1", "prod-aws")
+	first := j.RunID
+	_ = j.RecordCreated(KindRole, "arn:aws:iam::314159265358:role/R", "")
+	_ = j.MarkStep(StepRole, "done", "")
+	j.beginRun()
+	if j.RunID != first {
+		t.Fatal("an unfinished run was replaced instead of resumed")
+	}
+	_ = j.MarkStep(StepEnable, "done", "ENABLED")
+	j.beginRun()
+	if j.RunID == first || len(j.Steps) != 0 {
+		t.Fatalf("a completed run was not closed: run %s steps %v", j.RunID, j.Steps)
+	}
+	if len(j.CreatedIn(j.RunID)) != 0 || len(j.CreatedIn(first)) != 1 {
+		t.Fatal("resources of the earlier run leaked into the new run")
+	}
+}
