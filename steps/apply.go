@@ -380,22 +380,7 @@ func post(ctx context.Context, env *Env, p *Plan) error {
 
 func waitTerminal(ctx context.Context, env *Env, clusterID string, wo cloudapi.WatchOptions, rep Reporter) (cloudapi.StatusEvent, error) {
 	wo.Goal = cloudapi.GoalEnabled
-	wo.WithCluster = true
-	var last cloudapi.StatusEvent
-	for ev := range cloudapi.Watch(ctx, env.Cloud, clusterID, wo) {
-		rep.Status(ev)
-		last = ev
-		if ev.Done {
-			if ev.Err != nil && !ev.Reached && !ev.Failed() {
-				return ev, ev.Err
-			}
-			return ev, nil
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return last, err
-	}
-	return last, errors.New("status watch ended before a terminal status")
+	return WatchExport(ctx, env, clusterID, wo, rep.Status)
 }
 
 // propagationRetry decides whether a failed enable may be IAM eventual
@@ -453,19 +438,12 @@ func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duratio
 		go func() {
 			defer wg.Done()
 			out[i] = RegionStreams{Region: region, LogGroup: p.LogGroup}
-			prefix := p.LogGroup + "." + region + ".cockroachdbcloud."
 			for {
-				streams, err := awsiam.RecentStreams(ctx, env.AWS.LogsFor(region), p.LogGroup, prefix, 50)
+				rs, err := ReadStreams(ctx, env, region, p.LogGroup)
 				if err == nil {
-					out[i].Error = ""
-					out[i].Streams = len(streams)
-					for _, s := range streams {
-						if s.LastEventTime.After(out[i].Newest) {
-							out[i].Newest = s.LastEventTime
-						}
-					}
-					if len(streams) > 0 {
-						rep.Streams(out[i])
+					out[i] = rs
+					if rs.Streams > 0 {
+						rep.Streams(rs)
 						return
 					}
 				} else if ctx.Err() == nil {

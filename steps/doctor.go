@@ -30,7 +30,7 @@ const (
 	CheckLogGroupKMS          = "log-group-kms"
 	CheckChannelsValid        = "channels-valid"
 	CheckLogsArriving         = "logs-arriving"
-	doctorDefaultWindow       = 15 * time.Minute
+	doctorDefaultWindow       = ArrivingWindow
 	doctorDefaultArrivalGrace = 5 * time.Minute
 )
 

@@ -159,8 +159,7 @@ func checkLogs(ctx context.Context, env *Env, info cloudapi.LogExportInfo, regio
 
 func regionLogs(ctx context.Context, env *Env, region, group string, now time.Time) RegionLogs {
 	rl := RegionLogs{Region: region, LogGroup: group}
-	prefix := group + "." + region + ".cockroachdbcloud."
-	streams, err := awsiam.RecentStreams(ctx, env.AWS.LogsFor(region), group, prefix, 1000)
+	rs, err := ReadStreams(ctx, env, region, group)
 	if err != nil {
 		if awsiam.IsNotFound(err) {
 			rl.Error = "log group " + group + " does not exist in " + region
@@ -169,14 +168,7 @@ func regionLogs(ctx context.Context, env *Env, region, group string, now time.Ti
 		}
 		return rl
 	}
-	rl.Streams = len(streams)
-	for _, s := range streams {
-		for _, t := range []time.Time{s.LastIngestionTime, s.LastEventTime} {
-			if t.After(rl.Newest) {
-				rl.Newest = t
-			}
-		}
-	}
+	rl.Streams, rl.Newest = rs.Streams, rs.Newest
 	rl.Arriving = !rl.Newest.IsZero() && now.Sub(rl.Newest) <= ArrivingWindow
 	return rl
 }
@@ -203,11 +195,11 @@ func exportLogGroups(spec cloudapi.LogExportSpec) []string {
 }
 
 // WatchExport follows a cluster's export status (with its cluster's state)
-// and hands every change to onEvent until the status is terminal or ctx
-// ends. It returns the last event; an error means the watch itself failed
-// or was interrupted, not that the export did.
+// and hands every change to onEvent until the watch's goal is reached (any
+// terminal status unless wo.Goal says otherwise) or ctx ends. It returns the
+// last event; an error means the watch itself failed or was interrupted,
+// not that the export did.
 func WatchExport(ctx context.Context, env *Env, clusterID string, wo cloudapi.WatchOptions, onEvent func(cloudapi.StatusEvent)) (cloudapi.StatusEvent, error) {
-	wo.Goal = cloudapi.GoalAnyTerminal
 	wo.WithCluster = true
 	var last cloudapi.StatusEvent
 	for ev := range cloudapi.Watch(ctx, env.Cloud, clusterID, wo) {

@@ -196,8 +196,7 @@ func rollback(ctx context.Context, env *steps.Env, clusterID, runID string) tea.
 }
 
 // pollStreams looks at the log streams of this export in every region,
-// concurrently. Stream names begin with "{log group}.{region}.cockroachdbcloud."
-// (PRODUCT.md §3).
+// concurrently.
 func pollStreams(ctx context.Context, env *steps.Env, logGroup string, regions []string, seq int) tea.Cmd {
 	return func() tea.Msg {
 		out := make([]steps.RegionStreams, len(regions))
@@ -206,22 +205,11 @@ func pollStreams(ctx context.Context, env *steps.Env, logGroup string, regions [
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i] = steps.RegionStreams{Region: region, LogGroup: logGroup}
-				streams, err := awsiam.RecentStreams(ctx, env.AWS.LogsFor(region), logGroup, logGroup+"."+region+".cockroachdbcloud.", 50)
+				rs, err := steps.ReadStreams(ctx, env, region, logGroup)
 				if err != nil {
-					out[i].Error = err.Error()
-					return
+					rs.Error = err.Error()
 				}
-				out[i].Streams = len(streams)
-				for _, s := range streams {
-					newest := s.LastEventTime
-					if s.LastIngestionTime.After(newest) {
-						newest = s.LastIngestionTime
-					}
-					if newest.After(out[i].Newest) {
-						out[i].Newest = newest
-					}
-				}
+				out[i] = rs
 			}()
 		}
 		wg.Wait()
