@@ -126,7 +126,6 @@ type Plan struct {
 	policy           awsiam.PolicyState
 	attached         bool
 	trustChange      bool
-	policyChange     bool
 	enableNeeded     bool
 	// externalIDGenerated: "auto" invented the external ID; a brought-in
 	// role whose trust already requires one should keep its own.
@@ -605,7 +604,6 @@ func buildSteps(p *Plan, in SetupInput) {
 			perm.Details = append(perm.Details, "Fix: give this cluster its own policy, e.g. --policy-name "+DefaultPolicyName+"-"+p.ClusterName)
 		case p.policy.Document == nil || !awsiam.Equivalent(p.policy.Document, p.Permission):
 			perm.Action = WillChange
-			p.policyChange = true
 			cur := "(unreadable)"
 			if p.policy.Document != nil {
 				cur = p.policy.Document.JSON()
@@ -664,7 +662,9 @@ func buildSteps(p *Plan, in SetupInput) {
 		p.enableNeeded = true
 		s := add(StepEnable, WillChange, fmt.Sprintf("replace the current configuration (status %s) — the API replaces it whole", cur.Status))
 		if !cloudapi.SpecsEqual(cur.Spec, want) {
-			s.Details = append(s.Details, SpecDiff(cur.Spec, want)...)
+			for _, c := range DiffSpecs(cur.Spec, want) {
+				s.Details = append(s.Details, c.String())
+			}
 		}
 		if cur.UserMessage != "" {
 			s.Details = append(s.Details, "last message: "+cur.UserMessage)
@@ -715,26 +715,6 @@ func permissionSummary(p *Plan, in SetupInput) string {
 		len(awsiam.RequiredActions), strings.Join(p.LogGroups, ", "), regions, p.YourAccount)
 }
 
-// SpecDiff lists the fields that differ between two export specs, one line
-// each, as "field: old → new".
-func SpecDiff(old, new cloudapi.LogExportSpec) []string {
-	var out []string
-	cmp := func(field, a, b string) {
-		if a != b {
-			out = append(out, fmt.Sprintf("%s: %s → %s", field, orNone(a), orNone(b)))
-		}
-	}
-	cmp("type", string(old.Type), string(new.Type))
-	cmp("log_name", old.LogName, new.LogName)
-	cmp("auth_principal", old.AuthPrincipal, new.AuthPrincipal)
-	cmp("aws_external_id", old.AWSExternalID, new.AWSExternalID)
-	cmp("region", old.Region, new.Region)
-	cmp("redact", boolText(old.Redact), boolText(new.Redact))
-	cmp("omitted_channels", strings.Join(sortedCopy(old.OmittedChannels), ","), strings.Join(sortedCopy(new.OmittedChannels), ","))
-	cmp("groups", groupsText(old.Groups), groupsText(new.Groups))
-	return out
-}
-
 func orNone(s string) string {
 	if s == "" {
 		return "(none)"
@@ -753,17 +733,4 @@ func sortedCopy(s []string) []string {
 	c := slices.Clone(s)
 	slices.Sort(c)
 	return c
-}
-
-func groupsText(gs []cloudapi.LogExportGroup) string {
-	var parts []string
-	for _, g := range gs {
-		lvl := string(g.MinLevel)
-		if lvl == "" {
-			lvl = "UNSPECIFIED"
-		}
-		parts = append(parts, fmt.Sprintf("%s[%s; %s; redact=%s]", g.LogName, strings.Join(sortedCopy(g.Channels), ","), lvl, boolText(g.Redact)))
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, " ")
 }

@@ -14,7 +14,7 @@ type IOStreams struct {
 	Out    io.Writer
 	ErrOut io.Writer
 
-	inTTY, outTTY, errTTY bool
+	inTTY, errTTY bool
 	// Env is the environment commands read (NO_COLOR, COCKROACH_API_KEY, …);
 	// tests substitute their own.
 	Env func(string) string
@@ -25,7 +25,6 @@ func System() *IOStreams {
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		inTTY:  isTerminal(os.Stdin),
-		outTTY: isTerminal(os.Stdout),
 		errTTY: isTerminal(os.Stderr),
 		Env:    os.Getenv,
 	}
@@ -38,14 +37,9 @@ func Test(in io.Reader, out, errOut io.Writer, env map[string]string) *IOStreams
 
 func isTerminal(f *os.File) bool { return term.IsTerminal(f.Fd()) }
 
-// SetTerminal overrides terminal detection (tests of interactive paths).
-func (s *IOStreams) SetTerminal(in, out, errOut bool) { s.inTTY, s.outTTY, s.errTTY = in, out, errOut }
-
-// IsStdinTTY reports whether standard input is a terminal.
-func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
-
-// IsStdoutTTY reports whether standard output is a terminal.
-func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+// SetTerminal overrides terminal detection of the input and the UI stream
+// (tests of interactive paths).
+func (s *IOStreams) SetTerminal(in, errOut bool) { s.inTTY, s.errTTY = in, errOut }
 
 // IsStderrTTY reports whether standard error, where the UI draws, is a terminal.
 func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }

@@ -109,7 +109,7 @@ func TestDoctorFixAsksFirst(t *testing.T) {
 	run := func(answer string, args ...string) (int, string, string) {
 		var out, errOut bytes.Buffer
 		ios := cmdutil.Test(strings.NewReader(answer), &out, &errOut, vars)
-		ios.SetTerminal(true, false, true)
+		ios.SetTerminal(true, true)
 		cmd := NewCmd(ios)
 		cmd.SilenceUsage, cmd.SilenceErrors = true, true
 		cmd.SetArgs(append([]string{"--cluster", cloudemu.StagingAWSClusterName}, args...))
