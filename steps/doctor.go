@@ -108,7 +108,7 @@ type DoctorOptions struct {
 	// ArrivalWindow: a stream whose newest event is older than this does
 	// not count as logs arriving (default 15 min).
 	ArrivalWindow time.Duration
-	// ArrivalGrace: an export enabled less than this long doctorAgo with no logs
+	// ArrivalGrace: an export enabled less than this long ago with no logs
 	// yet is a warning, not an error, since logs are not back-filled
 	// (default 5 min).
 	ArrivalGrace time.Duration

@@ -189,8 +189,9 @@ func (a *accessible) stopped(err error) (Result, error) {
 }
 
 func (a *accessible) run(ctx context.Context) (Result, error) {
+	entries := menuEntries()
+	var entry menuEntry
 	if a.opts.Start == StartMenu {
-		entries := menuEntries()
 		opts := make([]huh.Option[string], len(entries))
 		for i, e := range entries {
 			opts[i] = huh.NewOption(e.title, e.id)
@@ -199,15 +200,40 @@ func (a *accessible) run(ctx context.Context) (Result, error) {
 		if err != nil {
 			return a.stopped(err)
 		}
-		if choice != "setup" {
-			return a.outcome(Left), nil
+		for _, e := range entries {
+			if e.id == choice {
+				entry = e
+			}
 		}
+	} else {
+		for _, e := range entries {
+			if e.startAs == a.opts.Start {
+				entry = e
+			}
+		}
+	}
+	switch {
+	case entry.start == nil:
+		return a.outcome(Left), nil
+	case entry.accessible != nil:
+		// Another task: it needs the connection and a cluster, of any kind
+		// (the task itself says what it can do with it).
+		if err := a.connect(ctx); err != nil {
+			return a.stopped(err)
+		}
+		if err := a.chooseCluster(ctx, false); err != nil {
+			if errors.Is(err, errNoClusters) {
+				return a.outcome(Left), nil
+			}
+			return a.stopped(err)
+		}
+		return entry.accessible(a, ctx)
 	}
 	a.say("Guided setup of CockroachDB Cloud log export to Amazon CloudWatch. Nothing changes until you confirm the plan.")
 	if err := a.connect(ctx); err != nil {
 		return a.stopped(err)
 	}
-	if err := a.chooseCluster(ctx); err != nil {
+	if err := a.chooseCluster(ctx, true); err != nil {
 		switch {
 		case errors.Is(err, errNoClusters):
 			return a.outcome(Left), nil
@@ -268,7 +294,10 @@ func (a *accessible) connect(ctx context.Context) error {
 	}
 }
 
-func (a *accessible) chooseCluster(ctx context.Context) error {
+// chooseCluster sets a.cluster: the one named with --cluster, or the
+// user's choice. With forSetup, a cluster CloudWatch export does not apply
+// to is refused (another can be chosen).
+func (a *accessible) chooseCluster(ctx context.Context, forSetup bool) error {
 	for {
 		var c cloudapi.Cluster
 		switch {
@@ -288,7 +317,7 @@ func (a *accessible) chooseCluster(ctx context.Context) error {
 				}
 			}
 		}
-		if err := c.CheckCloudWatch(); err != nil {
+		if err := c.CheckCloudWatch(); err != nil && forSetup {
 			a.say("%s", notApplicable(c, err))
 			stop := fmt.Errorf("%w: %v", steps.ErrNotApplicable, err)
 			if a.opts.Input.Cluster != "" || len(a.clusters) < 2 {
@@ -304,6 +333,10 @@ func (a *accessible) chooseCluster(ctx context.Context) error {
 			continue
 		}
 		a.cluster, a.chosen = c, true
+		if !forSetup {
+			a.say("Cluster %s (%s), %s on %s.", c.Name, c.ID, c.Plan, c.CloudProvider)
+			return nil
+		}
 		a.ans.forCluster(c)
 		a.say("Cluster %s (%s), %s on %s, regions %s; its AWS account %s will assume your role.", c.Name, c.ID, c.Plan, c.CloudProvider, strings.Join(c.RegionNames(), ", "), c.ExportAccountID())
 		return nil

@@ -1,21 +1,31 @@
 package wizard
 
-import tea "charm.land/bubbletea/v2"
+import (
+	"context"
 
-// menuEntry is one entry of the home menu. Each flow the tool offers adds
-// its entry here (status, doctor, update and disable join setup as they
-// are built); the last entry leaves.
+	tea "charm.land/bubbletea/v2"
+)
+
+// menuEntry is one entry of the home menu: a task, each opened through its
+// flow (setup is the model's own); the last entry leaves.
 type menuEntry struct {
 	id    string
 	title string
 	desc  string
+	// startAs is the Options.Start that opens this entry directly, without
+	// the menu (the command of the same name on a terminal).
+	startAs Start
 	// start opens the flow; nil leaves the interface.
 	start func(m *Model) tea.Cmd
+	// accessible runs the task line by line (RunAccessible) once connected
+	// and a cluster is chosen; nil for setup, whose line-by-line form is
+	// the accessible type's own.
+	accessible func(a *accessible, ctx context.Context) (Result, error)
 }
 
 func menuEntries() []menuEntry {
 	return []menuEntry{
-		{id: "setup", title: "Set up", desc: "log export of a cluster to CloudWatch, step by step", start: (*Model).startSetup},
+		{id: "setup", title: "Set up", desc: "log export of a cluster to CloudWatch, step by step", startAs: StartSetup, start: func(m *Model) tea.Cmd { return m.startTask(nil) }},
 		{id: "quit", title: "Quit"},
 	}
 }

@@ -41,6 +41,8 @@ const (
 	phaseRollingBack
 	phaseRolledBack
 	phaseSummary
+	// phaseFlow: a task other than setup has the screen (see flow).
+	phaseFlow
 )
 
 // planPane is what the plan screen shows.
@@ -121,6 +123,12 @@ type Model struct {
 	rollbackRes   *steps.RollbackResult
 	rollbackErr   error
 
+	// flow is the task other than setup that has the screen; pending is
+	// the one chosen in the menu while the connection and the cluster
+	// choice it needs come first.
+	flow    flow
+	pending flow
+
 	flash string
 	final *Result
 	// bg is the terminal's background colour once known: forms made later
@@ -150,8 +158,12 @@ func New(ctx context.Context, opts Options) *Model {
 
 // Init opens the menu or the setup.
 func (m *Model) Init() tea.Cmd {
-	if m.opts.Start == StartSetup {
-		return tea.Batch(tea.RequestBackgroundColor, m.startSetup())
+	if m.opts.Start != StartMenu {
+		for _, e := range menuEntries() {
+			if e.startAs == m.opts.Start && e.start != nil {
+				return tea.Batch(tea.RequestBackgroundColor, e.start(m))
+			}
+		}
 	}
 	return tea.Batch(tea.RequestBackgroundColor, m.toMenu())
 }
@@ -214,6 +226,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, pollStreams(m.ctx, m.env, m.result.LogGroup, m.result.Regions, m.streamsSeq)
 	}
+	if m.phase == phaseFlow {
+		return m, m.flow.update(m, msg)
+	}
 	return m, m.updateForm(msg)
 }
 
@@ -222,6 +237,8 @@ func (m *Model) busy() bool {
 	switch m.phase {
 	case phaseConnecting, phaseRoleLookup, phasePreparing, phaseApplying, phaseRollbackPreview, phaseRollingBack:
 		return true
+	case phaseFlow:
+		return m.flow.busy()
 	}
 	return false
 }
@@ -229,6 +246,8 @@ func (m *Model) busy() bool {
 // key handles the keys a phase uses itself; the rest go to its form.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.phase {
+	case phaseFlow:
+		return m.flow.update(m, msg)
 	case phasePlan:
 		switch msg.String() {
 		case "t":
@@ -406,6 +425,8 @@ func (m *Model) submitted() tea.Cmd {
 		return tea.Batch(rollback(m.ctx, m.env, m.cluster.ID, m.rollbackRunID), m.spin.Tick)
 	case phaseRolledBack:
 		return m.finish(Failed)
+	case phaseFlow:
+		return m.flow.submitted(m)
 	}
 	return nil
 }
@@ -482,6 +503,9 @@ func (m *Model) toClusterList() tea.Cmd {
 
 func (m *Model) chooseCluster(c cloudapi.Cluster) tea.Cmd {
 	m.cluster, m.hasCluster = c, true
+	if m.pending != nil {
+		return m.openFlow(m.pending)
+	}
 	if err := c.CheckCloudWatch(); err != nil {
 		m.err = err
 		m.phase = phaseNotApplicable
@@ -790,6 +814,13 @@ func (m *Model) finish(o Outcome) tea.Cmd {
 		res.Err = m.err
 	}
 	res.Rollback = m.rollbackRes
+	if f := m.task(); f != nil {
+		// The setup's resume command does not repeat another task; the
+		// flow says what does.
+		res.Resume = ""
+		res.Task = f.title()
+		f.result(res)
+	}
 	m.final = res
 	m.form = nil
 	if m.run != nil && !m.run.finished() {
@@ -807,7 +838,13 @@ func (m *Model) interrupt() tea.Cmd {
 // Result is how the interface ended; valid once the program has exited.
 func (m *Model) Result() Result {
 	if m.final == nil {
-		return Result{Outcome: Aborted, Setup: m.result, Changed: m.changed, Resume: m.resume(), Err: m.err}
+		res := Result{Outcome: Aborted, Setup: m.result, Changed: m.changed, Resume: m.resume(), Err: m.err}
+		if f := m.task(); f != nil {
+			res.Resume = ""
+			res.Task = f.title()
+			f.result(&res)
+		}
+		return res
 	}
 	return *m.final
 }
@@ -819,5 +856,16 @@ func (m *Model) stop(limit time.Duration) {
 		m.run.cancel()
 		m.run.wait(limit)
 	}
+	if m.flow != nil {
+		m.flow.stop(limit)
+	}
 	m.cancel()
+}
+
+// task is the flow in progress or about to start (nil: setup or the menu).
+func (m *Model) task() flow {
+	if m.flow != nil {
+		return m.flow
+	}
+	return m.pending
 }

@@ -19,6 +19,14 @@ const (
 	StartMenu Start = iota
 	// StartSetup opens the guided setup directly (`crdb-logexport setup`).
 	StartSetup
+	// StartStatus follows one cluster's export live (`status --watch`).
+	StartStatus
+	// StartDoctor opens the doctor's report.
+	StartDoctor
+	// StartUpdate opens the guided update (`update` without --yes).
+	StartUpdate
+	// StartDisable opens the disable confirmation (`disable` without --yes).
+	StartDisable
 )
 
 // Options configure a run of the interface.
@@ -42,6 +50,14 @@ type Options struct {
 	// Input holds the answers given as flags (--cluster and the rest);
 	// the wizard asks only for what is missing and preselects the rest.
 	Input steps.SetupInput
+	// Update holds the changes given as flags to `update` (its Cluster is
+	// Input.Cluster); the update screens start from them.
+	Update steps.UpdateInput
+	// Disable holds the choices given as flags to `disable`.
+	Disable steps.DisableInput
+	// Doctor tunes the doctor's checks and fixes (tests shorten waits).
+	Doctor steps.DoctorOptions
+	Fix    steps.FixOptions
 	// APIKeySource names where the CockroachDB Cloud API key comes from
 	// (for example "COCKROACH_API_KEY"). Empty means there is none, and the
 	// wizard asks for it with a masked prompt.
@@ -134,4 +150,14 @@ type Result struct {
 	Resume string
 	// Rollback is what a rollback the user asked for removed and kept.
 	Rollback *steps.RollbackResult
+
+	// Task names the task other than setup that the interface ended in
+	// (its flow's title), "" for setup and the menu. The fields below are
+	// what that task did; each is set by its own flow.
+	Task    string
+	Status  *steps.ClusterExport
+	Doctor  *steps.DoctorReport
+	Fixes   *steps.FixResult
+	Update  *steps.UpdateResult
+	Disable *steps.DisableResult
 }

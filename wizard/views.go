@@ -44,8 +44,11 @@ func (m *Model) render() string {
 func (m *Model) header(w int) string {
 	s := m.styles
 	what := "set up log export to CloudWatch"
-	if m.phase == phaseMenu {
+	switch f := m.task(); {
+	case m.phase == phaseMenu:
 		what = "CockroachDB Cloud log export to CloudWatch"
+	case f != nil:
+		what = f.title()
 	}
 	line := s.Title.Render("crdb-logexport") + s.Faint.Render(" · "+what)
 	if m.opts.Badge != "" {
@@ -67,6 +70,8 @@ func (m *Model) footer(w int) string {
 	switch m.phase {
 	case phaseMenu:
 		keys = []string{"ctrl+c quit"}
+	case phaseFlow:
+		keys = m.flow.keys(m)
 	case phasePlan:
 		keys = []string{"↑/↓ scroll", "t trust", "p permission", "s steps", "e edit answers", "ctrl+c quit"}
 		if len(m.plan.Conflicts()) > 0 {
@@ -99,8 +104,15 @@ func (m *Model) body(w, h int) string {
 		return m.planBody(w)
 	case phaseApplying, phaseFailed, phaseRollbackPreview, phaseRollbackConfirm, phaseRollingBack, phaseRolledBack, phaseSummary:
 		return m.progressBody(w, h)
+	case phaseFlow:
+		return m.flow.body(m, w, h)
 	}
 	panel := m.questionPanel(w)
+	if m.pending != nil {
+		// Setup's checklist means nothing to another task: the connection
+		// and the cluster choice stand alone.
+		return panel
+	}
 	marks := m.questionMarks()
 	return m.withChecklist(&marks, panel, w, h)
 }
