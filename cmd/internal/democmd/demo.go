@@ -16,7 +16,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
-	"github.com/crdb-logexport/crdb-logexport/cmd/internal/setupcmd"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/sandbox"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -28,8 +28,9 @@ type options struct {
 	latency time.Duration
 }
 
-// NewCmd returns the demo command.
-func NewCmd(ios *cmdutil.IOStreams) *cobra.Command {
+// NewCmd returns the demo command; reports print what each task of the
+// menu did (the home menu's own).
+func NewCmd(ios *cmdutil.IOStreams, reports tui.Reports) *cobra.Command {
 	var o options
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -46,7 +47,7 @@ directly (your AWS configuration and COCKROACH_* variables are not read), and
 the journal lives in a temporary directory removed on exit.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return run(cmd.Context(), cmd, ios, o)
+			return run(cmd.Context(), cmd, ios, o, reports)
 		},
 	}
 	f := cmd.Flags()
@@ -60,7 +61,7 @@ the journal lives in a temporary directory removed on exit.`,
 	return cmd
 }
 
-func run(ctx context.Context, cmd *cobra.Command, ios *cmdutil.IOStreams, o options) error {
+func run(ctx context.Context, cmd *cobra.Command, ios *cmdutil.IOStreams, o options, reports tui.Reports) error {
 	if !ios.CanPrompt() {
 		return cmdutil.UsageError("demo is interactive and needs a terminal; to script against the sandbox, run `crdb-logexport sandbox serve` and then `crdb-logexport setup --cluster prod-aws --yes` with the variables it prints")
 	}
@@ -101,5 +102,5 @@ func run(ctx context.Context, cmd *cobra.Command, ios *cmdutil.IOStreams, o opti
 		Badge:        "demo · sandbox",
 		ResumeHint:   "The demo's sandbox ended with the program: run `crdb-logexport demo` again to start over.",
 	}
-	return setupcmd.RunWizard(ctx, ios, opts, setupcmd.Accessible(cmd.Flags(), ios), nil)
+	return tui.Run(ctx, ios, opts, tui.Accessible(cmd.Flags(), ios), reports)
 }

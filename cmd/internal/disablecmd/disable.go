@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard"
 )
 
 // Options are the flags of `disable`.
@@ -85,6 +87,9 @@ func run(ctx context.Context, o *Options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	if !o.Yes && !o.DryRun && !o.Out.JSON() {
+		return runInterface(ctx, o)
+	}
 	cloud, err := o.Conn.Cloud()
 	if err != nil {
 		return err
@@ -155,6 +160,25 @@ func confirm(o *Options, plan *steps.DisablePlan) error {
 
 func resume(o *Options) string {
 	return cmdutil.ResumeCommand("disable", o.flags, "yes", "dry-run")
+}
+
+// runInterface is `disable` on a terminal without --yes: the interface's
+// confirmation screen (what stops, what cleanup removes and never
+// touches), then the progress to DISABLED.
+func runInterface(ctx context.Context, o *Options) error {
+	opts := wizard.Options{Start: wizard.StartDisable, Input: steps.SetupInput{Cluster: o.In.Cluster}, Disable: o.In}
+	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
+		return err
+	}
+	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+		Disable: func(res *steps.DisableResult) error { return report(o, res) },
+	})
+}
+
+// Report prints what disabling did, for people: the home menu's report of
+// a disable run from it.
+func Report(ios *cmdutil.IOStreams, res *steps.DisableResult) error {
+	return report(&Options{IO: ios}, res)
 }
 
 func report(o *Options, res *steps.DisableResult) error {

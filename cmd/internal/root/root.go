@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -20,8 +21,11 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/sandboxcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/setupcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/updatecmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/versioncmd"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard"
 )
 
 // NewCmd builds the command tree.
@@ -43,7 +47,7 @@ logs arrive.`,
 			if !ios.CanPrompt() {
 				return cmdutil.UsageError("no terminal for the interactive menu: run a command instead, for example\n  crdb-logexport setup --cluster NAME --yes\n  crdb-logexport demo    (in a terminal)\nSee crdb-logexport --help.")
 			}
-			return setupcmd.RunMenu(cmd.Context(), cmd, ios)
+			return runMenu(cmd, ios)
 		},
 	}
 	root.PersistentFlags().Bool("accessible", false, "plain line-by-line prompts and progress, no redraws (also ACCESSIBLE=1)")
@@ -57,7 +61,7 @@ logs arrive.`,
 		doctorcmd.NewCmd(ios),
 		updatecmd.NewCmd(ios),
 		disablecmd.NewCmd(ios),
-		democmd.NewCmd(ios),
+		democmd.NewCmd(ios, MenuReports(ios)),
 		sandboxcmd.NewCmd(ios),
 		versioncmd.NewCmd(ios),
 	)
@@ -120,5 +124,33 @@ func reportError(w io.Writer, _ fang.Styles, err error) {
 	fmt.Fprintf(w, "Error: %s\n", msg)
 	if isUsage(err) && !strings.Contains(msg, "--help") {
 		fmt.Fprintln(w, "Run 'crdb-logexport --help' for usage.")
+	}
+}
+
+// runMenu is `crdb-logexport` alone on a terminal: the home menu, with the
+// connection settings of the environment.
+func runMenu(cmd *cobra.Command, ios *cmdutil.IOStreams) error {
+	conn := &cmdutil.Connection{IO: ios}
+	opts := wizard.Options{Start: wizard.StartMenu, Input: steps.SetupInput{ExternalID: steps.ExternalIDAuto}}
+	if err := tui.Connect(ios, conn, &opts); err != nil {
+		return err
+	}
+	return tui.Run(cmd.Context(), ios, opts, tui.Accessible(cmd.Flags(), ios), MenuReports(ios))
+}
+
+// MenuReports print, for people, what the task chosen in the home menu did.
+func MenuReports(ios *cmdutil.IOStreams) tui.Reports {
+	return tui.Reports{
+		Setup: func(r *steps.SetupResult) error { return setupcmd.Report(ios, r) },
+		Status: func(st *steps.ClusterExport) error {
+			statuscmd.WriteExport(ios.Out, st, time.Now())
+			return nil
+		},
+		Doctor: func(r *steps.DoctorReport) error {
+			doctorcmd.WriteReport(ios.Out, r)
+			return nil
+		},
+		Update:  func(r *steps.UpdateResult) error { return updatecmd.Report(ios, r) },
+		Disable: func(r *steps.DisableResult) error { return disablecmd.Report(ios, r) },
 	}
 }

@@ -17,7 +17,9 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard"
 )
 
 // Options are the flags of `status`.
@@ -92,6 +94,9 @@ func run(ctx context.Context, o *Options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	if o.Watch && !o.NoLogs && !o.Out.JSON() && !o.Conn.NoInput && o.IO.CanPrompt() {
+		return runInterface(ctx, o)
+	}
 	cloud, err := o.Conn.Cloud()
 	if err != nil {
 		return err
@@ -156,6 +161,22 @@ func runWatch(ctx context.Context, o *Options, env *steps.Env) error {
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	}
 	return nil
+}
+
+// runInterface is `status --watch` on a terminal: the status screen of the
+// interactive interface, followed live, from which a failure opens the
+// doctor's report.
+func runInterface(ctx context.Context, o *Options) error {
+	opts := wizard.Options{Start: wizard.StartStatus, Input: steps.SetupInput{Cluster: o.Cluster}}
+	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
+		return err
+	}
+	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+		Status: func(st *steps.ClusterExport) error {
+			WriteExport(o.IO.Out, st, time.Now())
+			return nil
+		},
+	})
 }
 
 // WriteExport renders one cluster's export for people.

@@ -14,7 +14,9 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard"
 )
 
 // Options are the flags of `update`.
@@ -120,6 +122,9 @@ func run(ctx context.Context, o *Options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	if !o.Yes && !o.DryRun && !o.Out.JSON() {
+		return runInterface(ctx, o)
+	}
 	env, err := o.Conn.Env(ctx)
 	if err != nil {
 		return err
@@ -202,6 +207,29 @@ func (o *Options) readEdit() error {
 
 func resume(o *Options) string {
 	return cmdutil.ResumeCommand("update", o.flags, "yes", "dry-run")
+}
+
+// runInterface is `update` on a terminal without --yes: the update screens
+// of the interactive interface, starting from the changes given as flags.
+func runInterface(ctx context.Context, o *Options) error {
+	opts := wizard.Options{
+		Start:  wizard.StartUpdate,
+		Input:  steps.SetupInput{Cluster: o.In.Cluster},
+		Update: o.In,
+		Apply:  steps.ApplyOptions{NoWait: o.NoWait},
+	}
+	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
+		return err
+	}
+	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+		Update: func(res *steps.UpdateResult) error { return report(o, res) },
+	})
+}
+
+// Report prints what an update did, for people: the home menu's report of
+// an update run from it.
+func Report(ios *cmdutil.IOStreams, res *steps.UpdateResult) error {
+	return report(&Options{IO: ios}, res)
 }
 
 func report(o *Options, res *steps.UpdateResult) error {
