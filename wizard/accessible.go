@@ -141,6 +141,9 @@ type accessible struct {
 	rb       *steps.RollbackResult
 	// archived: --from-scratch has moved the old journal aside.
 	archived bool
+	// taskOutcome, set by a task other than setup, is that task's result
+	// as it stands: what an interruption during a prompt reports.
+	taskOutcome func(Outcome) Result
 }
 
 func (a *accessible) say(format string, args ...any) {
@@ -170,6 +173,9 @@ func (a *accessible) choose(title string, opts ...huh.Option[string]) (string, e
 }
 
 func (a *accessible) outcome(o Outcome) Result {
+	if a.taskOutcome != nil {
+		return a.taskOutcome(o)
+	}
 	res := Result{Outcome: o, Setup: a.setup, Changed: a.changed, Rollback: a.rb}
 	if a.chosen {
 		res.Resume = resumeCommand(a.opts.resumeBase(), a.ans.input(a.opts.Input, a.cluster), a.cluster)

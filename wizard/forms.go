@@ -375,6 +375,7 @@ const (
 	choiceOther    = "other-cluster"
 	choiceApply    = "apply"
 	choiceRekey    = "rekey"
+	choiceDoctor   = "doctor"
 )
 
 func choiceForm(k formKit, title string, value *string, opts ...huh.Option[string]) *huh.Form {

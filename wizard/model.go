@@ -207,6 +207,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case planMsg:
 		return m, m.planned(msg)
 	case stepStartedMsg, stepDoneMsg, stepFailedMsg, statusMsg, propagationMsg, regionStreamsMsg, applyDoneMsg:
+		if m.phase == phaseFlow {
+			// A flow's own run reports through an applyRun too.
+			return m, m.flow.update(m, msg)
+		}
 		return m, m.progress(msg)
 	case rollbackPreviewMsg:
 		return m, m.rollbackPreviewed(msg)
@@ -414,6 +418,8 @@ func (m *Model) submitted() tea.Cmd {
 			m.phase = phaseRollbackPreview
 			m.form = nil
 			return tea.Batch(previewRollback(m.env, m.cluster.ID), m.spin.Tick)
+		case choiceDoctor:
+			return m.openFlow(newDoctorFlow())
 		}
 		return m.finish(Failed)
 	case phaseRollbackConfirm:
@@ -749,6 +755,9 @@ func (m *Model) toFailed() tea.Cmd {
 	}
 	if m.rollbackRes != nil {
 		opts = []huh.Option[string]{opts[0], opts[2]}
+	}
+	if m.connected && m.hasCluster && (isEnableFailure(m.err) || m.status != nil && m.status.Info.Status.Failed()) {
+		opts = append([]huh.Option[string]{huh.NewOption("Diagnose: run the doctor's checks on this cluster", choiceDoctor)}, opts...)
 	}
 	return m.setForm(choiceForm(m.kit, "What now?", &m.choice, opts...))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -237,7 +238,14 @@ func (m *Model) liveCheck(w int) string {
 // policyWarning is the warning for an ARN that is not a role's; for a
 // policy ARN it says the roles it is attached to will be offered.
 func (m *Model) policyWarning(w int) string {
-	arn := strings.TrimSpace(m.ans.roleARN)
+	return m.roleARNWarning(m.ans.roleARN, "Press enter to see the roles it is attached to and pick one.", w)
+}
+
+// roleARNWarning is the boxed warning for what was typed as a role ARN
+// ("" when it is one, or not an ARN yet); next says what enter does with a
+// policy ARN.
+func (m *Model) roleARNWarning(typed, next string, w int) string {
+	arn := strings.TrimSpace(typed)
 	reason := arnWarning(arn)
 	if reason == "" {
 		return ""
@@ -245,7 +253,10 @@ func (m *Model) policyWarning(w int) string {
 	s := m.styles
 	text := s.Warn.Render(glyphWarn+" Not a role ARN") + "\n" + reason
 	if awsiam.Classify(arn) == awsiam.KindPolicy {
-		text = s.Warn.Render(glyphWarn+" This is a policy ARN, not a role ARN") + "\n" + reason + "\nPress enter to see the roles it is attached to and pick one."
+		text = s.Warn.Render(glyphWarn+" This is a policy ARN, not a role ARN") + "\n" + reason
+		if next != "" {
+			text += "\n" + next
+		}
 	}
 	return s.WarnBox.Render(ansi.Wrap(text, w-4, ""))
 }
@@ -258,7 +269,10 @@ func (m *Model) errorBlock(err error, w int) string {
 	s := m.styles
 	var b strings.Builder
 	if se, ok := steps.AsStepError(err); ok {
-		fmt.Fprintf(&b, "%s Step %d (%s) failed", s.Fail.Render(glyphFailed), steps.StepNumber(se.Step), steps.StepTitle(se.Step))
+		// "Step 7 (Grant the CloudWatch Logs actions)", or the title of a
+		// step outside the documented ten (disable's).
+		label := steps.StepLabel(se.Step)
+		fmt.Fprintf(&b, "%s %s failed", s.Fail.Render(glyphFailed), strings.ToUpper(label[:1])+label[1:])
 		if m.phase == phaseFailed && m.errTook > 0 {
 			b.WriteString(" after " + formatDuration(m.errTook))
 		}
@@ -396,7 +410,6 @@ func (m *Model) progressPanels(w int, lean, withLast bool) string {
 }
 
 func (m *Model) statusPanel(w int) string {
-	s := m.styles
 	if m.status == nil {
 		if mk := m.marks.at(steps.StepEnable); mk != nil && mk.state == markRunning {
 			return m.spinnerLine("Enabling the export…", w)
@@ -414,7 +427,18 @@ func (m *Model) statusPanel(w int) string {
 			elapsed = m.opts.now().Sub(m.enableAt)
 		}
 	}
-	polls := m.polls + ev.Polls
+	var wait *propagation
+	if m.phase == phaseApplying {
+		wait = m.wait
+	}
+	return m.exportStatusView(*ev, elapsed, m.polls+ev.Polls, wait, w)
+}
+
+// exportStatusView is an export's status as a watch last saw it: the
+// status, the time elapsed, the cluster's state and the polls, then a
+// failed poll, the user_message and an IAM propagation wait's countdown.
+func (m *Model) exportStatusView(ev cloudapi.StatusEvent, elapsed time.Duration, polls int, wait *propagation, w int) string {
+	s := m.styles
 	status := string(ev.Info.Status)
 	switch {
 	case ev.Info.Status == cloudapi.StatusEnabled:
@@ -440,15 +464,15 @@ func (m *Model) statusPanel(w int) string {
 	if ev.Info.UserMessage != "" {
 		out = append(out, s.Label.Render("user_message ")+ev.Info.UserMessage)
 	}
-	if m.wait != nil && m.phase == phaseApplying {
+	if wait != nil {
 		now := m.opts.now()
-		left := m.wait.until.Sub(now)
+		left := wait.until.Sub(now)
 		when := "in " + formatAge(left)
 		if left <= 0 {
 			when = "now"
 		}
 		out = append(out, s.Countdown.Render("⏳ IAM propagation: enabling again "+when)+
-			s.Faint.Render(fmt.Sprintf(" (gives up in %s)", formatAge(m.wait.deadline.Sub(now))))+"\n"+m.wait.reason)
+			s.Faint.Render(fmt.Sprintf(" (gives up in %s)", formatAge(wait.deadline.Sub(now))))+"\n"+wait.reason)
 	}
 	return ansi.Wrap(strings.Join(out, "\n"), w, "")
 }
@@ -457,14 +481,20 @@ func (m *Model) streamsPanel(w int) string {
 	if len(m.streams) == 0 || m.plan == nil {
 		return ""
 	}
+	return m.streamsView(m.plan.LogGroup, m.plan.Regions, m.streams, m.phase == phaseSummary, w)
+}
+
+// streamsView is the logs arriving in logGroup in each region; live marks
+// a view that keeps refreshing.
+func (m *Model) streamsView(logGroup string, regions []string, streams map[string]steps.RegionStreams, live bool, w int) string {
 	s := m.styles
 	now := m.opts.now()
-	lines := []string{s.Section.Render("Logs arriving") + s.Faint.Render(" in "+m.plan.LogGroup)}
-	if m.phase == phaseSummary {
+	lines := []string{s.Section.Render("Logs arriving") + s.Faint.Render(" in "+logGroup)}
+	if live {
 		lines[0] += s.Faint.Render(" (live)")
 	}
-	for _, region := range m.plan.Regions {
-		rs, ok := m.streams[region]
+	for _, region := range regions {
+		rs, ok := streams[region]
 		var text string
 		switch {
 		case !ok:

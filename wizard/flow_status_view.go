@@ -1,0 +1,235 @@
+package wizard
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+func (f *statusFlow) keys(m *Model) []string {
+	var keys []string
+	if f.notApplicable == nil {
+		keys = append(keys, "r read again")
+	}
+	if f.canDiagnose() {
+		keys = append(keys, "d diagnose")
+	}
+	if m.fromMenu() {
+		return append(keys, "esc menu", "q quit")
+	}
+	return append(keys, "q quit")
+}
+
+func (f *statusFlow) body(m *Model, w, h int) string {
+	s := m.styles
+	if f.notApplicable != nil {
+		return ansi.Wrap(s.Fail.Render(glyphFailed)+" "+notApplicable(m.cluster, f.notApplicable), w, "")
+	}
+	cur := f.current()
+	if cur == nil {
+		if f.readErr != nil {
+			return m.errorBlock(f.readErr, w) + "\n\n" + s.Faint.Render("r tries again")
+		}
+		return m.spinnerLine(fmt.Sprintf("Reading the log export of %s (read-only): its status, the cluster, the logs in CloudWatch…", m.cluster.Name), w)
+	}
+	var out string
+	for _, lean := range []bool{false, true} {
+		out = f.sections(m, cur, lean, w)
+		if lipgloss.Height(out) <= h {
+			break
+		}
+	}
+	return out
+}
+
+// sections are the status, the configuration, the logs and what to do;
+// the lean variant, for short terminals, keeps the configuration's two
+// main values.
+func (f *statusFlow) sections(m *Model, cur *steps.ClusterExport, lean bool, w int) string {
+	s := m.styles
+	parts := []string{f.statusSection(m, cur, w)}
+	if c := f.configSection(m, cur, lean, w); c != "" {
+		parts = append(parts, c)
+	}
+	if l := f.logsSection(m, cur, w); l != "" {
+		parts = append(parts, l)
+	}
+	if hint, cmd := f.hint(m, cur, lean); hint != "" {
+		text := wrapProse(hint, w)
+		if cmd != "" {
+			// The command on a line of its own, to copy whole.
+			text += "\n  " + s.Command.Render(cmd)
+		}
+		parts = append(parts, text)
+	}
+	title := s.Section.Render("Log export of "+cur.ClusterName) + s.Faint.Render(fmt.Sprintf(" · %s on %s", cur.Plan, cur.CloudProvider))
+	return wrapProse(title, w) + "\n" + strings.Join(parts, "\n\n")
+}
+
+// statusSection is the status as the watch last saw it (or as read), and
+// whether it is still followed.
+func (f *statusFlow) statusSection(m *Model, cur *steps.ClusterExport, w int) string {
+	s := m.styles
+	ev := cloudapi.StatusEvent{
+		Info:         cloudapi.LogExportInfo{Status: cur.Status, UserMessage: cur.UserMessage},
+		ClusterState: cur.ClusterState, OperationStatus: cur.OperationStatus,
+	}
+	if f.ev != nil {
+		ev = *f.ev
+		ev.Info.Status, ev.Info.UserMessage = cur.Status, cur.UserMessage
+		ev.ClusterState, ev.OperationStatus = cur.ClusterState, cur.OperationStatus
+	}
+	elapsed := ev.Elapsed
+	if f.following {
+		elapsed = m.opts.now().Sub(f.watchStart)
+	}
+	out := m.exportStatusView(ev, elapsed, ev.Polls, nil, w)
+	switch {
+	case f.following:
+		out += "\n" + m.spinnerLine(s.Faint.Render("following live until the status is terminal"), w)
+	case f.watchErr != nil:
+		out += "\n" + ansi.Wrap(s.Warn.Render("The watch stopped: ")+f.watchErr.Error()+s.Faint.Render(" (r tries again)"), w, "")
+	}
+	if f.readErr != nil {
+		out += "\n" + ansi.Wrap(s.Warn.Render("Reading it again failed: ")+f.readErr.Error(), w, "")
+	}
+	return out
+}
+
+// configSection is the export's configuration, one value a line.
+func (f *statusFlow) configSection(m *Model, cur *steps.ClusterExport, lean bool, w int) string {
+	s := m.styles
+	spec := cur.Spec
+	if spec == nil {
+		return ""
+	}
+	var rows [][2]string
+	add := func(k, v string) { rows = append(rows, [2]string{k, v}) }
+	add("log group", spec.LogName)
+	add("role", spec.AuthPrincipal)
+	if !lean {
+		if spec.AWSExternalID != "" {
+			add("external ID", spec.AWSExternalID)
+		}
+		if spec.Region != "" {
+			add("regions", "all to the log group in "+spec.Region)
+		} else {
+			add("regions", "each to its own log group: "+strings.Join(cur.Regions, ", "))
+		}
+		redact, omitted := "off", "none"
+		if spec.Redact != nil && *spec.Redact {
+			redact = "on"
+		}
+		if len(spec.OmittedChannels) > 0 {
+			omitted = strings.Join(spec.OmittedChannels, ", ")
+		}
+		add("redaction", redact+" · omitted channels: "+omitted)
+		for _, g := range spec.Groups {
+			add("group", steps.FormatGroup(g))
+		}
+	} else if len(spec.Groups) > 0 {
+		add("groups", fmt.Sprint(len(spec.Groups)))
+	}
+	lines := []string{s.Section.Render("Configuration") + s.Faint.Render(changedAt(cur))}
+	for _, r := range rows {
+		lines = append(lines, ansi.Wrap(fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])), w, ""))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// changedAt says when the configuration was created and last changed.
+func changedAt(cur *steps.ClusterExport) string {
+	var parts []string
+	if !cur.CreatedAt.IsZero() {
+		parts = append(parts, "created "+cur.CreatedAt.UTC().Format(time.RFC3339))
+	}
+	if !cur.UpdatedAt.IsZero() && !cur.UpdatedAt.Equal(cur.CreatedAt) {
+		parts = append(parts, "updated "+cur.UpdatedAt.UTC().Format(time.RFC3339))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " · " + strings.Join(parts, " · ")
+}
+
+// logsSection is whether logs arrive in each destination region, with the
+// meaning `status` gives it: some stream got an event within the last
+// ArrivingWindow.
+func (f *statusFlow) logsSection(m *Model, cur *steps.ClusterExport, w int) string {
+	s := m.styles
+	if len(cur.Logs) == 0 {
+		if cur.LogsNote == "" || !cur.Configured {
+			return ""
+		}
+		return ansi.Wrap(s.Section.Render("Logs ")+s.Faint.Render(cur.LogsNote), w, "")
+	}
+	groups := map[string]bool{}
+	for _, l := range cur.Logs {
+		groups[l.LogGroup] = true
+	}
+	head := s.Section.Render("Logs in CloudWatch")
+	if len(groups) == 1 {
+		head += s.Faint.Render(" group " + cur.Logs[0].LogGroup)
+	}
+	if !f.following {
+		head += s.Faint.Render(fmt.Sprintf(" (live, every %s)", formatAge(m.opts.streamsEvery())))
+	}
+	lines := []string{head}
+	now := m.opts.now()
+	for _, l := range cur.Logs {
+		var text string
+		switch {
+		case l.Error != "":
+			text = s.Fail.Render(glyphFailed) + " " + l.Error
+		case l.Streams == 0:
+			text = s.Faint.Render("no log streams yet (logs are not back-filled)")
+		default:
+			text = fmt.Sprintf(" %d %s", l.Streams, plural(l.Streams, "stream", "streams")) + s.Faint.Render(" · newest event "+formatAge(now.Sub(l.Newest))+" ago")
+			if l.Arriving {
+				text = s.OK.Render(glyphDone) + text
+			} else {
+				text = s.Warn.Render(glyphWarn) + text + s.Warn.Render(" — not arriving")
+			}
+		}
+		where := fmt.Sprintf("  %-15s ", l.Region)
+		if len(groups) > 1 {
+			where += l.LogGroup + " "
+		}
+		lines = append(lines, ansi.Wrap(where+text, w, ""))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// hint says what to do about what is shown, and the command that does it
+// when there is one: diagnose a failure or logs that do not arrive, or set
+// up an export that is off.
+func (f *statusFlow) hint(m *Model, cur *steps.ClusterExport, lean bool) (string, string) {
+	s := m.styles
+	switch {
+	case cur.Status.Failed():
+		return s.Fail.Render(glyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " to run the doctor's checks: they name the exact field that is wrong, and repair what they can.", ""
+	case !f.following && len(f.notArriving()) > 0:
+		text := s.Warn.Render(glyphWarn+" No logs arriving in "+strings.Join(f.notArriving(), ", ")+".") + " Press " + s.Key.Render("d") + " to diagnose."
+		if !lean {
+			text += s.Faint.Render(" Right after enabling, logs appear as nodes write: they are not back-filled.")
+		}
+		return text, ""
+	case cur.Status == cloudapi.StatusDisabled:
+		text := "Log export is off."
+		if !cur.Configured {
+			text = "Log export was never configured for this cluster."
+		}
+		text += " To set it up"
+		if m.fromMenu() {
+			text += " choose Set up in the menu, or run"
+		}
+		return text + ":", "crdb-logexport setup --cluster " + cur.ClusterName
+	}
+	return "", ""
+}
