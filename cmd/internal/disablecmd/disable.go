@@ -166,7 +166,13 @@ func resume(o *Options) string {
 // confirmation screen (what stops, what cleanup removes and never
 // touches), then the progress to DISABLED.
 func runInterface(ctx context.Context, o *Options) error {
-	opts := wizard.Options{Start: wizard.StartDisable, Input: steps.SetupInput{Cluster: o.In.Cluster}, Disable: o.In}
+	opts := wizard.Options{
+		Start:   wizard.StartDisable,
+		Input:   steps.SetupInput{Cluster: o.In.Cluster},
+		Disable: o.In,
+		// The flow adds the choices (and --yes) to the connection flags.
+		ResumeCommand: tui.ResumeBase("disable", o.flags),
+	}
 	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package setupcmd
 
 import (
 	"context"
-	"strings"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
@@ -30,16 +29,11 @@ func runWizard(ctx context.Context, o *Options) error {
 // resumeBase is `crdb-logexport setup` with the connection flags the user
 // gave, to which the wizard adds the answers.
 func resumeBase(o *Options) string {
-	parts := []string{"crdb-logexport", "setup"}
-	for _, name := range []string{"api-key-file", "profile", "region"} {
-		if f := o.flags.Lookup(name); f != nil && o.flags.Changed(name) && f.Value.String() != "-" {
-			parts = append(parts, "--"+name, cmdutil.ShellQuote(f.Value.String()))
-		}
-	}
+	base := tui.ResumeBase("setup", o.flags)
 	if o.NoWait {
-		parts = append(parts, "--no-wait")
+		base += " --no-wait"
 	}
-	return strings.Join(parts, " ")
+	return base
 }
 
 // Report prints what a setup did, for people: the home menu's report of

@@ -68,6 +68,20 @@ func Connect(ios *cmdutil.IOStreams, conn *cmdutil.Connection, opts *wizard.Opti
 	return nil
 }
 
+// ResumeBase is `crdb-logexport COMMAND` with the connection flags the
+// user gave, to which the interface adds the answers when it says how to
+// resume. The API key is never among them: no flag carries it, and a key
+// read from standard input cannot be read again.
+func ResumeBase(command string, fs *pflag.FlagSet) string {
+	parts := []string{"crdb-logexport", command}
+	for _, name := range []string{"api-key-file", "profile", "region"} {
+		if f := fs.Lookup(name); f != nil && fs.Changed(name) && f.Value.String() != "-" {
+			parts = append(parts, "--"+name, cmdutil.ShellQuote(f.Value.String()))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // withAPIKey returns streams whose environment gives key as
 // COCKROACH_API_KEY, for a key typed at the interface's masked prompt.
 func withAPIKey(ios *cmdutil.IOStreams, key string) *cmdutil.IOStreams {

@@ -217,6 +217,11 @@ func runInterface(ctx context.Context, o *Options) error {
 		Input:  steps.SetupInput{Cluster: o.In.Cluster},
 		Update: o.In,
 		Apply:  steps.ApplyOptions{NoWait: o.NoWait},
+		// The flow adds the changes (and --yes) to the connection flags.
+		ResumeCommand: tui.ResumeBase("update", o.flags),
+	}
+	if o.NoWait {
+		opts.ResumeCommand += " --no-wait"
 	}
 	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
 		return err
