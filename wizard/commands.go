@@ -321,3 +321,86 @@ func (r *applyRun) PropagationWait(wait, remaining time.Duration, reason string)
 }
 
 func (r *applyRun) Streams(rs steps.RegionStreams) { r.push(regionStreamsMsg{run: r.id, rs: rs}) }
+
+// applyProgress is what a running apply — setup's or update's — has
+// reported: the checklist, the live status, the IAM wait and the logs per
+// region. The setup model and the update flow each keep one.
+type applyProgress struct {
+	run      *applyRun
+	marks    checklist
+	lastDone string
+	errTook  time.Duration
+	status   *cloudapi.StatusEvent
+	enableAt time.Time
+	// polls counts the polls of earlier watches, when the export was
+	// enabled again; lastPolls is the current watch's count.
+	polls, lastPolls int
+	wait             *propagation
+	streams          map[string]steps.RegionStreams
+}
+
+// track starts following run, forgetting the previous run's progress.
+func (p *applyProgress) track(run *applyRun) {
+	*p = applyProgress{run: run, streams: map[string]steps.RegionStreams{}}
+}
+
+// record applies one progress event of p.run at now. It reports false for
+// an event of an earlier run or one it does not know, which the caller
+// ignores (and does not ask for the next event).
+func (p *applyProgress) record(msg tea.Msg, now time.Time) bool {
+	switch msg := msg.(type) {
+	case stepStartedMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		if mk := p.marks.at(msg.id); mk != nil {
+			mk.state = markRunning
+		}
+		if msg.id == steps.StepEnable {
+			p.enableAt = now
+		}
+	case stepDoneMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		if mk := p.marks.at(msg.id); mk != nil {
+			*mk = mark{state: markDone, took: msg.took, timed: true, summary: msg.summary}
+		}
+		p.lastDone = msg.id
+	case stepFailedMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		if mk := p.marks.at(msg.id); mk != nil {
+			*mk = mark{state: markFailed, took: msg.took, timed: true}
+		}
+		p.errTook = msg.took
+	case statusMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		ev := msg.ev
+		if ev.Polls < p.lastPolls {
+			// A new watch after enabling again: keep counting.
+			p.polls += p.lastPolls
+		}
+		p.lastPolls = ev.Polls
+		p.status = &ev
+		if p.wait != nil && now.After(p.wait.until) {
+			p.wait = nil
+		}
+	case propagationMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		p.wait = &propagation{until: now.Add(msg.wait), deadline: now.Add(msg.remaining), reason: msg.reason}
+	case regionStreamsMsg:
+		if msg.run != p.run.id {
+			return false
+		}
+		p.streams[msg.rs.Region] = msg.rs
+	default:
+		return false
+	}
+	return true
+}

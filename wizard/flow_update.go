@@ -92,16 +92,8 @@ type updateFlow struct {
 	skipAWS   bool
 	autoApply bool
 
-	runSeq     int
-	run        *applyRun
-	marks      checklist
-	lastDone   string
-	status     *cloudapi.StatusEvent
-	wait       *propagation
-	enableAt   time.Time
-	polls      int
-	lastPolls  int
-	streams    map[string]steps.RegionStreams
+	runSeq int
+	applyProgress
 	streamsSeq int
 	res        *steps.UpdateResult
 	err        error
@@ -508,16 +500,12 @@ func (f *updateFlow) awsChanges() bool {
 func (f *updateFlow) beginApply(m *Model) tea.Cmd {
 	f.runSeq++
 	ctx, cancel := context.WithCancel(m.ctx)
-	f.run = newApplyRun(f.runSeq, cancel)
+	f.track(newApplyRun(f.runSeq, cancel))
 	f.stage = updApplying
 	m.form = nil
 	f.err = nil
 	f.changed = true
-	f.marks = checklist{}
-	f.lastDone = ""
-	f.status, f.wait, f.res = nil, nil, nil
-	f.enableAt, f.polls, f.lastPolls = time.Time{}, 0, 0
-	f.streams = map[string]steps.RegionStreams{}
+	f.res = nil
 	a := m.opts.Apply
 	opts := steps.UpdateOptions{
 		SkipLogGroups: f.skipAWS, SkipPolicy: f.skipAWS, NoWait: a.NoWait,
@@ -531,62 +519,14 @@ func (f *updateFlow) progress(m *Model, msg tea.Msg) tea.Cmd {
 	if f.run == nil {
 		return nil
 	}
-	now := m.opts.now()
-	switch msg := msg.(type) {
-	case stepStartedMsg:
-		if msg.run != f.run.id {
+	if done, ok := msg.(updAppliedMsg); ok {
+		if done.run != f.run.id {
 			return nil
 		}
-		if mk := f.marks.at(msg.id); mk != nil {
-			mk.state = markRunning
-		}
-		if msg.id == steps.StepEnable {
-			f.enableAt = now
-		}
-	case stepDoneMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		if mk := f.marks.at(msg.id); mk != nil {
-			*mk = mark{state: markDone, took: msg.took, timed: true, summary: msg.summary}
-		}
-		f.lastDone = msg.id
-	case stepFailedMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		if mk := f.marks.at(msg.id); mk != nil {
-			*mk = mark{state: markFailed, took: msg.took, timed: true}
-		}
-	case statusMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		ev := msg.ev
-		if ev.Polls < f.lastPolls {
-			// A new watch after re-enabling: keep counting.
-			f.polls += f.lastPolls
-		}
-		f.lastPolls = ev.Polls
-		f.status = &ev
-		if f.wait != nil && now.After(f.wait.until) {
-			f.wait = nil
-		}
-	case propagationMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		f.wait = &propagation{until: now.Add(msg.wait), deadline: now.Add(msg.remaining), reason: msg.reason}
-	case regionStreamsMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		f.streams[msg.rs.Region] = msg.rs
-	case updAppliedMsg:
-		if msg.run != f.run.id {
-			return nil
-		}
-		return f.applied(m, msg)
+		return f.applied(m, done)
+	}
+	if !f.record(msg, m.opts.now()) {
+		return nil
 	}
 	return f.run.next()
 }

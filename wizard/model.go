@@ -100,20 +100,11 @@ type Model struct {
 	archived   bool // --from-scratch has moved the old journal aside
 	autoApply  bool
 	err        error // the failure on screen (connect, prepare, apply)
-	errTook    time.Duration
 
 	// Applying.
-	run        *applyRun
+	applyProgress
 	runSeq     int
-	marks      checklist
-	lastDone   string
 	changed    bool
-	status     *cloudapi.StatusEvent
-	enableAt   time.Time
-	polls      int // polls of earlier watches, when the export was enabled again
-	lastPolls  int
-	wait       *propagation
-	streams    map[string]steps.RegionStreams
 	streamsSeq int
 	ticking    bool
 	result     *steps.SetupResult
@@ -636,16 +627,12 @@ func (m *Model) setPane(p planPane) {
 func (m *Model) beginApply() tea.Cmd {
 	m.runSeq++
 	ctx, cancel := context.WithCancel(m.ctx)
-	m.run = newApplyRun(m.runSeq, cancel)
+	m.track(newApplyRun(m.runSeq, cancel))
 	m.phase = phaseApplying
 	m.form = nil
 	m.err = nil
 	m.changed = true
-	m.marks = checklist{}
-	m.lastDone = ""
-	m.status, m.wait, m.result = nil, nil, nil
-	m.enableAt, m.polls, m.lastPolls = time.Time{}, 0, 0
-	m.streams = map[string]steps.RegionStreams{}
+	m.result = nil
 	cmds := []tea.Cmd{m.run.start(ctx, m.env, m.plan, m.opts.Apply), m.run.next(), m.spin.Tick}
 	if !m.ticking {
 		m.ticking = true
@@ -659,62 +646,14 @@ func (m *Model) progress(msg tea.Msg) tea.Cmd {
 	if m.run == nil {
 		return nil
 	}
-	now := m.opts.now()
-	switch msg := msg.(type) {
-	case stepStartedMsg:
-		if msg.run != m.run.id {
+	if done, ok := msg.(applyDoneMsg); ok {
+		if done.run != m.run.id {
 			return nil
 		}
-		if mk := m.marks.at(msg.id); mk != nil {
-			mk.state = markRunning
-		}
-		if msg.id == steps.StepEnable {
-			m.enableAt = now
-		}
-	case stepDoneMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		if mk := m.marks.at(msg.id); mk != nil {
-			*mk = mark{state: markDone, took: msg.took, timed: true, summary: msg.summary}
-		}
-		m.lastDone = msg.id
-	case stepFailedMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		if mk := m.marks.at(msg.id); mk != nil {
-			*mk = mark{state: markFailed, took: msg.took, timed: true}
-		}
-		m.errTook = msg.took
-	case statusMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		ev := msg.ev
-		if ev.Polls < m.lastPolls {
-			m.polls += m.lastPolls
-		}
-		m.lastPolls = ev.Polls
-		m.status = &ev
-		if m.wait != nil && now.After(m.wait.until) {
-			m.wait = nil
-		}
-	case propagationMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		m.wait = &propagation{until: now.Add(msg.wait), deadline: now.Add(msg.remaining), reason: msg.reason}
-	case regionStreamsMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		m.streams[msg.rs.Region] = msg.rs
-	case applyDoneMsg:
-		if msg.run != m.run.id {
-			return nil
-		}
-		return m.applied(msg)
+		return m.applied(done)
+	}
+	if !m.record(msg, m.opts.now()) {
+		return nil
 	}
 	return m.run.next()
 }
