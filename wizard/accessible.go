@@ -155,7 +155,7 @@ func (a *accessible) ask(f *huh.Form) error {
 	a.mu.Lock()
 	a.prompting, a.snapshot = true, a.outcome(Aborted)
 	a.mu.Unlock()
-	err := f.WithInput(a.r).WithOutput(a.w).Run()
+	err := a.runForm(f)
 	a.mu.Lock()
 	a.prompting = false
 	a.mu.Unlock()
@@ -164,6 +164,22 @@ func (a *accessible) ask(f *huh.Form) error {
 		return context.Canceled
 	}
 	return err
+}
+
+// runForm runs f on the input. When the input ends right after an answer
+// that is out of range, huh's accessible select (v2.0.3) indexes its
+// options with that answer and panics; an ended input stops the run
+// everywhere else, so it does here too.
+func (a *accessible) runForm(f *huh.Form) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			if !a.r.ended() {
+				panic(p)
+			}
+			err = huh.ErrUserAborted
+		}
+	}()
+	return f.WithInput(a.r).WithOutput(a.w).Run()
 }
 
 func (a *accessible) choose(title string, opts ...huh.Option[string]) (string, error) {
@@ -479,10 +495,11 @@ func (a *accessible) apply(ctx context.Context, p *steps.Plan) (Result, error) {
 		}
 		a.err = err
 		a.say("Error: %s", errorText(err))
+		var opts []huh.Option[string]
 		if isEnableFailure(err) {
-			a.say("Diagnose it: crdb-logexport doctor --cluster %s", a.cluster.Name)
+			opts = append(opts, huh.NewOption("Diagnose: run the doctor's checks on this cluster", choiceDoctor))
 		}
-		opts := []huh.Option[string]{huh.NewOption("Retry (resumes; nothing is made twice)", choiceRetry)}
+		opts = append(opts, huh.NewOption("Retry (resumes; nothing is made twice)", choiceRetry))
 		if a.rb == nil {
 			opts = append(opts, huh.NewOption("Roll back what this run created", choiceRollback))
 		}
@@ -509,6 +526,9 @@ func (a *accessible) apply(ctx context.Context, p *steps.Plan) (Result, error) {
 			if err := a.rollback(ctx); err != nil {
 				return a.stopped(err)
 			}
+		case choiceDoctor:
+			// The doctor's report and repairs replace the setup's ending.
+			return accessibleDoctor(a, ctx)
 		default:
 			return a.outcome(Failed), nil
 		}

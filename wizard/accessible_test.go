@@ -177,3 +177,17 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestAccessibleInputEndingAfterAnOutOfRangeChoice: a number outside the
+// choices, then the end of the input, stops the run like any other end of
+// input (huh's select would otherwise index its options with it).
+func TestAccessibleInputEndingAfterAnOutOfRangeChoice(t *testing.T) {
+	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	res, out := runAccessible(t, connect, "9")
+	if res.Outcome != Aborted || res.Changed {
+		t.Fatalf("result %+v\n%s", res, out)
+	}
+	if !strings.Contains(out, "Invalid: must be a number between 1 and 5") {
+		t.Errorf("the out-of-range answer was not refused:\n%s", out)
+	}
+}

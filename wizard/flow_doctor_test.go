@@ -403,3 +403,31 @@ func TestGoldenDoctorScreens(t *testing.T) {
 	hs.atDoctor(docPreview)
 	golden(t, "doctor-fix-preview", hs.m.View().Content)
 }
+
+// TestAccessibleSetupEnableFailureOffersTheDoctor is the same failure line
+// by line: the first choice runs the doctor, whose report ends the run.
+func TestAccessibleSetupEnableFailureOffersTheDoctor(t *testing.T) {
+	sb, connect, _ := testSandbox(t, cloudemu.Timings{})
+	ctx := context.Background()
+	iamc := sandboxIAM(sb)
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(steps.DefaultRoleName), AssumeRolePolicyDocument: aws.String(awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "").JSON())}); err != nil {
+		t.Fatal(err)
+	}
+	guardrail := `{"Version":"2012-10-17","Statement":[{"Sid":"NoWrites","Effect":"Deny","Action":"logs:PutLogEvents","Resource":"*"}]}`
+	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(steps.DefaultRoleName), PolicyName: aws.String("Guardrail"), PolicyDocument: aws.String(guardrail)}); err != nil {
+		t.Fatal(err)
+	}
+	// Enter at every question and the plan, then 1 (Diagnose) at the
+	// failure, then the doctor's last choice (quit).
+	res, out := runAccessible(t, connect, "", "", "", "", "", "", "", "", "", "1", "2")
+	if res.Task != doctorTitle || res.Doctor == nil {
+		t.Fatalf("the failure did not lead to the doctor: %+v\n%s", res, out)
+	}
+	fd := res.Doctor.Finding(steps.CheckPermissionsActions)
+	if fd.Severity != steps.SeverityError || !strings.Contains(fd.Evidence, `"Sid":"NoWrites"`) {
+		t.Errorf("permissions-actions: %+v", fd)
+	}
+	if res.Outcome != Failed || !strings.Contains(out, "Diagnose: run the doctor's checks on this cluster") || !strings.Contains(out, "permissions-actions") {
+		t.Errorf("outcome %v\n%s", res.Outcome, out)
+	}
+}
