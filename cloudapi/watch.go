@@ -63,11 +63,14 @@ type WatchOptions struct {
 	// Clock defaults to the client's when the source is a *Client, else the
 	// system clock.
 	Clock Clock
-	// Schedule gives the pause before the next poll from the time elapsed
-	// since the watch began; DefaultSchedule when nil.
+	// Schedule gives the time from the start of one poll to the start of
+	// the next, from the time elapsed since the watch began;
+	// DefaultSchedule when nil.
 	Schedule func(elapsed time.Duration) time.Duration
-	// WithCluster also reads the cluster on every poll, to report its
-	// state (LOCKED while the export job runs) and operation status.
+	// WithCluster also reads the cluster, to report its state (LOCKED
+	// while the export job runs) and operation status: on the first poll,
+	// on every poll that sees the export change, and on every
+	// clusterEvery-th poll in between.
 	WithCluster bool
 }
 
@@ -96,20 +99,27 @@ type StatusEvent struct {
 // Failed reports whether the watch ended on a failure status.
 func (e StatusEvent) Failed() bool { return e.Done && e.Info.Status.Failed() }
 
-// The default schedule: a change is noticed within about a second while
-// an export job usually runs (tens of seconds to a few minutes), and the
-// polling rate falls off for jobs that take longer. Even the fastest phase
-// uses a tenth of the 10 requests/second budget (a fifth WithCluster).
+// The default schedule: while an export job usually runs (seconds to a
+// couple of minutes) a change is noticed within a second — a poll starts
+// every 750 ms, and the answer takes one round trip (two when the change
+// makes the watch read the cluster too) — and the rate falls off for jobs
+// that take longer. The fast phase uses 1.33 of the 10 requests/second
+// budget, about 1.7 WithCluster.
 const (
-	fastPoll    = time.Second
-	fastPhase   = 30 * time.Second
+	fastPoll    = 750 * time.Millisecond
+	fastPhase   = 2 * time.Minute
 	mediumPoll  = 2 * time.Second
-	mediumPhase = 2 * time.Minute
+	mediumPhase = 5 * time.Minute
 	slowPoll    = 5 * time.Second
+	// clusterEvery: WithCluster, a poll that sees no change in the export
+	// reads the cluster only this often (its state changes with the
+	// export's job, which the export's own status already shows).
+	clusterEvery = 4
 )
 
-// DefaultSchedule is the pause before the next poll, given the time since
-// the watch began: 1 s for the first 30 s, then 2 s until 2 min, then 5 s.
+// DefaultSchedule is the time from one poll's start to the next's, given
+// the time since the watch began: 750 ms for the first 2 min, then 2 s
+// until 5 min, then 5 s.
 func DefaultSchedule(elapsed time.Duration) time.Duration {
 	switch {
 	case elapsed < fastPhase:
@@ -145,7 +155,8 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 		start := clock.Now()
 		var last StatusEvent
 		for polls := 1; ; polls++ {
-			ev := poll(ctx, src, clusterID, opts.WithCluster, last)
+			began := clock.Now()
+			ev := poll(ctx, src, clusterID, opts.WithCluster, polls, last)
 			if ctx.Err() != nil {
 				return
 			}
@@ -169,7 +180,8 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 				return
 			}
 			last = ev
-			if sleep(ctx, clock, schedule(ev.Elapsed)) != nil {
+			// The schedule is a period: the time the poll took counts.
+			if sleep(ctx, clock, max(0, schedule(ev.Elapsed)-clock.Now().Sub(began))) != nil {
 				return
 			}
 		}
@@ -177,7 +189,9 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 	return ch
 }
 
-func poll(ctx context.Context, src StatusSource, clusterID string, withCluster bool, last StatusEvent) StatusEvent {
+// poll reads the export and, withCluster, the cluster when it is due: on
+// the first poll, when the export changed, and every clusterEvery-th poll.
+func poll(ctx context.Context, src StatusSource, clusterID string, withCluster bool, n int, last StatusEvent) StatusEvent {
 	ev := StatusEvent{Info: last.Info, ClusterState: last.ClusterState, OperationStatus: last.OperationStatus}
 	info, err := src.LogExport(ctx, clusterID)
 	if err != nil {
@@ -185,7 +199,8 @@ func poll(ctx context.Context, src StatusSource, clusterID string, withCluster b
 		return ev
 	}
 	ev.Info = info
-	if withCluster {
+	moved := n == 1 || info.Status != last.Info.Status || info.UserMessage != last.Info.UserMessage || last.Err != nil
+	if withCluster && (moved || n%clusterEvery == 0) {
 		cl, err := src.Cluster(ctx, clusterID)
 		if err != nil {
 			ev.Err = err

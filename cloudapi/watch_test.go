@@ -12,31 +12,31 @@ func TestDefaultSchedule(t *testing.T) {
 	for _, tt := range []struct {
 		elapsed, want time.Duration
 	}{
-		{0, time.Second},
-		{29 * time.Second, time.Second},
-		{30 * time.Second, 2 * time.Second},
-		{119 * time.Second, 2 * time.Second},
-		{2 * time.Minute, 5 * time.Second},
+		{0, 750 * time.Millisecond},
+		{119 * time.Second, 750 * time.Millisecond},
+		{2 * time.Minute, 2 * time.Second},
+		{299 * time.Second, 2 * time.Second},
+		{5 * time.Minute, 5 * time.Second},
 		{time.Hour, 5 * time.Second},
 	} {
 		if got := DefaultSchedule(tt.elapsed); got != tt.want {
 			t.Errorf("DefaultSchedule(%s) = %s, want %s", tt.elapsed, got, tt.want)
 		}
 	}
-	// Walk the schedule: a change is noticed within a second during the
-	// first 30 s, and no phase polls faster than once a second.
+	// Walk the schedule: for the first 2 min a poll starts at least every
+	// 750 ms (a change is seen within a second), and no phase polls faster.
 	var elapsed time.Duration
 	polls := 0
 	for elapsed < 10*time.Minute {
 		d := DefaultSchedule(elapsed)
-		if d < time.Second || (elapsed < 30*time.Second && d > time.Second) {
-			t.Fatalf("at %s the pause is %s", elapsed, d)
+		if d < 750*time.Millisecond || (elapsed < 2*time.Minute && d > 750*time.Millisecond) {
+			t.Fatalf("at %s the period is %s", elapsed, d)
 		}
 		elapsed += d
 		polls++
 	}
-	if polls != 30+45+96 {
-		t.Fatalf("%d polls in 10 minutes, want 171 (30 at 1 s, 45 at 2 s, 96 at 5 s)", polls)
+	if polls != 160+90+60 {
+		t.Fatalf("%d polls in 10 minutes, want 310 (160 at 750 ms, 90 at 2 s, 60 at 5 s)", polls)
 	}
 }
 
@@ -88,8 +88,8 @@ func TestWatchUntilEnabled(t *testing.T) {
 	}
 	want := []seen{
 		{StatusEnabling, "", 1, 0, false, false},
-		{StatusEnabling, "creating log streams", 4, 3 * time.Second, false, false},
-		{StatusEnabled, "", 5, 4 * time.Second, true, true},
+		{StatusEnabling, "creating log streams", 4, 3 * 750 * time.Millisecond, false, false},
+		{StatusEnabled, "", 5, 4 * 750 * time.Millisecond, true, true},
 	}
 	if len(evs) != len(want) {
 		t.Fatalf("%d events, want %d: %+v", len(evs), len(want), evs)
@@ -175,9 +175,12 @@ func TestWatchAnyTerminalStopsAtOnce(t *testing.T) {
 	}
 }
 
+// TestWatchWithClusterReportsLock: the cluster is read on the first poll,
+// every clusterEvery-th poll (the lock released while the export still
+// says ENABLING) and when the export changes (ENABLED), not on the others.
 func TestWatchWithClusterReportsLock(t *testing.T) {
 	rec := newRecorder().
-		on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabled}})).
+		on("GET "+logExportURL, statusSequence([]step{{status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabling}, {status: StatusEnabled}})).
 		on("GET "+clusterURL, func(w http.ResponseWriter, _ *http.Request, n int) {
 			cl := Cluster{ID: clusterID, State: StateLocked, OperationStatus: OperationLogExportRunning}
 			if n >= 2 {
@@ -191,8 +194,17 @@ func TestWatchWithClusterReportsLock(t *testing.T) {
 		t.Fatalf("%d events, want 3 (lock seen, lock released, enabled): %+v", len(evs), evs)
 	}
 	if evs[0].ClusterState != StateLocked || evs[0].OperationStatus != OperationLogExportRunning ||
-		evs[1].ClusterState != StateCreated || evs[1].Info.Status != StatusEnabling || !evs[2].Reached {
+		evs[1].ClusterState != StateCreated || evs[1].Info.Status != StatusEnabling || evs[1].Polls != clusterEvery || !evs[2].Reached {
 		t.Fatalf("events = %+v", evs)
+	}
+	clusterReads := 0
+	for _, r := range rec.requests() {
+		if r == "GET "+clusterURL {
+			clusterReads++
+		}
+	}
+	if clusterReads != 3 {
+		t.Fatalf("the cluster was read %d times in 5 polls, want 3 (polls 1, %d and 5)", clusterReads, clusterEvery)
 	}
 }
 
