@@ -355,14 +355,27 @@ func (m *Model) progressBody(w, h int) string {
 		{last: true},
 		{lean: true},
 	}
+	// The parts that do not depend on the layout are drawn once, on first
+	// use: trying a layout must not cost a whole frame.
+	spin := m.spin.View()
+	var compact, full string
+	parts := &progressParts{}
 	var out string
 	for _, l := range layouts {
-		list := m.marks.compact(m.styles, m.spin.View(), w)
+		var list string
 		if l.full {
-			list = m.progressTitle() + "\n" + m.marks.full(m.styles, m.spin.View(), w)
+			if full == "" {
+				full = m.progressTitle() + "\n" + m.marks.full(m.styles, spin, w)
+			}
+			list = full
+		} else {
+			if compact == "" {
+				compact = m.marks.compact(m.styles, spin, w)
+			}
+			list = compact
 		}
 		out = list
-		if rest := m.progressPanels(w, l.lean, l.last); rest != "" {
+		if rest := m.progressPanels(w, l.lean, l.last, parts); rest != "" {
 			out += "\n\n" + rest
 		}
 		if lipgloss.Height(out) <= h {
@@ -370,6 +383,24 @@ func (m *Model) progressBody(w, h int) string {
 		}
 	}
 	return out
+}
+
+// progressParts keeps the panels of the progress screen that every layout
+// shows the same way, drawn once per frame.
+type progressParts struct {
+	drawn                 bool
+	status, streams, head string
+}
+
+func (p *progressParts) draw(m *Model, w int) {
+	if p.drawn {
+		return
+	}
+	p.drawn = true
+	p.status, p.streams = m.statusPanel(w), m.streamsPanel(w)
+	if m.phase == phaseSummary {
+		p.head = m.summaryHead(w)
+	}
 }
 
 func (m *Model) progressTitle() string {
@@ -383,17 +414,18 @@ func (m *Model) progressTitle() string {
 	return s.Fail.Render("Setup of " + m.cluster.Name + " stopped")
 }
 
-func (m *Model) progressPanels(w int, lean, withLast bool) string {
+func (m *Model) progressPanels(w int, lean, withLast bool, parts *progressParts) string {
+	parts.draw(m, w)
 	var panels []string
 	if last := m.marks.at(m.lastDone); m.phase == phaseApplying && last != nil && last.summary != "" && withLast {
 		// What the step that finished last did, in its own words.
 		panels = append(panels, ansi.Wrap(m.styles.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.lastDone), last.summary)), w, ""))
 	}
 	summary := m.phase == phaseSummary
-	if st := m.statusPanel(w); st != "" && !(summary && m.result.Status == cloudapi.StatusEnabled) {
+	if st := parts.status; st != "" && !(summary && m.result.Status == cloudapi.StatusEnabled) {
 		panels = append(panels, st)
 	}
-	if lg := m.streamsPanel(w); lg != "" {
+	if lg := parts.streams; lg != "" {
 		panels = append(panels, lg)
 	}
 	switch m.phase {
@@ -403,7 +435,7 @@ func (m *Model) progressPanels(w int, lean, withLast bool) string {
 		}
 		panels = append(panels, m.failurePanel(w, lean))
 	case phaseSummary:
-		panels = append([]string{m.summaryHead(w)}, panels...)
+		panels = append([]string{parts.head}, panels...)
 		panels = append(panels, m.summaryTail(w, lean))
 	}
 	return strings.Join(panels, "\n\n")
