@@ -164,15 +164,40 @@ func New(opts Options) (*Client, error) {
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimRight(raw, "/"))
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return nil, fmt.Errorf("cloudapi: base URL %q must look like https://cockroachlabs.cloud", raw)
+		return nil, fmt.Errorf("cloudapi: base URL %q must look like https://cockroachlabs.cloud", shownURL(raw))
 	}
 	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("cloudapi: base URL %q must not carry credentials, a query or a fragment", u.Redacted())
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("cloudapi: base URL %q uses plain http, which would send the API key unencrypted; use https (plain http is only accepted for loopback addresses)", raw)
+		return nil, fmt.Errorf("cloudapi: base URL %q uses plain http, which would send the API key unencrypted; use https (plain http is only accepted for loopback addresses)", shownURL(raw))
 	}
 	return u, nil
+}
+
+// shownURL is a base URL as an error may show it: a password in it is
+// masked, also when the URL is too malformed for url.Parse.
+func shownURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return raw
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	at := strings.LastIndex(authority, "@")
+	if at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(authority[:at], ":")
+	if !hasPassword {
+		return raw
+	}
+	return scheme + "://" + user + ":xxxxx@" + authority[at+1:] + tail
 }
 
 func isLoopback(host string) bool {

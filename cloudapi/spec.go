@@ -23,6 +23,21 @@ var (
 // a CloudWatch configuration is one.
 var logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 
+// reservedLogGroupPrefix begins the names CloudWatch keeps for AWS's own
+// services: CreateLogGroup refuses them.
+const reservedLogGroupPrefix = "aws/"
+
+// checkLogGroupName says what is wrong with a log_name, or "".
+func checkLogGroupName(name string) string {
+	switch {
+	case !logGroupName.MatchString(name):
+		return fmt.Sprintf("log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", name)
+	case strings.HasPrefix(name, reservedLogGroupPrefix):
+		return fmt.Sprintf("log_name %q starts with %q, which CloudWatch reserves for AWS services", name, reservedLogGroupPrefix)
+	}
+	return ""
+}
+
 // ExportableChannels lists the log channels CockroachDB Cloud can export.
 // The slice is the caller's to keep.
 func ExportableChannels() []string { return slices.Clone(exportableChannels) }
@@ -94,8 +109,8 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 	}
 	if r.LogName == "" {
 		errs = append(errs, errors.New("log_name (the log group name) is required"))
-	} else if !logGroupName.MatchString(r.LogName) {
-		errs = append(errs, fmt.Errorf("log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", r.LogName))
+	} else if msg := checkLogGroupName(r.LogName); msg != "" {
+		errs = append(errs, errors.New(msg))
 	}
 	if r.AuthPrincipal == "" {
 		errs = append(errs, errors.New("auth_principal (the IAM role ARN) is required"))
@@ -110,8 +125,8 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 	for i, g := range r.Groups {
 		if g.LogName == "" {
 			errs = append(errs, fmt.Errorf("groups[%d]: log_name is required", i))
-		} else if !logGroupName.MatchString(g.LogName) {
-			errs = append(errs, fmt.Errorf("groups[%d]: log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", i, g.LogName))
+		} else if msg := checkLogGroupName(g.LogName); msg != "" {
+			errs = append(errs, fmt.Errorf("groups[%d]: %s", i, msg))
 		}
 		if len(g.Channels) == 0 {
 			errs = append(errs, fmt.Errorf("groups[%d] (%s): at least one channel is required", i, g.LogName))

@@ -172,15 +172,25 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 	for _, region := range p.Regions {
 		st := p.logGroups[region]
 		if st.Exists && !planItemChanges(p, StepLogGroup, region) {
+			// Possibly made by an interrupted run that did not get to
+			// record it.
+			if err := finishLogGroup(j, p.LogGroup, region); err != nil {
+				return "", err
+			}
 			continue
 		}
 		g.Go(func() error {
-			r, err := awsiam.EnsureLogGroup(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
-			if err != nil {
-				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", p.LogGroup, region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
+			if !st.Exists {
+				if err := j.Intend(KindLogGroup, p.LogGroup, region); err != nil {
+					return err
+				}
 			}
+			r, err := awsiam.EnsureLogGroup(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
 			arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, p.YourAccount, p.LogGroup)
 			if r.Created {
+				// Recorded even when setting its retention failed: the
+				// group exists. The intent stays, so the rerun gives it
+				// its retention (markRetentionPending).
 				if err := j.RecordCreated(KindLogGroup, p.LogGroup, region); err != nil {
 					return err
 				}
@@ -188,10 +198,14 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 				mu.Lock()
 				made = append(made, region)
 				mu.Unlock()
-			} else if r.RetentionChanged {
+			}
+			if err != nil {
+				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", p.LogGroup, region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
+			}
+			if r.RetentionChanged && !r.Created {
 				changed(arn + " retention")
 			}
-			return nil
+			return finishLogGroup(j, p.LogGroup, region)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -201,6 +215,16 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 		return fmt.Sprintf("%s exists in %s", p.LogGroup, strings.Join(p.Regions, ", ")), nil
 	}
 	return fmt.Sprintf("%s created in %s", p.LogGroup, strings.Join(made, ", ")), nil
+}
+
+// finishLogGroup records a complete log group an interrupted run set out
+// to create (log groups carry no tags this tool can read back, so the intent
+// alone marks it) and closes the intent.
+func finishLogGroup(j *Journal, name, region string) error {
+	if _, err := j.Adopt(KindLogGroup, name, region); err != nil {
+		return err
+	}
+	return j.Finish(KindLogGroup, name, region)
 }
 
 func planItemChanges(p *Plan, step, item string) bool {
@@ -217,6 +241,11 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 	if p.BringOwnRole {
 		return "using your role " + p.RoleARN, nil
 	}
+	if !p.role.Exists {
+		if err := j.Intend(KindRole, p.RoleARN, ""); err != nil {
+			return "", err
+		}
+	}
 	r, err := awsiam.EnsureRole(ctx, env.AWS.IAM, awsiam.RoleSpec{
 		Name:        p.RoleName,
 		Description: fmt.Sprintf("Lets CockroachDB Cloud cluster %s (%s) write its logs to CloudWatch", p.ClusterName, p.ClusterID),
@@ -227,12 +256,28 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 	}
 	p.RoleARN = r.ARN
 	if !r.Created {
-		return "role " + r.ARN + " exists", nil
+		adopted := false
+		if awsiam.ManagedByTool(p.role.Tags) {
+			if adopted, err = j.Adopt(KindRole, r.ARN, ""); err != nil {
+				return "", err
+			}
+		}
+		if adopted {
+			// The interrupted run made it moments ago: IAM may still be
+			// propagating it.
+			if err := j.NoteRoleChanged(); err != nil {
+				return "", err
+			}
+		}
+		return "role " + r.ARN + " exists", j.Finish(KindRole, r.ARN, "")
 	}
 	if err := j.RecordCreated(KindRole, r.ARN, ""); err != nil {
 		return "", err
 	}
 	if err := j.NoteRoleChanged(); err != nil {
+		return "", err
+	}
+	if err := j.Finish(KindRole, r.ARN, ""); err != nil {
 		return "", err
 	}
 	created(r.ARN)
@@ -254,6 +299,11 @@ func ensureTrust(ctx context.Context, env *Env, p *Plan, j *Journal, changed fun
 }
 
 func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+	if !p.policy.Exists {
+		if err := j.Intend(KindPolicy, p.PolicyARN, ""); err != nil {
+			return "", err
+		}
+	}
 	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, awsiam.PolicySpec{
 		Account:     p.YourAccount,
 		Name:        p.PolicyName,
@@ -264,11 +314,21 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 		return "", &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicy and iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
 	}
 	p.PolicyARN = r.ARN
-	switch {
-	case r.Created:
+	if !r.Created && awsiam.ManagedByTool(p.policy.Tags) {
+		if _, err := j.Adopt(KindPolicy, r.ARN, ""); err != nil {
+			return "", err
+		}
+	}
+	if r.Created {
 		if err := j.RecordCreated(KindPolicy, r.ARN, ""); err != nil {
 			return "", err
 		}
+	}
+	if err := j.Finish(KindPolicy, r.ARN, ""); err != nil {
+		return "", err
+	}
+	switch {
+	case r.Created:
 		created(r.ARN)
 		return "created " + r.ARN, nil
 	case r.NewVersion != "":
@@ -283,14 +343,26 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 }
 
 func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
+	key := p.RoleName + "|" + p.PolicyARN
+	if !p.attached {
+		if err := j.Intend(KindAttachment, key, ""); err != nil {
+			return "", err
+		}
+	}
 	attached, err := awsiam.AttachPolicy(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
 	if err != nil {
 		return "", &StepError{Step: StepPolicy, Cause: err, Fix: awsFix(err, "iam:AttachRolePolicy"), Permanent: !awsiam.IsThrottling(err)}
 	}
 	if !attached {
-		return p.PolicyARN + " is attached to " + p.RoleName, nil
+		if _, err := j.Adopt(KindAttachment, key, ""); err != nil {
+			return "", err
+		}
+		return p.PolicyARN + " is attached to " + p.RoleName, j.Finish(KindAttachment, key, "")
 	}
-	if err := j.RecordCreated(KindAttachment, p.RoleName+"|"+p.PolicyARN, ""); err != nil {
+	if err := j.RecordCreated(KindAttachment, key, ""); err != nil {
+		return "", err
+	}
+	if err := j.Finish(KindAttachment, key, ""); err != nil {
 		return "", err
 	}
 	changed(p.RoleARN + " attached " + p.PolicyARN)
@@ -350,7 +422,11 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 		}
 	}
 
-	res.Streams = waitForStreams(ctx, env, p, opts.StreamTimeout, rep)
+	streams, err := waitForStreams(ctx, env, p, opts.StreamTimeout, rep)
+	res.Streams = streams
+	if err != nil {
+		return "", err
+	}
 	missing := []string{}
 	for _, s := range res.Streams {
 		if s.Streams == 0 {
@@ -425,14 +501,24 @@ func propagationRetry(ctx context.Context, env *Env, p *Plan, j *Journal, final 
 
 // waitForStreams looks for streams of this export in every region until
 // each has one, or the timeout passes. Regions are checked concurrently.
-func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duration, rep Reporter) []RegionStreams {
+// Reading a region's streams is retried, except when AWS refuses it (access
+// denied): that ends the wait with an error naming the missing permission.
+// When ctx itself ends (--timeout, an interrupt), so does the wait, with
+// ctx's error: the check did not happen, which is not "no streams yet".
+func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duration, rep Reporter) ([]RegionStreams, error) {
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	out := make([]RegionStreams, len(p.Regions))
-	var wg sync.WaitGroup
+	var (
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		refusal   error
+		refusedIn string
+	)
 	for i, region := range p.Regions {
 		wg.Add(1)
 		go func() {
@@ -448,6 +534,15 @@ func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duratio
 					}
 				} else if ctx.Err() == nil {
 					out[i].Error = err.Error()
+					if awsiam.IsAccessDenied(err) {
+						mu.Lock()
+						if refusal == nil {
+							refusal, refusedIn = err, region
+						}
+						mu.Unlock()
+						rep.Streams(out[i])
+						return
+					}
 				}
 				if env.sleep(ctx, time.Second) != nil {
 					rep.Streams(out[i])
@@ -457,5 +552,11 @@ func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duratio
 		}()
 	}
 	wg.Wait()
-	return out
+	if err := parent.Err(); err != nil {
+		return out, &StepError{Step: StepEnable, Cause: fmt.Errorf("waiting for log streams: %w", err), Fix: "the export's status is not affected; see whether logs arrive with `crdb-logexport status`"}
+	}
+	if refusal != nil {
+		return out, &StepError{Step: StepEnable, Cause: fmt.Errorf("checking that logs arrive in %s: %w", refusedIn, refusal), Fix: awsFix(refusal, "logs:DescribeLogStreams") + " (the export itself is enabled)", Permanent: true}
+	}
+	return out, nil
 }

@@ -54,6 +54,12 @@ type Journal struct {
 	Settings    map[string]string     `json:"settings,omitempty"`
 	Steps       map[string]StepRecord `json:"steps,omitempty"`
 	Created     []Resource            `json:"created,omitempty"`
+	// Intended lists resources a run set out to create and has not
+	// finished: the intent is saved before the create call, so a run killed
+	// after AWS made the resource but before it heard back leaves a trace,
+	// and the next run, finding the resource, adopts it (Adopt) instead of
+	// mistaking it for someone else's — and completes it.
+	Intended []Resource `json:"intended,omitempty"`
 	// RoleChangedAt is when the tool last created the role or changed its
 	// trust: until IAM has propagated that, an assume-role failure may heal.
 	RoleChangedAt time.Time `json:"role_changed_at,omitzero"`
@@ -220,6 +226,71 @@ func (j *Journal) RecordCreated(kind, id, region string) error {
 	}
 	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
 	return j.saveLocked()
+}
+
+// Intend saves, before a create call, the resource the call will make. The
+// intent stays until Finish: a run killed between the call taking effect
+// and RecordCreated, or stopped before the resource was complete (a log
+// group without its retention), leaves it behind for the next run.
+func (j *Journal) Intend(kind, id, region string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.intendsLocked(kind, id, region) {
+		return nil
+	}
+	j.Intended = append(j.Intended, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+	return j.saveLocked()
+}
+
+// Intends reports whether a run set out to create the resource and did not
+// finish it.
+func (j *Journal) Intends(kind, id, region string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.intendsLocked(kind, id, region)
+}
+
+// Adopt records as created a resource that exists and that an interrupted
+// run set out to create, and reports whether it was such a resource.
+// Callers check, where AWS keeps tags, that it carries the tool's
+// managed-by tag.
+func (j *Journal) Adopt(kind, id, region string) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.intendsLocked(kind, id, region) {
+		return false, nil
+	}
+	if j.ownsLocked(kind, id, region) {
+		return true, nil
+	}
+	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+	return true, j.saveLocked()
+}
+
+// Finish drops the intent to create a resource that is now complete.
+func (j *Journal) Finish(kind, id, region string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.intendsLocked(kind, id, region) {
+		return nil
+	}
+	kept := j.Intended[:0]
+	for _, r := range j.Intended {
+		if !(r.Kind == kind && r.ID == id && r.Region == region) {
+			kept = append(kept, r)
+		}
+	}
+	j.Intended = kept
+	return j.saveLocked()
+}
+
+func (j *Journal) intendsLocked(kind, id, region string) bool {
+	for _, r := range j.Intended {
+		if r.Kind == kind && r.ID == id && r.Region == region {
+			return true
+		}
+	}
+	return false
 }
 
 // Owns reports whether the tool created the resource (in any run).

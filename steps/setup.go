@@ -133,6 +133,9 @@ type Plan struct {
 	// usedBy maps role and policy ARNs that other clusters' setups use to
 	// those clusters' names.
 	usedBy map[string]string
+	// retentionPending marks, by region, log groups this tool created in a
+	// run that ended before giving them their retention.
+	retentionPending map[string]bool
 }
 
 // Reporter hears about progress. Every method may be called from several
@@ -257,6 +260,7 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err := detect(ctx, env, p); err != nil {
 		return nil, err
 	}
+	markRetentionPending(p, journal)
 	if p.usedBy, err = env.Journals.UsedElsewhere(cluster.ID); err != nil {
 		return nil, err
 	}
@@ -500,6 +504,19 @@ func detect(ctx context.Context, env *Env, p *Plan) error {
 	return nil
 }
 
+// markRetentionPending finds log groups a run set out to create and did not
+// finish — interrupted, or PutRetentionPolicy failed — and that have no
+// retention: the rerun sets it, as it would have for a new group. Finished
+// groups keep whatever retention they have.
+func markRetentionPending(p *Plan, j *Journal) {
+	p.retentionPending = map[string]bool{}
+	for region, st := range p.logGroups {
+		if st.Exists && st.RetentionDays == nil && j.Intends(KindLogGroup, p.LogGroup, region) {
+			p.retentionPending[region] = true
+		}
+	}
+}
+
 // adoptExternalID keeps the external ID a brought-in role's trust already
 // requires, instead of one "auto" just invented (which would only make the
 // trust check fail).
@@ -544,7 +561,7 @@ func buildSteps(p *Plan, in SetupInput) {
 		switch {
 		case !st.Exists:
 			lg.Items = append(lg.Items, PlanItem{Name: region, Action: Create, Note: fmt.Sprintf("retention %d days", p.RetentionDays)})
-		case in.RetentionSet && (st.RetentionDays == nil || int(*st.RetentionDays) != p.RetentionDays):
+		case (in.RetentionSet || p.retentionPending[region]) && (st.RetentionDays == nil || int(*st.RetentionDays) != p.RetentionDays):
 			lg.Items = append(lg.Items, PlanItem{Name: region, Action: WillChange, Note: fmt.Sprintf("retention %s → %d days", retentionText(st.RetentionDays), p.RetentionDays)})
 		default:
 			note := "retention " + retentionText(st.RetentionDays)

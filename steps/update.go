@@ -99,8 +99,11 @@ type UpdatePlan struct {
 	roleAccount      string
 	roleInOwnAccount bool
 	missing          []groupAt
-	policyChange     bool
-	post             bool
+	// unfinished are log groups an interrupted update created without
+	// giving them their retention.
+	unfinished   []groupAt
+	policyChange bool
+	post         bool
 }
 
 // groupAt is one log group in one region.
@@ -270,7 +273,7 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 	}
 	p.Diff = DiffSpecs(t.Current.Spec, p.Desired)
 
-	p.planLogGroups(groupStates)
+	p.planLogGroups(groupStates, journal)
 	p.planRole(roleChanged, roleState)
 	p.planPermissions(roleState, policies, rolePolErr, journal, usedBy)
 	p.planEnable()
@@ -319,7 +322,7 @@ func adoptRoleExternalID(p *UpdatePlan, role awsiam.RoleState) {
 	}
 }
 
-func (p *UpdatePlan) planLogGroups(states []awsiam.LogGroupState) {
+func (p *UpdatePlan) planLogGroups(states []awsiam.LogGroupState, j *Journal) {
 	summary := fmt.Sprintf("log group %s in %s", strings.Join(p.LogGroups, ", "), strings.Join(p.Regions, ", "))
 	if !p.roleInOwnAccount {
 		p.add(StepLogGroup, Info, summary+fmt.Sprintf(" — in the role's account %s, which this tool does not act in: make sure they exist there", p.roleAccount))
@@ -331,7 +334,13 @@ func (p *UpdatePlan) planLogGroups(states []awsiam.LogGroupState) {
 		if len(p.LogGroups) > 1 {
 			name = at.name + " in " + at.region
 		}
-		if st := states[i]; st.Exists {
+		st := states[i]
+		if st.Exists && st.RetentionDays == nil && j.Intends(KindLogGroup, at.name, at.region) {
+			p.unfinished = append(p.unfinished, at)
+			s.Items = append(s.Items, PlanItem{Name: name, Action: WillChange, Note: fmt.Sprintf("retention never expire → %d days (an interrupted run created it)", p.RetentionDays)})
+			continue
+		}
+		if st.Exists {
 			s.Items = append(s.Items, PlanItem{Name: name, Action: ExistsOK, Note: "retention " + retentionText(st.RetentionDays)})
 			continue
 		}
@@ -616,8 +625,21 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 }
 
 func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, opts UpdateOptions, res *UpdateResult) (string, error) {
+	todo := append(slices.Clone(p.missing), p.unfinished...)
+	if p.roleInOwnAccount {
+		// Groups in place may be ones an interrupted run made and did not
+		// get to record.
+		for _, at := range p.groupPairs() {
+			if slices.Contains(todo, at) {
+				continue
+			}
+			if err := finishLogGroup(j, at.name, at.region); err != nil {
+				return "", err
+			}
+		}
+	}
 	switch {
-	case len(p.missing) == 0:
+	case len(todo) == 0:
 		return p.Step(StepLogGroup).Summary, nil
 	case opts.SkipLogGroups:
 		return "not created (declined): the export cannot deliver to a missing log group unless the role may create it", nil
@@ -627,23 +649,29 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 		mu   sync.Mutex
 		made []string
 	)
-	for _, at := range p.missing {
+	for _, at := range todo {
 		g.Go(func() error {
+			if slices.Contains(p.missing, at) {
+				if err := j.Intend(KindLogGroup, at.name, at.region); err != nil {
+					return err
+				}
+			}
 			r, err := awsiam.EnsureLogGroup(ctx, env.AWS.LogsFor(at.region), at.name, int32(p.RetentionDays))
+			if r.Created {
+				// Recorded even when setting its retention failed; the
+				// intent stays, so the rerun sets it (unfinished).
+				if err := j.RecordCreated(KindLogGroup, at.name, at.region); err != nil {
+					return err
+				}
+				mu.Lock()
+				res.Created = append(res.Created, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", at.region, p.roleAccount, at.name))
+				made = append(made, at.name+" in "+at.region)
+				mu.Unlock()
+			}
 			if err != nil {
 				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", at.name, at.region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
 			}
-			if !r.Created {
-				return nil
-			}
-			if err := j.RecordCreated(KindLogGroup, at.name, at.region); err != nil {
-				return err
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			res.Created = append(res.Created, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", at.region, p.roleAccount, at.name))
-			made = append(made, at.name+" in "+at.region)
-			return nil
+			return finishLogGroup(j, at.name, at.region)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -651,10 +679,18 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 	}
 	slices.Sort(res.Created)
 	slices.Sort(made)
-	if len(made) == 0 {
-		return "the log groups exist", nil
+	msg := "the log groups exist"
+	if len(made) > 0 {
+		msg = "created " + strings.Join(made, ", ")
 	}
-	return "created " + strings.Join(made, ", "), nil
+	if len(p.unfinished) > 0 {
+		var names []string
+		for _, at := range p.unfinished {
+			names = append(names, at.name+" in "+at.region)
+		}
+		msg += fmt.Sprintf("; retention of %d days set on %s", p.RetentionDays, strings.Join(names, ", "))
+	}
+	return msg, nil
 }
 
 func (p *UpdatePlan) extendPolicy(ctx context.Context, env *Env, opts UpdateOptions, res *UpdateResult) (string, bool, error) {
@@ -766,7 +802,11 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	if !p.roleInOwnAccount {
 		return "ENABLED; log streams not checked (the log groups are in account " + p.roleAccount + ")", nil
 	}
-	res.Streams = waitForStreams(ctx, env, &Plan{Regions: p.Regions, LogGroup: p.Desired.LogName}, opts.StreamTimeout, rep)
+	streams, err := waitForStreams(ctx, env, &Plan{Regions: p.Regions, LogGroup: p.Desired.LogName}, opts.StreamTimeout, rep)
+	res.Streams = streams
+	if err != nil {
+		return "", err
+	}
 	var missing []string
 	for _, s := range res.Streams {
 		if s.Streams == 0 {
