@@ -10,12 +10,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
-	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
-	"github.com/crdb-logexport/crdb-logexport/wizard"
 )
 
 // Options are the flags of `doctor`.
@@ -32,7 +29,6 @@ type Options struct {
 	// answers reads confirmations; one reader for the whole run, so an
 	// answer typed ahead is not lost to a second buffer.
 	answers *bufio.Reader
-	flags   *pflag.FlagSet
 }
 
 // NewCmd returns the doctor command.
@@ -65,10 +61,7 @@ Check IDs (stable, for scripts):
   crdb-logexport doctor --cluster prod-aws --fix
   crdb-logexport doctor --cluster prod-aws --fix --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.flags = cmd.Flags()
-			return run(cmd.Context(), o)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return run(cmd.Context(), o) },
 	}
 	f := cmd.Flags()
 	o.Conn.Register(f)
@@ -87,12 +80,6 @@ func run(ctx context.Context, o *Options) error {
 	canAsk := o.IO.CanPrompt() && !o.Conn.NoInput
 	if o.Fix && !o.Yes && !canAsk {
 		return cmdutil.UsageError("doctor --fix changes AWS and CockroachDB Cloud resources and there is no terminal to confirm on: pass --yes to apply the repairs without asking\n  crdb-logexport doctor --cluster %s --fix --yes", o.Cluster)
-	}
-	if o.Fix && !o.Yes && !o.Out.JSON() {
-		// On a terminal the repairs are reviewed and confirmed in the
-		// interface: the report, each change as a diff, then the checks
-		// again.
-		return runInterface(ctx, o)
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -277,24 +264,4 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return fmt.Sprintf(many, n)
-}
-
-// runInterface is `doctor --fix` on a terminal: the doctor's screens of the
-// interactive interface, opened on the report.
-func runInterface(ctx context.Context, o *Options) error {
-	if o.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
-		defer cancel()
-	}
-	opts := wizard.Options{Start: wizard.StartDoctor, Input: steps.SetupInput{Cluster: o.Cluster}}
-	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
-		Doctor: func(r *steps.DoctorReport) error {
-			WriteReport(o.IO.Out, r)
-			return nil
-		},
-	})
 }
