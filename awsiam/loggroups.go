@@ -91,9 +91,31 @@ func EnsureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 			return LogGroupResult{}, err
 		}
 	}
-	st, err := InspectLogGroup(ctx, c, name)
-	if err != nil {
+	return ensureLogGroup(ctx, c, name, retentionDays, false)
+}
+
+// CreateLogGroup is EnsureLogGroup for a group the caller found missing
+// moments ago: it is created at once, and read only if AWS answers that it
+// exists after all — one round trip fewer on the usual path.
+func CreateLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32) (LogGroupResult, error) {
+	if err := ValidateLogGroupName(name); err != nil {
 		return LogGroupResult{}, err
+	}
+	if retentionDays != 0 {
+		if err := ValidateRetentionDays(retentionDays); err != nil {
+			return LogGroupResult{}, err
+		}
+	}
+	return ensureLogGroup(ctx, c, name, retentionDays, true)
+}
+
+func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32, absent bool) (LogGroupResult, error) {
+	var st LogGroupState
+	if !absent {
+		var err error
+		if st, err = InspectLogGroup(ctx, c, name); err != nil {
+			return LogGroupResult{}, err
+		}
 	}
 	var res LogGroupResult
 	if !st.Exists {

@@ -125,6 +125,8 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	// trust) and the policy. Attaching needs both role and policy. A failure
 	// does not cancel the other branches: what they finish is recorded, so
 	// the rerun has less to do and nothing is left half-made.
+	// Attaching follows role and policy in their own branch, without
+	// waiting for the log groups' retention.
 	var g errgroup.Group
 	gctx := ctx
 	g.Go(func() error {
@@ -132,23 +134,26 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	})
 	if p.roleInOwnAccount {
 		g.Go(func() error {
-			if err := run(StepRole, func() (string, error) { return ensureRole(gctx, env, p, journal, created) }); err != nil {
+			var iamg errgroup.Group
+			iamg.Go(func() error {
+				if err := run(StepRole, func() (string, error) { return ensureRole(gctx, env, p, journal, created) }); err != nil {
+					return err
+				}
+				return run(StepTrust, func() (string, error) { return ensureTrust(gctx, env, p, journal, changed) })
+			})
+			iamg.Go(func() error {
+				return run(StepPermissions, func() (string, error) { return ensurePolicy(gctx, env, p, journal, created, changed) })
+			})
+			if err := iamg.Wait(); err != nil {
 				return err
 			}
-			return run(StepTrust, func() (string, error) { return ensureTrust(gctx, env, p, journal, changed) })
-		})
-		g.Go(func() error {
-			return run(StepPermissions, func() (string, error) { return ensurePolicy(gctx, env, p, journal, created, changed) })
+			return run(StepPolicy, func() (string, error) { return attachPolicy(gctx, env, p, journal, changed) })
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return res, err
 	}
-	if p.roleInOwnAccount {
-		if err := run(StepPolicy, func() (string, error) { return attachPolicy(ctx, env, p, journal, changed) }); err != nil {
-			return res, err
-		}
-	} else {
+	if !p.roleInOwnAccount {
 		for _, id := range []string{StepRole, StepTrust, StepPermissions, StepPolicy} {
 			_ = run(id, func() (string, error) { return p.Step(id).Summary, nil })
 		}
@@ -185,7 +190,11 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 					return err
 				}
 			}
-			r, err := awsiam.EnsureLogGroup(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
+			ensure := awsiam.EnsureLogGroup
+			if !st.Exists {
+				ensure = awsiam.CreateLogGroup
+			}
+			r, err := ensure(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
 			arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, p.YourAccount, p.LogGroup)
 			if r.Created {
 				// Recorded even when setting its retention failed: the
@@ -250,6 +259,7 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 		Name:        p.RoleName,
 		Description: fmt.Sprintf("Lets CockroachDB Cloud cluster %s (%s) write its logs to CloudWatch", p.ClusterName, p.ClusterID),
 		Trust:       p.Trust,
+		Absent:      !p.role.Exists,
 	})
 	if err != nil {
 		return "", &StepError{Step: StepRole, Cause: err, Fix: awsFix(err, "iam:CreateRole and iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
@@ -271,6 +281,7 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 		}
 		return "role " + r.ARN + " exists", j.Finish(KindRole, r.ARN, "")
 	}
+	p.madeRole = true
 	if err := j.RecordCreated(KindRole, r.ARN, ""); err != nil {
 		return "", err
 	}
@@ -309,6 +320,7 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 		Name:        p.PolicyName,
 		Description: "CloudWatch Logs access for CockroachDB Cloud log export (crdb-logexport)",
 		Document:    p.Permission,
+		Absent:      !p.policy.Exists,
 	})
 	if err != nil {
 		return "", &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicy and iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
@@ -320,6 +332,7 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 		}
 	}
 	if r.Created {
+		p.madePolicy = true
 		if err := j.RecordCreated(KindPolicy, r.ARN, ""); err != nil {
 			return "", err
 		}
@@ -349,7 +362,14 @@ func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed fu
 			return "", err
 		}
 	}
-	attached, err := awsiam.AttachPolicy(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+	var attached bool
+	var err error
+	if p.madeRole || p.madePolicy {
+		// Made by this run: the one cannot be attached to the other yet.
+		attached, err = true, awsiam.AttachNew(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+	} else {
+		attached, err = awsiam.AttachPolicy(ctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+	}
 	if err != nil {
 		return "", &StepError{Step: StepPolicy, Cause: err, Fix: awsFix(err, "iam:AttachRolePolicy"), Permanent: !awsiam.IsThrottling(err)}
 	}
@@ -373,17 +393,21 @@ func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed fu
 // terminal one (re-enabling while IAM propagates a young role), then looks
 // for log streams.
 func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOptions, rep Reporter, res *SetupResult, changed func(string)) (string, error) {
+	// Without a POST the export stays as planning read it.
+	var accepted cloudapi.LogExportInfo
+	if p.Current != nil {
+		accepted = *p.Current
+	}
 	if p.enableNeeded {
-		if err := post(ctx, env, p); err != nil {
+		info, err := post(ctx, env, p)
+		if err != nil {
 			return "", err
 		}
+		accepted = info
 		changed("log export configuration of " + p.ClusterName)
 	}
 	if opts.NoWait {
-		info, err := env.Cloud.LogExport(ctx, p.ClusterID)
-		if err == nil {
-			res.Status, res.UserMessage = info.Status, info.UserMessage
-		}
+		res.Status, res.UserMessage = accepted.Status, accepted.UserMessage
 		return "configuration accepted; not waiting (--no-wait)", nil
 	}
 
@@ -417,7 +441,7 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 			return "", err
 		}
 		res.PropagationRetries++
-		if err := post(ctx, env, p); err != nil {
+		if _, err := post(ctx, env, p); err != nil {
 			return "", err
 		}
 	}
@@ -443,15 +467,18 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	return msg + "; logs arriving in " + strings.Join(p.Regions, ", "), nil
 }
 
-func post(ctx context.Context, env *Env, p *Plan) error {
-	if _, err := env.Cloud.EnableLogExport(ctx, p.ClusterID, p.Request); err != nil {
+// post sends the configuration and returns the export as the answer to
+// the POST describes it (ENABLING, normally).
+func post(ctx context.Context, env *Env, p *Plan) (cloudapi.LogExportInfo, error) {
+	info, err := env.Cloud.EnableLogExport(ctx, p.ClusterID, p.Request)
+	if err != nil {
 		fix := "check the message above; nothing was changed on the CockroachDB side"
 		if cloudapi.IsUnauthenticated(err) || cloudapi.IsPermissionDenied(err) {
 			fix = "the API key needs the Cluster Admin role on this cluster"
 		}
-		return &StepError{Step: StepEnable, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
+		return info, &StepError{Step: StepEnable, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
 	}
-	return nil
+	return info, nil
 }
 
 func waitTerminal(ctx context.Context, env *Env, clusterID string, wo cloudapi.WatchOptions, rep Reporter) (cloudapi.StatusEvent, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -125,8 +126,10 @@ type Plan struct {
 	roleInOwnAccount bool
 	policy           awsiam.PolicyState
 	attached         bool
-	trustChange      bool
-	enableNeeded     bool
+	// madeRole and madePolicy are set when this run created them.
+	madeRole, madePolicy bool
+	trustChange          bool
+	enableNeeded         bool
 	// externalIDGenerated: "auto" invented the external ID; a brought-in
 	// role whose trust already requires one should keep its own.
 	externalIDGenerated bool
@@ -166,9 +169,22 @@ func (NopReporter) Streams(RegionStreams)                                {}
 // Discover runs the read-only calls of steps 2–4 concurrently and checks
 // that CloudWatch export applies to the cluster.
 func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, cloudapi.Organization, awsiam.Identity, *cloudapi.LogExportInfo, error) {
+	cluster, caller, current, org, err := discover(ctx, env, clusterRef)
+	if err != nil {
+		return cluster, cloudapi.Organization{}, caller, current, err
+	}
+	o, err := org()
+	return cluster, o, caller, current, err
+}
+
+// discover is Discover with the organization still on its way: it is read
+// last, after the export, so that its request does not delay the reads
+// the plan depends on (the client sends at most one request every 100 ms),
+// and the caller collects it with org() once its own next reads are under
+// way.
+func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, *cloudapi.LogExportInfo, func() (cloudapi.Organization, error), error) {
 	var (
 		cluster cloudapi.Cluster
-		org     cloudapi.Organization
 		caller  awsiam.Identity
 		current *cloudapi.LogExportInfo
 	)
@@ -176,6 +192,9 @@ func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 	g.Go(func() error {
 		c, err := env.Cloud.FindCluster(gctx, clusterRef)
 		if err != nil {
+			if cloudapi.IsUnauthenticated(err) {
+				return orgError(err)
+			}
 			return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
 		}
 		cluster = c
@@ -187,14 +206,6 @@ func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		return nil
 	})
 	g.Go(func() error {
-		o, err := env.Cloud.Organization(gctx)
-		if err != nil {
-			return &StepError{Step: StepOrganization, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
-		}
-		org = o
-		return nil
-	})
-	g.Go(func() error {
 		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 		if err != nil {
 			return &StepError{Step: StepRole, Cause: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)", Permanent: !awsiam.IsThrottling(err)}
@@ -203,12 +214,31 @@ func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return cluster, org, caller, current, err
+		return cluster, caller, current, nil, err
 	}
 	if err := cluster.CheckCloudWatch(); err != nil {
-		return cluster, org, caller, current, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
+		return cluster, caller, current, nil, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
 	}
-	return cluster, org, caller, current, nil
+	type answer struct {
+		org cloudapi.Organization
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		o, err := env.Cloud.Organization(ctx)
+		if err != nil {
+			err = orgError(err)
+		}
+		ch <- answer{o, err}
+	}()
+	return cluster, caller, current, sync.OnceValues(func() (cloudapi.Organization, error) {
+		a := <-ch
+		return a.org, a.err
+	}), nil
+}
+
+func orgError(err error) error {
+	return &StepError{Step: StepOrganization, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
 }
 
 func transientCloud(err error) bool {
@@ -232,7 +262,7 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err := checkPolicyARNGiven(ctx, env, in.RoleARN); err != nil {
 		return nil, err
 	}
-	cluster, org, caller, current, err := Discover(ctx, env, in.Cluster)
+	cluster, caller, current, org, err := discover(ctx, env, in.Cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +273,6 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	p := &Plan{
 		ClusterID: cluster.ID, ClusterName: cluster.Name,
 		PlanType: cluster.Plan, Cloud: cluster.CloudProvider,
-		Organization:   org.Name,
 		ClusterAccount: cluster.ExportAccountID(),
 		YourAccount:    caller.Account,
 		CallerARN:      caller.ARN,
@@ -260,6 +289,11 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err := detect(ctx, env, p); err != nil {
 		return nil, err
 	}
+	o, err := org()
+	if err != nil {
+		return nil, err
+	}
+	p.Organization = o.Name
 	markRetentionPending(p, journal)
 	if p.usedBy, err = env.Journals.UsedElsewhere(cluster.ID); err != nil {
 		return nil, err
