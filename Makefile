@@ -11,7 +11,7 @@ LDFLAGS := -s -w \
 	-X $(PKG)/cmd/internal/versioncmd.Date=$(DATE)
 FUZZTIME ?= 20s
 
-.PHONY: all build test vet unit fuzz sandbox demo clean
+.PHONY: all build test vet unit fuzz bench sandbox demo clean
 
 all: build
 
@@ -40,6 +40,11 @@ fuzz:
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; \
 	done
+
+## bench: the figures of README's Performance section, each against its
+## bound: prints one table and writes bench/results.json.
+bench: build
+	$(GO) run ./bench
 
 ## demo: the guided setup against the built-in sandbox, in one process; enter
 ## at every prompt sets up prod-aws and shows its logs arriving.
