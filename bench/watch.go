@@ -174,7 +174,7 @@ func benchWatch(ctx context.Context, cfg *config) []Row {
 		}
 		row.measured(d.Delay.P95, watchTargetP95.Seconds(), unitSeconds)
 		row.Met = d.Delay.P95 <= watchTargetP95.Seconds()
-		row.Note = fmt.Sprintf("enable delays %s–%s, n=%d: median %s, max %s; Terraform schedule: p95 %s, median %s; GETs/min %.0f (2 per poll: export + cluster), Terraform %.0f; %d × 429",
+		row.Note = fmt.Sprintf("enable delays %s–%s, n=%d: median %s, max %s; Terraform schedule: p95 %s, median %s; GETs/min %.0f (each poll reads the export; the cluster too on the first poll, on a change and every 4th poll), Terraform %.0f; %d × 429",
 			delay-w/2, delay+w/2, len(delays), formatSeconds(d.Delay.Median), formatSeconds(d.Delay.Max), formatSeconds(d.Terraform.P95), formatSeconds(d.Terraform.Median),
 			d.GETsPerMinute, d.TerraformPerMin, d.RateLimitedTotal)
 		if len(d.Failed) > 0 {
