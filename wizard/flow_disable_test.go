@@ -3,9 +3,7 @@ package wizard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -286,15 +284,7 @@ func TestDisableCtrlCWhileDisablingLeavesAJournalThatResumes(t *testing.T) {
 	if !run.finished() {
 		t.Fatal("the disable still runs after the stop")
 	}
-	path, _ := store.Path(cloudemu.StagingAWSClusterID)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j steps.Journal
-	if err := json.Unmarshal(raw, &j); err != nil {
-		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
-	}
+	j := interruptedJournal(t, store, cloudemu.StagingAWSClusterID)
 	if j.Steps[steps.StepDisable].Status != "failed" || !slices.ContainsFunc(j.Created, func(r steps.Resource) bool { return r.Kind == steps.KindRole }) {
 		t.Fatalf("journal after the interruption: steps %+v, created %+v", j.Steps, j.Created)
 	}

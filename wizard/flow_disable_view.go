@@ -249,16 +249,9 @@ func (f *disableFlow) resourceLines(m *Model, w int) []string {
 }
 
 func (f *disableFlow) failurePanel(m *Model, w int) string {
-	s := m.styles
 	var b strings.Builder
 	b.WriteString(m.errorBlock(f.err, w))
-	advice := m.opts.ResumeHint
-	if advice == "" {
-		advice = f.resume()
-	}
-	if advice != "" {
-		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Resume ")+s.Command.Render(advice), w, ""))
-	}
+	b.WriteString(m.resumeLine(f.resume(), w))
 	if form := m.formView(); form != "" {
 		b.WriteString("\n\n" + form)
 	}

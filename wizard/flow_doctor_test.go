@@ -3,9 +3,7 @@ package wizard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -262,15 +260,7 @@ func TestDoctorCtrlCDuringRepairs(t *testing.T) {
 	if !strings.Contains(roleTrust(t, env), sandboxAccount+":root") {
 		t.Error("the held trust update went through")
 	}
-	path, _ := store.Path(cloudemu.StagingAWSClusterID)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j steps.Journal
-	if err := json.Unmarshal(raw, &j); err != nil {
-		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
-	}
+	j := interruptedJournal(t, store, cloudemu.StagingAWSClusterID)
 	if !j.Owns(steps.KindRole, "arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName, "") {
 		t.Error("the journal lost the role setup created")
 	}

@@ -2,9 +2,7 @@ package wizard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -338,15 +336,7 @@ func TestCtrlCDuringApplyStopsAndLeavesAJournalThatResumes(t *testing.T) {
 		t.Fatal("Apply still running after the stop")
 	}
 
-	path, _ := store.Path(cloudemu.ProdAWSClusterID)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j steps.Journal
-	if err := json.Unmarshal(raw, &j); err != nil {
-		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
-	}
+	j := interruptedJournal(t, store, cloudemu.ProdAWSClusterID)
 	if j.Steps[steps.StepRole].Status != "done" || j.Steps[steps.StepEnable].Status != "failed" {
 		t.Fatalf("journal steps %+v", j.Steps)
 	}

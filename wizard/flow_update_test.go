@@ -3,8 +3,6 @@ package wizard
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -367,15 +365,7 @@ func TestUpdateCtrlCMidApplyLeavesAJournalThatResumes(t *testing.T) {
 		t.Fatal("the update still runs after the stop")
 	}
 
-	path, _ := store.Path(cloudemu.StagingAWSClusterID)
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var j steps.Journal
-	if err := json.Unmarshal(raw, &j); err != nil {
-		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
-	}
+	j := interruptedJournal(t, store, cloudemu.StagingAWSClusterID)
 	if j.Steps["update:"+steps.StepLogGroup].Status != "done" || j.Steps["update:"+steps.StepEnable].Status != "failed" {
 		t.Fatalf("journal steps %+v", j.Steps)
 	}

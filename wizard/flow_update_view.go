@@ -346,13 +346,7 @@ func (f *updateFlow) failurePanel(m *Model, w int) string {
 	if f.status != nil && f.status.Info.Status.Failed() || isEnableFailure(f.err) {
 		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+f.target.Cluster.Name), w, ""))
 	}
-	advice := m.opts.ResumeHint
-	if advice == "" {
-		advice = f.resume()
-	}
-	if advice != "" {
-		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Resume ")+s.Command.Render(advice), w, ""))
-	}
+	b.WriteString(m.resumeLine(f.resume(), w))
 	if form := m.formView(); form != "" {
 		b.WriteString("\n\n" + form)
 	}

@@ -3,7 +3,9 @@ package wizard
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -301,4 +303,23 @@ func (hs *harness) enter() {
 func (hs *harness) resize(w, h int) {
 	hs.w, hs.h = w, h
 	hs.update(tea.WindowSizeMsg{Width: w, Height: h})
+}
+
+// interruptedJournal reads the cluster's journal after an interruption: it
+// must be there and be whole JSON (each save replaces the file at once).
+func interruptedJournal(t *testing.T, store steps.JournalStore, clusterID string) *steps.Journal {
+	t.Helper()
+	path, err := store.Path(clusterID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := new(steps.Journal)
+	if err := json.Unmarshal(raw, j); err != nil {
+		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
+	}
+	return j
 }

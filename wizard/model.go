@@ -748,14 +748,6 @@ func (m *Model) resume() string {
 	return resumeCommand(m.opts.resumeBase(), in, m.cluster)
 }
 
-// resumeAdvice is the resume command, or the hint that replaces it.
-func (m *Model) resumeAdvice() string {
-	if m.opts.ResumeHint != "" {
-		return m.opts.ResumeHint
-	}
-	return m.resume()
-}
-
 func (m *Model) finish(o Outcome) tea.Cmd {
 	res := &Result{Outcome: o, Setup: m.result, Changed: m.changed, Resume: m.resume()}
 	if o == Failed || o == Aborted {

@@ -558,9 +558,7 @@ func (m *Model) failurePanel(w int, lean bool) string {
 		if m.status != nil && m.status.Info.Status.Failed() || isEnableFailure(m.err) {
 			b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.cluster.Name)+s.Faint.Render(" names the exact field that is wrong"), w, ""))
 		}
-		if advice := m.resumeAdvice(); advice != "" {
-			b.WriteString("\n" + ansi.Wrap(s.Label.Render("Resume ")+s.Command.Render(advice), w, ""))
-		}
+		b.WriteString(m.resumeLine(m.resume(), w))
 	}
 	switch m.phase {
 	case phaseRollbackPreview:
@@ -579,6 +577,20 @@ func (m *Model) failurePanel(w int, lean bool) string {
 		b.WriteString("\n\n" + f)
 	}
 	return b.String()
+}
+
+// resumeLine is a failure screen's line with the command that resumes
+// (resume), or the hint that replaces it (the demo's); "" when there is
+// neither.
+func (m *Model) resumeLine(resume string, w int) string {
+	advice := m.opts.ResumeHint
+	if advice == "" {
+		advice = resume
+	}
+	if advice == "" {
+		return ""
+	}
+	return "\n" + ansi.Wrap(m.styles.Label.Render("Resume ")+m.styles.Command.Render(advice), w, "")
 }
 
 // notApplicable explains why CloudWatch export does not apply to c.
