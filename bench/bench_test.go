@@ -57,8 +57,9 @@ func TestSampleDelaysCoverTheWindowEvenly(t *testing.T) {
 	for k := range 4 {
 		got = append(got, sampleDelay(45*time.Second, k, 4))
 	}
-	// 45 s is past the watcher's fast phase: 2 s polls, a 4 s window.
-	want := []time.Duration{43500 * time.Millisecond, 44500 * time.Millisecond, 45500 * time.Millisecond, 46500 * time.Millisecond}
+	// At 45 s the watcher polls every 750 ms: a window of two polls, 1.5 s,
+	// split in four, each sample in the middle of its quarter.
+	want := []time.Duration{44437500 * time.Microsecond, 44812500 * time.Microsecond, 45187500 * time.Microsecond, 45562500 * time.Microsecond}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("delays around 45 s = %v, want %v", got, want)
 	}
