@@ -173,10 +173,7 @@ func runInterface(ctx context.Context, o *Options) error {
 		// The flow adds the choices (and --yes) to the connection flags.
 		ResumeCommand: tui.ResumeBase("disable", o.flags),
 	}
-	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
 		Disable: func(res *steps.DisableResult) error { return report(o, res) },
 	})
 }

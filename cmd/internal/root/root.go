@@ -132,10 +132,7 @@ func reportError(w io.Writer, _ fang.Styles, err error) {
 func runMenu(cmd *cobra.Command, ios *cmdutil.IOStreams) error {
 	conn := &cmdutil.Connection{IO: ios}
 	opts := wizard.Options{Start: wizard.StartMenu, Input: steps.SetupInput{ExternalID: steps.ExternalIDAuto}}
-	if err := tui.Connect(ios, conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(cmd.Context(), ios, opts, tui.Accessible(cmd.Flags(), ios), MenuReports(ios))
+	return tui.Open(cmd.Context(), ios, conn, cmd.Flags(), opts, MenuReports(ios))
 }
 
 // MenuReports print, for people, what the task chosen in the home menu did.

@@ -18,10 +18,7 @@ func runWizard(ctx context.Context, o *Options) error {
 		Apply:         steps.ApplyOptions{NoWait: o.NoWait},
 		ResumeCommand: resumeBase(o),
 	}
-	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
 		Setup: func(res *steps.SetupResult) error { return report(o, res) },
 	})
 }

@@ -168,10 +168,7 @@ func runWatch(ctx context.Context, o *Options, env *steps.Env) error {
 // doctor's report.
 func runInterface(ctx context.Context, o *Options) error {
 	opts := wizard.Options{Start: wizard.StartStatus, Input: steps.SetupInput{Cluster: o.Cluster}}
-	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
 		Status: func(st *steps.ClusterExport) error {
 			WriteExport(o.IO.Out, st, time.Now())
 			return nil

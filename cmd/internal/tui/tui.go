@@ -96,6 +96,16 @@ func withAPIKey(ios *cmdutil.IOStreams, key string) *cmdutil.IOStreams {
 	return &cp
 }
 
+// Open is how a command opens the interface on the user's connection:
+// Connect, then Run, line by line when the flags or the environment ask
+// for it.
+func Open(ctx context.Context, ios *cmdutil.IOStreams, conn *cmdutil.Connection, fs *pflag.FlagSet, opts wizard.Options, rep Reports) error {
+	if err := Connect(ios, conn, &opts); err != nil {
+		return err
+	}
+	return Run(ctx, ios, opts, Accessible(fs, ios), rep)
+}
+
 // Run runs the interface (line by line when accessible) on the terminal
 // and reports how it ended. Exit status: 0 done; 1 failed (a status watch
 // that ended on a failure, a setup, update or disable that stopped); 3 the

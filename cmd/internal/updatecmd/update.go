@@ -223,10 +223,7 @@ func runInterface(ctx context.Context, o *Options) error {
 	if o.NoWait {
 		opts.ResumeCommand += " --no-wait"
 	}
-	if err := tui.Connect(o.IO, &o.Conn, &opts); err != nil {
-		return err
-	}
-	return tui.Run(ctx, o.IO, opts, tui.Accessible(o.flags, o.IO), tui.Reports{
+	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
 		Update: func(res *steps.UpdateResult) error { return report(o, res) },
 	})
 }
