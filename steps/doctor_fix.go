@@ -346,18 +346,24 @@ func doctorAddedLines(title, text string) string {
 	return strings.Join(out, "\n")
 }
 
-// doctorLineDiff compares two texts line by line (longest common subsequence)
-// and returns every line prefixed "  ", "- " or "+ ". Policy documents are
-// small, so the whole document is shown with the changes marked.
+// doctorLineDiff compares two texts line by line and returns every line
+// prefixed "  ", "- " or "+ ". Policy documents are small, so the whole
+// document is shown with the changes marked.
 func doctorLineDiff(a, b string) string {
-	x, y := strings.Split(a, "\n"), strings.Split(b, "\n")
-	lcs := make([][]int, len(x)+1)
+	return strings.Join(LineDiff(strings.Split(a, "\n"), strings.Split(b, "\n")), "\n")
+}
+
+// LineDiff is the shortest edit from a to b (a longest common
+// subsequence), every line prefixed "  ", "- " or "+ ". Policies are tens
+// of lines, so the quadratic table is small.
+func LineDiff(a, b []string) []string {
+	lcs := make([][]int, len(a)+1)
 	for i := range lcs {
-		lcs[i] = make([]int, len(y)+1)
+		lcs[i] = make([]int, len(b)+1)
 	}
-	for i := len(x) - 1; i >= 0; i-- {
-		for j := len(y) - 1; j >= 0; j-- {
-			if x[i] == y[j] {
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
 				lcs[i][j] = lcs[i+1][j+1] + 1
 			} else {
 				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
@@ -366,19 +372,18 @@ func doctorLineDiff(a, b string) string {
 	}
 	var out []string
 	i, j := 0, 0
-	for i < len(x) || j < len(y) {
+	for i < len(a) || j < len(b) {
 		switch {
-		case i < len(x) && j < len(y) && x[i] == y[j]:
-			out = append(out, "  "+x[i])
-			i++
-			j++
-		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
-			out = append(out, "- "+x[i])
+		case i < len(a) && j < len(b) && a[i] == b[j]:
+			out = append(out, "  "+a[i])
+			i, j = i+1, j+1
+		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
+			out = append(out, "- "+a[i])
 			i++
 		default:
-			out = append(out, "+ "+y[j])
+			out = append(out, "+ "+b[j])
 			j++
 		}
 	}
-	return strings.Join(out, "\n")
+	return out
 }

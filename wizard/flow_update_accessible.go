@@ -247,7 +247,7 @@ func (f *updateFlow) accessibleReview(ctx context.Context, a *accessible) (Outco
 			if f.oldPolicy != nil {
 				old = strings.Split(f.oldPolicy.JSON(), "\n")
 			}
-			for _, l := range lineDiff(old, strings.Split(f.plan.Permission.JSON(), "\n")) {
+			for _, l := range steps.LineDiff(old, strings.Split(f.plan.Permission.JSON(), "\n")) {
 				a.say("%s", l)
 			}
 		}

@@ -199,45 +199,10 @@ func policyDiff(s *Styles, old, new *awsiam.PolicyDocument, w int) string {
 		a = strings.Split(old.JSON(), "\n")
 	}
 	var out []string
-	for _, l := range lineDiff(a, strings.Split(new.JSON(), "\n")) {
+	for _, l := range steps.LineDiff(a, strings.Split(new.JSON(), "\n")) {
 		out = append(out, diffLines(l, s, w)...)
 	}
 	return strings.Join(out, "\n")
-}
-
-// lineDiff is the shortest edit from a to b (a longest common
-// subsequence), every line prefixed "  ", "- " or "+ ". Policies are tens
-// of lines, so the quadratic table is small.
-func lineDiff(a, b []string) []string {
-	lcs := make([][]int, len(a)+1)
-	for i := range lcs {
-		lcs[i] = make([]int, len(b)+1)
-	}
-	for i := len(a) - 1; i >= 0; i-- {
-		for j := len(b) - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var out []string
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case i < len(a) && j < len(b) && a[i] == b[j]:
-			out = append(out, "  "+a[i])
-			i, j = i+1, j+1
-		case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
-			out = append(out, "- "+a[i])
-			i++
-		default:
-			out = append(out, "+ "+b[j])
-			j++
-		}
-	}
-	return out
 }
 
 // taskStepLine is one step of a task's progress: its mark, its label and,
