@@ -132,8 +132,8 @@ func (a *answers) input(base steps.SetupInput, cluster cloudapi.Cluster) steps.S
 // these answers. Defaults are left out so it stays short; it never holds the
 // API key (no flag carries it).
 func resumeCommand(base string, in steps.SetupInput, cluster cloudapi.Cluster) string {
-	parts := []string{base, "--cluster", shellQuote(firstNonEmpty(cluster.Name, cluster.ID))}
-	add := func(flag, value string) { parts = append(parts, flag, shellQuote(value)) }
+	parts := []string{base, "--cluster", steps.ShellQuote(firstNonEmpty(cluster.Name, cluster.ID))}
+	add := func(flag, value string) { parts = append(parts, flag, steps.ShellQuote(value)) }
 	if in.LogGroup != "" && in.LogGroup != steps.DefaultLogGroup(cluster.Name) {
 		add("--log-group", in.LogGroup)
 	}
@@ -178,14 +178,4 @@ func firstNonEmpty(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// shellQuote quotes a value for POSIX shells when it needs it.
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -425,7 +425,7 @@ func (f *disableFlow) resume() string {
 	if f.in == nil {
 		return ""
 	}
-	cmd := f.resumeBase + " --cluster " + shellQuote(f.clusterName)
+	cmd := f.resumeBase + " --cluster " + steps.ShellQuote(f.clusterName)
 	if f.in.Cleanup {
 		cmd += " --cleanup"
 	}

@@ -634,8 +634,8 @@ func (f *updateFlow) resume() string {
 		return ""
 	}
 	name := firstNonEmpty(f.target.Cluster.Name, f.target.Cluster.ID)
-	parts := []string{f.resumeBase, "--cluster", shellQuote(name)}
-	add := func(flag, value string) { parts = append(parts, flag, shellQuote(value)) }
+	parts := []string{f.resumeBase, "--cluster", steps.ShellQuote(name)}
+	add := func(flag, value string) { parts = append(parts, flag, steps.ShellQuote(value)) }
 	d := f.desired
 	var changedGroups []string
 	removed := false

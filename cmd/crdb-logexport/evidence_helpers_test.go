@@ -697,7 +697,7 @@ func resumeCommand(stderr string) ([]string, bool) {
 }
 
 // shellWords splits a POSIX shell command line of plain words and
-// single-quoted strings (what cmdutil.ShellQuote produces).
+// single-quoted strings (what steps.ShellQuote produces).
 func shellWords(s string) ([]string, bool) {
 	var words []string
 	var cur strings.Builder

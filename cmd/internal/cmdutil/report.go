@@ -180,12 +180,12 @@ func ResumeCommand(command string, fs *pflag.FlagSet, skip ...string) string {
 			}
 		case f.Value.Type() == "stringArray" && isSlice:
 			for _, v := range sv.GetSlice() {
-				parts = append(parts, "--"+n, ShellQuote(v))
+				parts = append(parts, "--"+n, steps.ShellQuote(v))
 			}
 		case isSlice:
-			parts = append(parts, "--"+n, ShellQuote(strings.Join(sv.GetSlice(), ",")))
+			parts = append(parts, "--"+n, steps.ShellQuote(strings.Join(sv.GetSlice(), ",")))
 		default:
-			parts = append(parts, "--"+n, ShellQuote(f.Value.String()))
+			parts = append(parts, "--"+n, steps.ShellQuote(f.Value.String()))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -198,16 +198,6 @@ func containsString(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// ShellQuote quotes s for a POSIX shell when it needs it.
-func ShellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:@%+=,", r))
-	}) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Ask prints a question on the UI stream and reads one line of answer from

@@ -76,7 +76,7 @@ func ResumeBase(command string, fs *pflag.FlagSet) string {
 	parts := []string{"crdb-logexport", command}
 	for _, name := range []string{"api-key-file", "profile", "region"} {
 		if f := fs.Lookup(name); f != nil && fs.Changed(name) && f.Value.String() != "-" {
-			parts = append(parts, "--"+name, cmdutil.ShellQuote(f.Value.String()))
+			parts = append(parts, "--"+name, steps.ShellQuote(f.Value.String()))
 		}
 	}
 	return strings.Join(parts, " ")
