@@ -183,6 +183,19 @@ func (s *Server) roleLocked(name string) (*role, *apiError) {
 	return r, nil
 }
 
+// inRole runs f on the named role, with the server locked. Handlers read
+// and check their parameters first: AWS answers a malformed request with a
+// validation error even when the role does not exist.
+func (s *Server) inRole(name string, f func(r *role) (any, *apiError)) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, e := s.roleLocked(name)
+	if e != nil {
+		return nil, e
+	}
+	return f(r)
+}
+
 // Roles.
 
 func (s *Server) createRole(c *queryCall) (any, *apiError) {
@@ -249,13 +262,9 @@ func (s *Server) getRole(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	return struct{ Role xmlRole }{s.roleXML(r, true)}, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		return struct{ Role xmlRole }{s.roleXML(r, true)}, nil
+	})
 }
 
 func (s *Server) deleteRole(c *queryCall) (any, *apiError) {
@@ -263,21 +272,17 @@ func (s *Server) deleteRole(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	if len(r.attached) > 0 {
-		return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
-	}
-	if len(r.inline) > 0 {
-		return nil, deleteConflict("Cannot delete entity, must delete policies first.")
-	}
-	s.clearBoundaryLocked(r)
-	delete(s.iam.roles, strings.ToLower(r.name))
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		if len(r.attached) > 0 {
+			return nil, deleteConflict("Cannot delete entity, must detach all policies first.")
+		}
+		if len(r.inline) > 0 {
+			return nil, deleteConflict("Cannot delete entity, must delete policies first.")
+		}
+		s.clearBoundaryLocked(r)
+		delete(s.iam.roles, strings.ToLower(r.name))
+		return nil, nil
+	})
 }
 
 func (s *Server) updateAssumeRolePolicy(c *queryCall) (any, *apiError) {
@@ -288,21 +293,17 @@ func (s *Server) updateAssumeRolePolicy(c *queryCall) (any, *apiError) {
 	if _, e := c.required("PolicyDocument"); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	doc, e := c.document("PolicyDocument", trustPolicy)
-	if e != nil {
-		return nil, e
-	}
-	if policySize(doc) > maxTrustPolicySize {
-		return nil, limitExceeded("Cannot exceed quota for ACLSizePerRole: %d", maxTrustPolicySize)
-	}
-	r.trust = doc
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		doc, e := c.document("PolicyDocument", trustPolicy)
+		if e != nil {
+			return nil, e
+		}
+		if policySize(doc) > maxTrustPolicySize {
+			return nil, limitExceeded("Cannot exceed quota for ACLSizePerRole: %d", maxTrustPolicySize)
+		}
+		r.trust = doc
+		return nil, nil
+	})
 }
 
 func (s *Server) listRoles(c *queryCall) (any, *apiError) {
@@ -357,18 +358,14 @@ func (s *Server) tagRole(c *queryCall) (any, *apiError) {
 	if len(tags) == 0 {
 		return nil, missingValue("tags")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	merged := mergeTags(r.tags, tags)
-	if len(merged) > maxTags {
-		return nil, limitExceeded("Cannot exceed quota for TagsPerRole: %d", maxTags)
-	}
-	r.tags = merged
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		merged := mergeTags(r.tags, tags)
+		if len(merged) > maxTags {
+			return nil, limitExceeded("Cannot exceed quota for TagsPerRole: %d", maxTags)
+		}
+		r.tags = merged
+		return nil, nil
+	})
 }
 
 // mergeTags sets each new tag, replacing a tag whose key differs only in case.
@@ -398,24 +395,20 @@ func (s *Server) untagRole(c *queryCall) (any, *apiError) {
 	if len(keys) == 0 {
 		return nil, missingValue("tagKeys")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	kept := r.tags[:0:0]
-	for _, t := range r.tags {
-		drop := false
-		for _, k := range keys {
-			drop = drop || strings.EqualFold(k, t.Key)
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		kept := r.tags[:0:0]
+		for _, t := range r.tags {
+			drop := false
+			for _, k := range keys {
+				drop = drop || strings.EqualFold(k, t.Key)
+			}
+			if !drop {
+				kept = append(kept, t)
+			}
 		}
-		if !drop {
-			kept = append(kept, t)
-		}
-	}
-	r.tags = kept
-	return nil, nil
+		r.tags = kept
+		return nil, nil
+	})
 }
 
 func (s *Server) listRoleTags(c *queryCall) (any, *apiError) {
@@ -427,18 +420,14 @@ func (s *Server) listRoleTags(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	page, marker, truncated := paginate(sortedTags(r.tags), func(t tag) string { return t.Key }, p)
-	return struct {
-		Tags        []tag `xml:"Tags>member"`
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{Tags: append([]tag{}, page...), IsTruncated: truncated, Marker: marker}, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		page, marker, truncated := paginate(sortedTags(r.tags), func(t tag) string { return t.Key }, p)
+		return struct {
+			Tags        []tag `xml:"Tags>member"`
+			IsTruncated bool
+			Marker      string `xml:",omitempty"`
+		}{Tags: append([]tag{}, page...), IsTruncated: truncated, Marker: marker}, nil
+	})
 }
 
 func sortedTags(tags []tag) []tag {
@@ -480,20 +469,16 @@ func (s *Server) putRolePermissionsBoundary(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	p, e := s.boundaryPolicyLocked(arn)
-	if e != nil {
-		return nil, e
-	}
-	s.clearBoundaryLocked(r)
-	r.boundary = p.arn
-	p.boundaryOf[strings.ToLower(r.name)] = true
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		p, e := s.boundaryPolicyLocked(arn)
+		if e != nil {
+			return nil, e
+		}
+		s.clearBoundaryLocked(r)
+		r.boundary = p.arn
+		p.boundaryOf[strings.ToLower(r.name)] = true
+		return nil, nil
+	})
 }
 
 func (s *Server) deleteRolePermissionsBoundary(c *queryCall) (any, *apiError) {
@@ -501,14 +486,10 @@ func (s *Server) deleteRolePermissionsBoundary(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	s.clearBoundaryLocked(r)
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		s.clearBoundaryLocked(r)
+		return nil, nil
+	})
 }
 
 // Inline policies.
@@ -525,27 +506,23 @@ func (s *Server) putRolePolicy(c *queryCall) (any, *apiError) {
 	if _, e := c.required("PolicyDocument"); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	doc, e := c.document("PolicyDocument", permissionsPolicy)
-	if e != nil {
-		return nil, e
-	}
-	total := policySize(doc)
-	for key, p := range r.inline {
-		if key != strings.ToLower(policyName) {
-			total += policySize(p.document)
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		doc, e := c.document("PolicyDocument", permissionsPolicy)
+		if e != nil {
+			return nil, e
 		}
-	}
-	if total > maxInlinePolicyBytes {
-		return nil, limitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicyBytes, r.name)
-	}
-	r.inline[strings.ToLower(policyName)] = &inlinePolicy{name: policyName, document: doc}
-	return nil, nil
+		total := policySize(doc)
+		for key, p := range r.inline {
+			if key != strings.ToLower(policyName) {
+				total += policySize(p.document)
+			}
+		}
+		if total > maxInlinePolicyBytes {
+			return nil, limitExceeded("Maximum policy size of %d bytes exceeded for role %s", maxInlinePolicyBytes, r.name)
+		}
+		r.inline[strings.ToLower(policyName)] = &inlinePolicy{name: policyName, document: doc}
+		return nil, nil
+	})
 }
 
 func (s *Server) inlineLocked(c *queryCall) (*role, *inlinePolicy, *apiError) {
@@ -602,19 +579,15 @@ func (s *Server) listRolePolicies(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	names := sortedInlineNames(r)
-	page, marker, truncated := paginate(names, strings.ToLower, p)
-	return struct {
-		PolicyNames []string `xml:"PolicyNames>member"`
-		IsTruncated bool
-		Marker      string `xml:",omitempty"`
-	}{append([]string{}, page...), truncated, marker}, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		names := sortedInlineNames(r)
+		page, marker, truncated := paginate(names, strings.ToLower, p)
+		return struct {
+			PolicyNames []string `xml:"PolicyNames>member"`
+			IsTruncated bool
+			Marker      string `xml:",omitempty"`
+		}{append([]string{}, page...), truncated, marker}, nil
+	})
 }
 
 func sortedInlineNames(r *role) []string {

@@ -359,29 +359,25 @@ func (s *Server) attachRolePolicy(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	p, e := s.policyByARNLocked(arn)
-	if e != nil {
-		if e.code == "NoSuchEntity" {
-			e = noSuchEntity("Policy %s does not exist or is not attachable.", arn)
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		p, e := s.policyByARNLocked(arn)
+		if e != nil {
+			if e.code == "NoSuchEntity" {
+				e = noSuchEntity("Policy %s does not exist or is not attachable.", arn)
+			}
+			return nil, e
 		}
-		return nil, e
-	}
-	key := strings.ToLower(p.name)
-	if _, already := r.attached[key]; already {
+		key := strings.ToLower(p.name)
+		if _, already := r.attached[key]; already {
+			return nil, nil
+		}
+		if len(r.attached) >= maxAttachedPerRole {
+			return nil, limitExceeded("Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPerRole)
+		}
+		r.attached[key] = p.arn
+		p.attachedTo[strings.ToLower(r.name)] = true
 		return nil, nil
-	}
-	if len(r.attached) >= maxAttachedPerRole {
-		return nil, limitExceeded("Cannot exceed quota for PoliciesPerRole: %d", maxAttachedPerRole)
-	}
-	r.attached[key] = p.arn
-	p.attachedTo[strings.ToLower(r.name)] = true
-	return nil, nil
+	})
 }
 
 func (s *Server) detachRolePolicy(c *queryCall) (any, *apiError) {
@@ -393,23 +389,19 @@ func (s *Server) detachRolePolicy(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	p, e := s.policyByARNLocked(arn)
-	if e != nil {
-		return nil, e
-	}
-	key := strings.ToLower(p.name)
-	if _, attached := r.attached[key]; !attached {
-		return nil, noSuchEntity("Policy %s was not found.", arn)
-	}
-	delete(r.attached, key)
-	delete(p.attachedTo, strings.ToLower(r.name))
-	return nil, nil
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		p, e := s.policyByARNLocked(arn)
+		if e != nil {
+			return nil, e
+		}
+		key := strings.ToLower(p.name)
+		if _, attached := r.attached[key]; !attached {
+			return nil, noSuchEntity("Policy %s was not found.", arn)
+		}
+		delete(r.attached, key)
+		delete(p.attachedTo, strings.ToLower(r.name))
+		return nil, nil
+	})
 }
 
 type xmlAttachedPolicy struct {
@@ -430,29 +422,25 @@ func (s *Server) listAttachedRolePolicies(c *queryCall) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	r, e := s.roleLocked(name)
-	if e != nil {
-		return nil, e
-	}
-	var attached []*managedPolicy
-	for key := range r.attached {
-		if p := s.iam.policies[key]; p != nil && strings.HasPrefix(p.path, prefix) {
-			attached = append(attached, p)
+	return s.inRole(name, func(r *role) (any, *apiError) {
+		var attached []*managedPolicy
+		for key := range r.attached {
+			if p := s.iam.policies[key]; p != nil && strings.HasPrefix(p.path, prefix) {
+				attached = append(attached, p)
+			}
 		}
-	}
-	sort.Slice(attached, func(i, j int) bool { return policyKey(attached[i]) < policyKey(attached[j]) })
-	page, marker, truncated := paginate(attached, policyKey, pg)
-	out := struct {
-		AttachedPolicies []xmlAttachedPolicy `xml:"AttachedPolicies>member"`
-		IsTruncated      bool
-		Marker           string `xml:",omitempty"`
-	}{AttachedPolicies: []xmlAttachedPolicy{}, IsTruncated: truncated, Marker: marker}
-	for _, p := range page {
-		out.AttachedPolicies = append(out.AttachedPolicies, xmlAttachedPolicy{PolicyName: p.name, PolicyArn: p.arn})
-	}
-	return out, nil
+		sort.Slice(attached, func(i, j int) bool { return policyKey(attached[i]) < policyKey(attached[j]) })
+		page, marker, truncated := paginate(attached, policyKey, pg)
+		out := struct {
+			AttachedPolicies []xmlAttachedPolicy `xml:"AttachedPolicies>member"`
+			IsTruncated      bool
+			Marker           string `xml:",omitempty"`
+		}{AttachedPolicies: []xmlAttachedPolicy{}, IsTruncated: truncated, Marker: marker}
+		for _, p := range page {
+			out.AttachedPolicies = append(out.AttachedPolicies, xmlAttachedPolicy{PolicyName: p.name, PolicyArn: p.arn})
+		}
+		return out, nil
+	})
 }
 
 type xmlPolicyRole struct {
