@@ -148,6 +148,18 @@ func checkLimit(limit *int, max int) (int, *apiError) {
 	return *limit, nil
 }
 
+// inGroup runs f on the named log group of region, with the server
+// locked; the name is checked first, as AWS does.
+func (s *Server) inGroup(region string, name *string, f func(g *logGroup) (any, *apiError)) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g, e := s.groupLocked(region, name)
+	if e != nil {
+		return nil, e
+	}
+	return f(g)
+}
+
 func (s *Server) groupLocked(region string, name *string) (*logGroup, *apiError) {
 	if e := checkLogGroupName(name); e != nil {
 		return nil, e
@@ -305,14 +317,10 @@ func (s *Server) deleteLogGroup(c *jsonCall) (any, *apiError) {
 	if e := c.decode(&in); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, e := s.groupLocked(c.region, in.LogGroupName)
-	if e != nil {
-		return nil, e
-	}
-	delete(s.regionLocked(c.region).groups, g.name)
-	return struct{}{}, nil
+	return s.inGroup(c.region, in.LogGroupName, func(g *logGroup) (any, *apiError) {
+		delete(s.regionLocked(c.region).groups, g.name)
+		return struct{}{}, nil
+	})
 }
 
 type jsonLogGroup struct {
@@ -406,14 +414,10 @@ func (s *Server) putRetentionPolicy(c *jsonCall) (any, *apiError) {
 		return nil, logsValidation("retentionInDays", strconv.Itoa(*in.RetentionInDays),
 			"Member must satisfy enum value set: ["+strings.Join(allowed, ", ")+"]")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, e := s.groupLocked(c.region, in.LogGroupName)
-	if e != nil {
-		return nil, e
-	}
-	g.retention = *in.RetentionInDays
-	return struct{}{}, nil
+	return s.inGroup(c.region, in.LogGroupName, func(g *logGroup) (any, *apiError) {
+		g.retention = *in.RetentionInDays
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) deleteRetentionPolicy(c *jsonCall) (any, *apiError) {
@@ -423,14 +427,10 @@ func (s *Server) deleteRetentionPolicy(c *jsonCall) (any, *apiError) {
 	if e := c.decode(&in); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, e := s.groupLocked(c.region, in.LogGroupName)
-	if e != nil {
-		return nil, e
-	}
-	g.retention = 0
-	return struct{}{}, nil
+	return s.inGroup(c.region, in.LogGroupName, func(g *logGroup) (any, *apiError) {
+		g.retention = 0
+		return struct{}{}, nil
+	})
 }
 
 type jsonTags struct {
@@ -444,13 +444,9 @@ func (s *Server) listTagsLogGroup(c *jsonCall) (any, *apiError) {
 	if e := c.decode(&in); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, e := s.groupLocked(c.region, in.LogGroupName)
-	if e != nil {
-		return nil, e
-	}
-	return jsonTags{Tags: copyTags(g.tags)}, nil
+	return s.inGroup(c.region, in.LogGroupName, func(g *logGroup) (any, *apiError) {
+		return jsonTags{Tags: copyTags(g.tags)}, nil
+	})
 }
 
 func (s *Server) listTagsForResource(c *jsonCall) (any, *apiError) {
@@ -496,17 +492,13 @@ func (s *Server) createLogStream(c *jsonCall) (any, *apiError) {
 	if e := checkLogStreamName(in.LogStreamName); e != nil {
 		return nil, e
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	g, e := s.groupLocked(c.region, in.LogGroupName)
-	if e != nil {
-		return nil, e
-	}
-	if g.streams[*in.LogStreamName] != nil {
-		return nil, newError(http.StatusBadRequest, "ResourceAlreadyExistsException", "The specified log stream already exists")
-	}
-	g.streams[*in.LogStreamName] = &logStream{name: *in.LogStreamName, created: s.now()}
-	return struct{}{}, nil
+	return s.inGroup(c.region, in.LogGroupName, func(g *logGroup) (any, *apiError) {
+		if g.streams[*in.LogStreamName] != nil {
+			return nil, newError(http.StatusBadRequest, "ResourceAlreadyExistsException", "The specified log stream already exists")
+		}
+		g.streams[*in.LogStreamName] = &logStream{name: *in.LogStreamName, created: s.now()}
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) deleteLogStream(c *jsonCall) (any, *apiError) {
