@@ -398,8 +398,11 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	if p.Current != nil {
 		accepted = *p.Current
 	}
+	post := func() (cloudapi.LogExportInfo, error) {
+		return postConfig(ctx, env, p.ClusterID, p.Request, "check the message above; nothing was changed on the CockroachDB side")
+	}
 	if p.enableNeeded {
-		info, err := post(ctx, env, p)
+		info, err := post()
 		if err != nil {
 			return "", err
 		}
@@ -411,39 +414,22 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 		return "configuration accepted; not waiting (--no-wait)", nil
 	}
 
-	limit := opts.PropagationLimit
-	if limit <= 0 {
-		limit = 2 * time.Minute
+	rule := func(final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
+		return propagationRetry(ctx, env, p, j, final, failingFor, limit, attempt)
 	}
-	var firstFailure time.Time
-	for attempt := 0; ; attempt++ {
-		final, err := waitTerminal(ctx, env, p.ClusterID, opts.Watch, rep)
-		if err != nil {
-			return "", &StepError{Step: StepEnable, Cause: err, Fix: "run `crdb-logexport status --cluster " + p.ClusterName + " --watch` to follow it"}
-		}
+	final, retries, why, err := settle(ctx, env, p.ClusterID, p.ClusterName, opts.Watch, opts.PropagationLimit, rep, rule, func() error {
+		_, err := post()
+		return err
+	})
+	res.PropagationRetries = retries
+	if final.Polls > 0 {
 		res.Status, res.UserMessage = final.Info.Status, final.Info.UserMessage
-		if final.Reached {
-			break
-		}
-		if !final.Failed() {
-			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("export ended %s", final.Info.Status), Fix: "another change to the export happened meanwhile; check `crdb-logexport status --cluster " + p.ClusterName + "`", Permanent: true}
-		}
-		if firstFailure.IsZero() {
-			firstFailure = env.now()
-		}
-		wait, why, retry := propagationRetry(ctx, env, p, j, final, env.now().Sub(firstFailure), limit, attempt)
-		if !retry {
-			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("log export is %s: %s", final.Info.Status, final.Info.UserMessage), Fix: why, Permanent: true}
-		}
-		remaining := limit - env.now().Sub(firstFailure)
-		rep.PropagationWait(wait, remaining, why)
-		if err := env.sleep(ctx, wait); err != nil {
-			return "", err
-		}
-		res.PropagationRetries++
-		if _, err := post(ctx, env, p); err != nil {
-			return "", err
-		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := settled(final, why, p.ClusterName); err != nil {
+		return "", err
 	}
 
 	streams, err := waitForStreams(ctx, env, p, opts.StreamTimeout, rep)
@@ -467,12 +453,12 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	return msg + "; logs arriving in " + strings.Join(p.Regions, ", "), nil
 }
 
-// post sends the configuration and returns the export as the answer to
-// the POST describes it (ENABLING, normally).
-func post(ctx context.Context, env *Env, p *Plan) (cloudapi.LogExportInfo, error) {
-	info, err := env.Cloud.EnableLogExport(ctx, p.ClusterID, p.Request)
+// postConfig sends a configuration and returns the export as the answer
+// to the POST describes it (ENABLING, normally). A refused POST gets fix,
+// which says what stays as it was; a refused key gets the key's fix.
+func postConfig(ctx context.Context, env *Env, clusterID string, req cloudapi.EnableLogExportRequest, fix string) (cloudapi.LogExportInfo, error) {
+	info, err := env.Cloud.EnableLogExport(ctx, clusterID, req)
 	if err != nil {
-		fix := "check the message above; nothing was changed on the CockroachDB side"
 		if cloudapi.IsUnauthenticated(err) || cloudapi.IsPermissionDenied(err) {
 			fix = "the API key needs the Cluster Admin role on this cluster"
 		}
@@ -481,9 +467,70 @@ func post(ctx context.Context, env *Env, p *Plan) (cloudapi.LogExportInfo, error
 	return info, nil
 }
 
-func waitTerminal(ctx context.Context, env *Env, clusterID string, wo cloudapi.WatchOptions, rep Reporter) (cloudapi.StatusEvent, error) {
+// settleReporter hears what settle sees: Reporter and FixReporter both do.
+type settleReporter interface {
+	Status(ev cloudapi.StatusEvent)
+	PropagationWait(wait, remaining time.Duration, reason string)
+}
+
+// retryRule decides, for an enable that ended in a failure status, whether
+// the failure may be IAM still propagating a role or policy change: how
+// long to wait before sending the configuration again, or why not.
+type retryRule func(final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (wait time.Duration, why string, retry bool)
+
+// settle follows the export after a POST until its status is terminal.
+// While a failure may be IAM propagation (rule), it waits and sends the
+// configuration again (repost), for at most limit (2 min when 0) from the
+// first failure (PRODUCT.md §4). It returns the last status read, the
+// number of re-sends and, for a failure rule would not retry, rule's
+// reason. A failure status is not an error; failing to follow the status
+// is.
+func settle(ctx context.Context, env *Env, clusterID, clusterName string, wo cloudapi.WatchOptions, limit time.Duration, rep settleReporter, rule retryRule, repost func() error) (cloudapi.StatusEvent, int, string, error) {
+	if limit <= 0 {
+		limit = 2 * time.Minute
+	}
 	wo.Goal = cloudapi.GoalEnabled
-	return WatchExport(ctx, env, clusterID, wo, rep.Status)
+	var (
+		last         cloudapi.StatusEvent
+		firstFailure time.Time
+	)
+	for attempt := 0; ; attempt++ {
+		final, err := WatchExport(ctx, env, clusterID, wo, rep.Status)
+		if err != nil {
+			return last, attempt, "", &StepError{Step: StepEnable, Cause: err, Fix: "run `crdb-logexport status --cluster " + clusterName + " --watch` to follow it"}
+		}
+		last = final
+		if !final.Failed() {
+			return final, attempt, "", nil
+		}
+		if firstFailure.IsZero() {
+			firstFailure = env.now()
+		}
+		failingFor := env.now().Sub(firstFailure)
+		wait, why, retry := rule(final, failingFor, limit, attempt)
+		if !retry {
+			return final, attempt, why, nil
+		}
+		rep.PropagationWait(wait, limit-failingFor, why)
+		if err := env.sleep(ctx, wait); err != nil {
+			return final, attempt, "", err
+		}
+		if err := repost(); err != nil {
+			return final, attempt + 1, "", err
+		}
+	}
+}
+
+// settled turns how settle ended into setup's and update's verdict: nil
+// when ENABLED, else the failure with its fix.
+func settled(final cloudapi.StatusEvent, why, clusterName string) error {
+	switch {
+	case final.Reached:
+		return nil
+	case !final.Failed():
+		return &StepError{Step: StepEnable, Cause: fmt.Errorf("export ended %s", final.Info.Status), Fix: "another change to the export happened meanwhile; check `crdb-logexport status --cluster " + clusterName + "`", Permanent: true}
+	}
+	return &StepError{Step: StepEnable, Cause: fmt.Errorf("log export is %s: %s", final.Info.Status, final.Info.UserMessage), Fix: why, Permanent: true}
 }
 
 // propagationRetry decides whether a failed enable may be IAM eventual

@@ -50,15 +50,6 @@ func (nopFixReporter) FixFailed(Fix, error)                                 {}
 func (nopFixReporter) Status(cloudapi.StatusEvent)                          {}
 func (nopFixReporter) PropagationWait(time.Duration, time.Duration, string) {}
 
-// fixStatusReporter lets the status watcher of setup report to a
-// FixReporter.
-type fixStatusReporter struct {
-	NopReporter
-	rep FixReporter
-}
-
-func (r fixStatusReporter) Status(ev cloudapi.StatusEvent) { r.rep.Status(ev) }
-
 // ApplyFixes makes the plan's changes: the role first when it is missing,
 // then the trust policy, the permission policy and the log groups
 // concurrently, then a corrected configuration (POST, and a wait for a
@@ -312,40 +303,18 @@ func ShouldReenable(plan *FixPlan, after *DoctorReport) (bool, string) {
 // enables again while the failure can be IAM propagation. A failure status
 // is not an error: the event says it.
 func doctorEnable(ctx context.Context, env *Env, f *DoctorFacts, req cloudapi.EnableLogExportRequest, opts FixOptions, rep FixReporter, j *Journal) (cloudapi.StatusEvent, int, error) {
-	limit := opts.PropagationLimit
-	if limit <= 0 {
-		limit = 2 * time.Minute
+	post := func() error {
+		_, err := postConfig(ctx, env, f.Cluster.ID, req, "check the message above; the configuration was not changed")
+		return err
 	}
-	statusRep := fixStatusReporter{rep: rep}
-	var firstFailure time.Time
-	for attempt := 0; ; attempt++ {
-		if _, err := env.Cloud.EnableLogExport(ctx, f.Cluster.ID, req); err != nil {
-			fix := "check the message above; the configuration was not changed"
-			if cloudapi.IsUnauthenticated(err) || cloudapi.IsPermissionDenied(err) {
-				fix = "the API key needs the Cluster Admin role on this cluster"
-			}
-			return cloudapi.StatusEvent{}, attempt, &StepError{Step: StepEnable, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
-		}
-		final, err := waitTerminal(ctx, env, f.Cluster.ID, opts.Watch, statusRep)
-		if err != nil {
-			return final, attempt, &StepError{Step: StepEnable, Cause: err, Fix: "run `crdb-logexport status --cluster " + f.Cluster.Name + " --watch` to follow it"}
-		}
-		if !final.Failed() {
-			return final, attempt, nil
-		}
-		if firstFailure.IsZero() {
-			firstFailure = env.now()
-		}
-		failingFor := env.now().Sub(firstFailure)
-		wait, why, retry := doctorPropagation(ctx, env, f, req, j, final, failingFor, limit, attempt)
-		if !retry {
-			return final, attempt, nil
-		}
-		rep.PropagationWait(wait, limit-failingFor, why)
-		if err := env.sleep(ctx, wait); err != nil {
-			return final, attempt, err
-		}
+	if err := post(); err != nil {
+		return cloudapi.StatusEvent{}, 0, err
 	}
+	rule := func(final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
+		return doctorPropagation(ctx, env, f, req, j, final, failingFor, limit, attempt)
+	}
+	final, retries, _, err := settle(ctx, env, f.Cluster.ID, f.Cluster.Name, opts.Watch, opts.PropagationLimit, rep, rule, post)
+	return final, retries, err
 }
 
 // doctorPropagation decides whether a failed enable may be IAM eventual

@@ -733,15 +733,15 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	if p.PlanType == cloudapi.PlanStandard {
 		req.AWSExternalID = ""
 	}
+	// accepted is the export as the last answer described it: the POST's,
+	// or planning's read when nothing is sent.
+	accepted := p.Current
 	post := func() error {
-		if _, err := env.Cloud.EnableLogExport(ctx, p.ClusterID, req); err != nil {
-			fix := "check the message; the configuration in force was not changed"
-			if cloudapi.IsUnauthenticated(err) || cloudapi.IsPermissionDenied(err) {
-				fix = "the API key needs the Cluster Admin role on this cluster"
-			}
-			return &StepError{Step: StepEnable, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
+		info, err := postConfig(ctx, env, p.ClusterID, req, "check the message; the configuration in force was not changed")
+		if err == nil {
+			accepted = info
 		}
-		return nil
+		return err
 	}
 	if p.post {
 		if err := post(); err != nil {
@@ -759,44 +759,23 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 		return "configuration unchanged; export ENABLED", nil
 	}
 	if opts.NoWait {
-		if info, err := env.Cloud.LogExport(ctx, p.ClusterID); err == nil {
-			res.Status, res.UserMessage, res.Spec = info.Status, info.UserMessage, info.Spec
-		}
+		res.Status, res.UserMessage, res.Spec = accepted.Status, accepted.UserMessage, accepted.Spec
 		return "configuration accepted; not waiting (--no-wait)", nil
 	}
 
-	limit := opts.PropagationLimit
-	if limit <= 0 {
-		limit = 2 * time.Minute
+	rule := func(final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
+		return p.retryAfterFailure(ctx, env, j, final, failingFor, limit, attempt, policyChangedAt)
 	}
-	var firstFailure time.Time
-	for attempt := 0; ; attempt++ {
-		final, err := waitTerminal(ctx, env, p.ClusterID, opts.Watch, rep)
-		if err != nil {
-			return "", &StepError{Step: StepEnable, Cause: err, Fix: "run `crdb-logexport status --cluster " + p.ClusterName + " --watch` to follow it"}
-		}
+	final, retries, why, err := settle(ctx, env, p.ClusterID, p.ClusterName, opts.Watch, opts.PropagationLimit, rep, rule, post)
+	res.PropagationRetries = retries
+	if final.Polls > 0 {
 		res.Status, res.UserMessage, res.Spec = final.Info.Status, final.Info.UserMessage, final.Info.Spec
-		if final.Reached {
-			break
-		}
-		if !final.Failed() {
-			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("export ended %s", final.Info.Status), Fix: "another change to the export happened meanwhile; check `crdb-logexport status --cluster " + p.ClusterName + "`", Permanent: true}
-		}
-		if firstFailure.IsZero() {
-			firstFailure = env.now()
-		}
-		wait, why, retry := p.retryAfterFailure(ctx, env, j, final, env.now().Sub(firstFailure), limit, attempt, policyChangedAt)
-		if !retry {
-			return "", &StepError{Step: StepEnable, Cause: fmt.Errorf("log export is %s: %s", final.Info.Status, final.Info.UserMessage), Fix: why, Permanent: true}
-		}
-		rep.PropagationWait(wait, limit-env.now().Sub(firstFailure), why)
-		if err := env.sleep(ctx, wait); err != nil {
-			return "", err
-		}
-		res.PropagationRetries++
-		if err := post(); err != nil {
-			return "", err
-		}
+	}
+	if err != nil {
+		return "", err
+	}
+	if err := settled(final, why, p.ClusterName); err != nil {
+		return "", err
 	}
 
 	if !p.roleInOwnAccount {
