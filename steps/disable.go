@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -211,36 +210,16 @@ func logGroupKey(name, region string) string { return "log-group|" + name + "|" 
 // (logGroupKey) that other clusters' journals record as in use to those
 // clusters' names: cleanup must not take them away from a running export.
 func usedByOtherClusters(store JournalStore, clusterID string) (map[string]string, error) {
-	entries, err := os.ReadDir(store.Dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]string{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	used := map[string]string{}
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || id == clusterID || strings.Contains(id, ".") || !safeID.MatchString(id) {
-			continue
-		}
-		j, err := store.Open(id, "")
-		if err != nil {
-			continue
-		}
-		label := firstNonEmpty(j.ClusterName, j.ClusterID)
-		for _, k := range []string{"role_arn", "policy_arn"} {
-			if v := j.Settings[k]; v != "" {
-				used[v] = label
-			}
-		}
+	err := store.eachOther(clusterID, func(label string, j *Journal) {
+		j.markUses(used, label)
 		if lg := j.Settings["log_group"]; lg != "" {
 			for _, region := range strings.Split(j.Settings["regions"], ",") {
 				used[logGroupKey(lg, region)] = label
 			}
 		}
-	}
-	return used, nil
+	})
+	return used, err
 }
 
 // DisableOptions tune ApplyDisable.

@@ -365,17 +365,34 @@ func (s JournalStore) Archive(clusterID string) error {
 // journals to those clusters' names: replacing such a role's trust or such
 // a policy's document would break the other cluster's export.
 func (s JournalStore) UsedElsewhere(clusterID string) (map[string]string, error) {
+	used := map[string]string{}
+	err := s.eachOther(clusterID, func(label string, j *Journal) { j.markUses(used, label) })
+	return used, err
+}
+
+// markUses maps the role and policy ARNs the journal's configuration uses
+// to label.
+func (j *Journal) markUses(used map[string]string, label string) {
+	for _, k := range []string{"role_arn", "policy_arn"} {
+		if v := j.Settings[k]; v != "" {
+			used[v] = label
+		}
+	}
+}
+
+// eachOther calls visit with the journal of every cluster but clusterID
+// (archived journals and unreadable ones are skipped) and the name it
+// names its cluster by.
+func (s JournalStore) eachOther(clusterID string, visit func(label string, j *Journal)) error {
 	entries, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return map[string]string{}, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	used := map[string]string{}
 	for _, e := range entries {
-		name := e.Name()
-		id, ok := strings.CutSuffix(name, ".json")
+		id, ok := strings.CutSuffix(e.Name(), ".json")
 		if !ok || id == clusterID || strings.Contains(id, ".") || !safeID.MatchString(id) {
 			continue
 		}
@@ -383,14 +400,9 @@ func (s JournalStore) UsedElsewhere(clusterID string) (map[string]string, error)
 		if err != nil {
 			continue
 		}
-		label := firstNonEmpty(j.ClusterName, j.ClusterID)
-		for _, k := range []string{"role_arn", "policy_arn"} {
-			if v := j.Settings[k]; v != "" {
-				used[v] = label
-			}
-		}
+		visit(firstNonEmpty(j.ClusterName, j.ClusterID), j)
 	}
-	return used, nil
+	return nil
 }
 
 // beginRun starts a new run when the previous one finished (step 10 done),
