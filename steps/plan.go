@@ -97,9 +97,16 @@ func (p *Plan) Changes() bool {
 }
 
 // Conflicts lists the steps that cannot proceed.
-func (p *Plan) Conflicts() []PlannedStep {
+func (p *Plan) Conflicts() []PlannedStep { return conflicts(p.Steps) }
+
+// Step returns the planned step with the given id, or nil.
+func (p *Plan) Step(id string) *PlannedStep { return stepByID(p.Steps, id) }
+
+// conflicts lists the steps of a plan (setup's or update's) that cannot
+// proceed.
+func conflicts(steps []PlannedStep) []PlannedStep {
 	var out []PlannedStep
-	for _, s := range p.Steps {
+	for _, s := range steps {
 		if s.Action == Conflict {
 			out = append(out, s)
 		}
@@ -107,11 +114,11 @@ func (p *Plan) Conflicts() []PlannedStep {
 	return out
 }
 
-// Step returns the planned step with the given id.
-func (p *Plan) Step(id string) *PlannedStep {
-	for i := range p.Steps {
-		if p.Steps[i].ID == id {
-			return &p.Steps[i]
+// stepByID returns the planned step with the given id, or nil.
+func stepByID(steps []PlannedStep, id string) *PlannedStep {
+	for i := range steps {
+		if steps[i].ID == id {
+			return &steps[i]
 		}
 	}
 	return nil

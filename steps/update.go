@@ -115,25 +115,10 @@ func (p *UpdatePlan) Changes() bool {
 }
 
 // Conflicts lists the steps that stop the update.
-func (p *UpdatePlan) Conflicts() []PlannedStep {
-	var out []PlannedStep
-	for _, s := range p.Steps {
-		if s.Action == Conflict {
-			out = append(out, s)
-		}
-	}
-	return out
-}
+func (p *UpdatePlan) Conflicts() []PlannedStep { return conflicts(p.Steps) }
 
 // Step returns the planned step with the given id, or nil.
-func (p *UpdatePlan) Step(id string) *PlannedStep {
-	for i := range p.Steps {
-		if p.Steps[i].ID == id {
-			return &p.Steps[i]
-		}
-	}
-	return nil
-}
+func (p *UpdatePlan) Step(id string) *PlannedStep { return stepByID(p.Steps, id) }
 
 // WriteText renders the plan for people: the configuration diff, then
 // each step.
