@@ -12,10 +12,14 @@ import (
 )
 
 // ManagedByTagKey and ManagedByTagValue mark every resource this tool
-// creates, so cleanup and reviewers can tell them from hand-made ones.
+// creates, so cleanup and reviewers can tell them from hand-made ones;
+// ClusterTagKey names the cluster (by id) the resource was made for, and
+// ClusterNameTagKey its name, for people reading the tags.
 const (
 	ManagedByTagKey   = "managed-by"
 	ManagedByTagValue = "crdb-logexport"
+	ClusterTagKey     = "crdb-logexport:cluster-id"
+	ClusterNameTagKey = "crdb-logexport:cluster-name"
 )
 
 // LogGroupState is what one region's CloudWatch Logs says about a log group.

@@ -1,10 +1,8 @@
 package cmdutil
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
@@ -50,26 +48,7 @@ func (c *Connection) Register(fs *pflag.FlagSet) {
 // history and in `ps`.
 func (c *Connection) APIKey() (string, error) {
 	if c.APIKeyFile != "" {
-		var r io.Reader
-		if c.APIKeyFile == "-" {
-			r = c.IO.In
-		} else {
-			f, err := os.Open(c.APIKeyFile)
-			if err != nil {
-				return "", fmt.Errorf("--api-key-file: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		line, err := bufio.NewReader(io.LimitReader(r, 64<<10)).ReadString('\n')
-		if err != nil && err != io.EOF {
-			return "", fmt.Errorf("--api-key-file: %w", err)
-		}
-		key := strings.TrimSpace(line)
-		if key == "" {
-			return "", UsageError("--api-key-file %s holds no key", c.APIKeyFile)
-		}
-		return key, nil
+		return ReadSecretFile(c.APIKeyFile, "--api-key-file", c.IO.In, c.IO.ErrOut)
 	}
 	if key := strings.TrimSpace(c.IO.Env("COCKROACH_API_KEY")); key != "" {
 		return key, nil
