@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -26,8 +27,15 @@ type Options struct {
 	// APIKey is the service account key sent as a bearer token. It never
 	// appears in errors or debug output.
 	APIKey string
-	// HTTPClient sends the requests; a client with a 60 s timeout when nil.
+	// HTTPClient sends the requests; a new client when nil. Either way the
+	// client never follows a redirect (the key would go with it), and
+	// each attempt is bounded by AttemptTimeout.
 	HTTPClient *http.Client
+	// AttemptTimeout bounds one HTTP attempt, from sending the request to
+	// reading the whole answer (DefaultAttemptTimeout when 0): a server
+	// that stops answering fails the call, naming it, instead of holding
+	// the run until its overall deadline.
+	AttemptTimeout time.Duration
 	// Debug, when set, receives a trace of every HTTP exchange (method,
 	// URL, status, duration, headers, truncated bodies) with the key
 	// redacted.
@@ -88,6 +96,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
+// maxTimeoutAttempts bounds the attempts of a read that keeps timing out.
+const maxTimeoutAttempts = 2
+
 // maxLockRetries bounds how often one change is re-sent after lock errors,
 // so a server answering 503 for another reason cannot keep it looping.
 const maxLockRetries = 5
@@ -138,16 +149,13 @@ func New(opts Options) (*Client, error) {
 	c := &Client{
 		base:      base,
 		key:       opts.APIKey,
-		http:      opts.HTTPClient,
+		http:      noRedirects(opts.HTTPClient, opts.AttemptTimeout),
 		userAgent: opts.UserAgent,
 		limiter:   opts.Limiter,
 		clock:     opts.Clock,
 		retry:     opts.Retry.withDefaults(),
 		onRetry:   opts.OnRetry,
 		debug:     opts.Debug,
-	}
-	if c.http == nil {
-		c.http = &http.Client{Timeout: 60 * time.Second}
 	}
 	if c.userAgent == "" {
 		c.userAgent = "crdb-logexport"
@@ -159,6 +167,28 @@ func New(opts Options) (*Client, error) {
 		c.limiter = NewLimiter(DefaultRate, c.clock)
 	}
 	return c, nil
+}
+
+// DefaultAttemptTimeout bounds one HTTP attempt when Options.AttemptTimeout
+// is 0.
+const DefaultAttemptTimeout = 30 * time.Second
+
+// noRedirects returns a copy of hc (a new client when nil) that hands
+// every redirect back instead of following it, with each attempt bounded
+// by timeout (DefaultAttemptTimeout when 0, hc's own when shorter).
+func noRedirects(hc *http.Client, timeout time.Duration) *http.Client {
+	c := &http.Client{}
+	if hc != nil {
+		*c = *hc
+	}
+	if timeout <= 0 {
+		timeout = DefaultAttemptTimeout
+	}
+	if c.Timeout <= 0 || c.Timeout > timeout {
+		c.Timeout = timeout
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }
 
 func parseBaseURL(raw string) (*url.URL, error) {
@@ -260,6 +290,12 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 		switch {
 		case limited || (k.idempotent() && retryableRead(err, isAPI, apiErr)):
 			failures++
+			if isTimeout(err) && failures >= maxTimeoutAttempts {
+				// A server that did not answer in time once may be slow;
+				// twice, it is hanging: say so now rather than after
+				// MaxAttempts full timeouts.
+				return err
+			}
 			wait := c.backoff(failures)
 			if isAPI {
 				wait = max(wait, apiErr.RetryAfter)
@@ -343,6 +379,53 @@ func (c *Client) notify(n RetryNotice) {
 	}
 }
 
+// transportError names what went wrong when no answer came: the endpoint
+// (and the variable that sets it), and for a timeout how long it waited.
+// The underlying error stays reachable for classification.
+func (c *Client) transportError(ctx context.Context, op string, err error) error {
+	var ne net.Error
+	switch {
+	case ctx.Err() != nil:
+		// The caller's own deadline or interrupt, not the server's fault.
+	case errors.As(err, &ne) && ne.Timeout():
+		return &AttemptTimeoutError{Op: op, Host: c.base.Host, After: c.http.Timeout, Err: err}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%s: nothing accepts connections at %s (COCKROACH_SERVER; is the address right?): %w", op, c.base.Host, err)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isTimeout reports whether a call failed because no answer came in time.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// AttemptTimeoutError is a call the server did not answer within the time
+// one attempt may take (Options.AttemptTimeout) — not the caller's own
+// deadline, which stays a context error.
+type AttemptTimeoutError struct {
+	Op    string
+	Host  string
+	After time.Duration
+	Err   error
+}
+
+func (e *AttemptTimeoutError) Error() string {
+	return fmt.Sprintf("%s: no answer from %s within %s (COCKROACH_SERVER; --request-timeout)", e.Op, e.Host, e.After)
+}
+
+// Unwrap keeps the transport error (a *url.Error) reachable, so a watch
+// treats the timeout as the passing fault it may be.
+func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
+
+// IsAttemptTimeout reports whether err is a call the server did not answer
+// within one attempt's time limit.
+func IsAttemptTimeout(err error) bool {
+	var e *AttemptTimeoutError
+	return errors.As(err, &e)
+}
+
 // maxResponseBytes bounds how much of an answer is read.
 const maxResponseBytes = 32 << 20
 
@@ -377,13 +460,16 @@ func (c *Client) once(ctx context.Context, k call, body []byte, out any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.trace(req, body, nil, nil, c.clock.Now().Sub(sent), err)
-		return fmt.Errorf("%s: %w", k.op, err)
+		return c.transportError(ctx, k.op, err)
 	}
 	respBody, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	resp.Body.Close()
 	c.trace(req, body, resp, respBody, c.clock.Now().Sub(sent), err)
 	if err != nil {
 		return fmt.Errorf("%s: reading response: %w", k.op, err)
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return &RedirectError{Op: k.op, From: c.base.Host, HTTPStatus: resp.StatusCode, Location: c.scrub(resp.Header.Get("Location"))}
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return decodeError(k.op, resp.StatusCode, resp.Header, respBody, c.key, c.clock.Now())

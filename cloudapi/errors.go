@@ -151,6 +151,24 @@ func decodeError(op string, status int, header http.Header, body []byte, secret 
 	return e
 }
 
+// RedirectError is an answer that sends the client elsewhere. The client
+// never follows one: the API key would travel with the request, perhaps in
+// the clear or to another host.
+type RedirectError struct {
+	Op         string
+	From       string // the host that answered
+	HTTPStatus int
+	Location   string
+}
+
+func (e *RedirectError) Error() string {
+	where := e.Location
+	if where == "" {
+		where = "(no Location given)"
+	}
+	return fmt.Sprintf("%s: %s answered HTTP %d, redirecting to %s; crdb-logexport never follows redirects, so the API key was not sent there: set COCKROACH_SERVER to the address that answers the API itself", e.Op, e.From, e.HTTPStatus, where)
+}
+
 func statusText(status int) string {
 	if t := http.StatusText(status); t != "" {
 		return t
@@ -209,12 +227,54 @@ func cleanText(s string, limit int) string {
 	return b.String()
 }
 
-// redact replaces every occurrence of secret in s.
+// redact replaces the secret in s, also where only part of it appears: any
+// run of at least minSecretRun characters that matches the start of the
+// secret, ignoring case. A server that echoes the key lower-cased, or cut
+// short ("invalid key CCDB1_abcd…"), must not show it either.
 func redact(s, secret string) string {
-	if secret == "" {
+	if secret == "" || s == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, secret, redacted)
+	least := min(len(secret), minSecretRun)
+	var b strings.Builder
+	last := 0
+	for i := 0; i+least <= len(s); {
+		n := 0
+		for n < len(secret) && i+n < len(s) && foldEqual(s[i+n], secret[n]) {
+			n++
+		}
+		if n < least {
+			i++
+			continue
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(redacted)
+		i += n
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// minSecretRun is the shortest part of a secret's start that redact
+// treats as the secret (the whole secret when it is shorter).
+const minSecretRun = 8
+
+// foldEqual compares two bytes ignoring ASCII case; keys are ASCII.
+func foldEqual(a, b byte) bool {
+	if a == b {
+		return true
+	}
+	lower := func(c byte) byte {
+		if 'A' <= c && c <= 'Z' {
+			return c + 'a' - 'A'
+		}
+		return c
+	}
+	return lower(a) == lower(b)
 }
 
 const redacted = "[REDACTED]"

@@ -150,6 +150,17 @@ const (
 	StatusCredentialsError Status = "CREDENTIALS_ERROR"
 )
 
+// Known reports whether the status is one of the API's statuses as this
+// version knows them. The API may add statuses; a caller waiting for one
+// it knows stops at one it does not, instead of waiting it out.
+func (s Status) Known() bool {
+	switch s {
+	case StatusEnabling, StatusEnabled, StatusEnableFailed, StatusDisabling, StatusDisabled, StatusDisableFailed, StatusCredentialsError:
+		return true
+	}
+	return false
+}
+
 // Terminal reports whether the status is one a configuration rests in:
 // ENABLED, DISABLED or a failure. ENABLING and DISABLING are transitions.
 func (s Status) Terminal() bool {

@@ -31,8 +31,13 @@ const (
 	GoalFollow
 )
 
-// stops reports whether status s ends a watch for goal g.
+// stops reports whether status s ends a watch for goal g. A status this
+// version does not know ends every watch but a followed one: whatever it
+// means, waiting for a known one could last forever.
 func (g Goal) stops(s Status) bool {
+	if !s.Known() && g != GoalFollow {
+		return true
+	}
 	switch g {
 	case GoalEnabled:
 		return s == StatusEnabled || s.Failed()
@@ -98,6 +103,12 @@ type StatusEvent struct {
 
 // Failed reports whether the watch ended on a failure status.
 func (e StatusEvent) Failed() bool { return e.Done && e.Info.Status.Failed() }
+
+// Unknown reports whether the watch ended on a status this version does
+// not know (Info.Status names it).
+func (e StatusEvent) Unknown() bool {
+	return e.Done && e.Err == nil && e.Info.Status != "" && !e.Info.Status.Known()
+}
 
 // The default schedule: while an export job usually runs (seconds to a
 // couple of minutes) a change is noticed within a second — a poll starts
