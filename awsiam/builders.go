@@ -135,3 +135,41 @@ func dedupeSorted(in []string) []string {
 	sort.Strings(out)
 	return compactSorted(out)
 }
+
+// BridgePolicy is a document that allows whatever either a or b allows:
+// their statements together (a statement of b whose Sid a already uses
+// gets a suffixed one, as Sids must be unique). It serves while a change
+// is made before the old configuration is let go: the export in force
+// keeps working while the new one is tried, then b alone replaces it.
+func BridgePolicy(a, b *PolicyDocument) *PolicyDocument {
+	if a == nil {
+		return b
+	}
+	if b == nil {
+		return a
+	}
+	out := &PolicyDocument{Version: PolicyVersion}
+	sids := map[string]bool{}
+	seen := map[string]bool{}
+	add := func(st Statement) {
+		key := (&PolicyDocument{Statement: []Statement{{Effect: st.Effect, Principal: st.Principal, NotPrincipal: st.NotPrincipal, Action: st.Action, NotAction: st.NotAction, Resource: st.Resource, NotResource: st.NotResource, Condition: st.Condition}}}).JSON()
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		for st.Sid != "" && sids[st.Sid] {
+			st.Sid += "Bridge"
+		}
+		if st.Sid != "" {
+			sids[st.Sid] = true
+		}
+		out.Statement = append(out.Statement, st)
+	}
+	for _, st := range a.Statement {
+		add(st)
+	}
+	for _, st := range b.Statement {
+		add(st)
+	}
+	return out
+}

@@ -224,3 +224,40 @@ func TestPolicyARN(t *testing.T) {
 		t.Errorf("PolicyARN with path = %s", got)
 	}
 }
+
+func TestBridgePolicyAllowsWhatEitherAllows(t *testing.T) {
+	old := PermissionPolicy(PermissionSpec{Account: "314159265358", LogGroups: []string{"crdb-old"}})
+	next := PermissionPolicy(PermissionSpec{Account: "314159265358", LogGroups: []string{"crdb-new"}})
+	bridge := BridgePolicy(old, next)
+	if _, err := ParsePolicy(bridge.JSON()); err != nil {
+		t.Fatalf("the bridge does not parse: %v", err)
+	}
+	sids := map[string]bool{}
+	for _, st := range bridge.Statement {
+		if st.Sid != "" && sids[st.Sid] {
+			t.Fatalf("Sid %s twice in %s", st.Sid, bridge.JSON())
+		}
+		sids[st.Sid] = true
+	}
+	for _, group := range []string{"crdb-old", "crdb-new"} {
+		reqs := RequiredRequests("314159265358", []string{"us-east-1", "eu-west-1"}, []string{group})
+		for _, ev := range EvaluateAll([]PolicySource{{Name: "bridge", Document: bridge}}, nil, reqs) {
+			if ev.Decision != Allowed {
+				t.Errorf("the bridge does not allow %s on %s: %s", ev.Request.Action, ev.Request.Resource, ev.Reason)
+			}
+		}
+	}
+	// The same statement twice is kept once.
+	if n := len(BridgePolicy(old, old).Statement); n != len(old.Statement) {
+		t.Errorf("bridging a document with itself gives %d statements, want %d", n, len(old.Statement))
+	}
+	trust := BridgePolicy(TrustPolicy("271828182845", "old-id"), TrustPolicy("271828182845", "new-id"))
+	for _, id := range []string{"old-id", "new-id"} {
+		if !EvaluateTrust(trust, "271828182845", id).Allowed {
+			t.Errorf("the bridged trust does not allow external ID %s", id)
+		}
+	}
+	if EvaluateTrust(trust, "271828182845", "other").Allowed {
+		t.Error("the bridged trust allows an external ID neither side allows")
+	}
+}

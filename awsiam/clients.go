@@ -2,12 +2,18 @@ package awsiam
 
 import (
 	"context"
+	"errors"
+	"net/url"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // STSAPI is the part of the STS client this package calls.
@@ -47,6 +53,7 @@ type LogsAPI interface {
 	PutRetentionPolicy(ctx context.Context, in *cloudwatchlogs.PutRetentionPolicyInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.PutRetentionPolicyOutput, error)
 	DeleteLogGroup(ctx context.Context, in *cloudwatchlogs.DeleteLogGroupInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogGroupOutput, error)
 	DescribeLogStreams(ctx context.Context, in *cloudwatchlogs.DescribeLogStreamsInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error)
+	ListTagsForResource(ctx context.Context, in *cloudwatchlogs.ListTagsForResourceInput, optFns ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.ListTagsForResourceOutput, error)
 }
 
 // globalRegion signs IAM and STS requests when the configuration names no
@@ -65,9 +72,18 @@ type Clients struct {
 	logs map[string]*cloudwatchlogs.Client
 }
 
+// DefaultAttemptTimeout bounds one HTTP attempt of an AWS call when the
+// configuration brings no HTTP client of its own.
+const DefaultAttemptTimeout = 30 * time.Second
+
 // NewClients builds clients from cfg (typically config.LoadDefaultConfig,
-// which also honours AWS_ENDPOINT_URL for the sandbox).
+// which also honours AWS_ENDPOINT_URL for the sandbox). Every attempt of a
+// call is bounded: by cfg.HTTPClient's own timeout when it has one, else by
+// DefaultAttemptTimeout (see WithAttemptTimeout).
 func NewClients(cfg aws.Config) *Clients {
+	if cfg.HTTPClient == nil {
+		cfg = WithAttemptTimeout(cfg, 0)
+	}
 	global := cfg.Copy()
 	if global.Region == "" {
 		global.Region = globalRegion
@@ -78,6 +94,71 @@ func NewClients(cfg aws.Config) *Clients {
 		cfg:  cfg.Copy(),
 		logs: map[string]*cloudwatchlogs.Client{},
 	}
+}
+
+// WithAttemptTimeout returns cfg whose HTTP client gives up on an attempt
+// that has not been answered within d (DefaultAttemptTimeout when 0), and
+// whose retryer does not repeat such an attempt: a service that does not
+// answer in time once is hanging, and the call fails at once naming the
+// operation, instead of stalling the run for several more timeouts.
+func WithAttemptTimeout(cfg aws.Config, d time.Duration) aws.Config {
+	if d <= 0 {
+		d = DefaultAttemptTimeout
+	}
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(d)
+	base := cfg.Retryer
+	if base == nil {
+		attempts := cfg.RetryMaxAttempts
+		base = func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				if attempts > 0 {
+					o.MaxAttempts = attempts
+				}
+			})
+		}
+	}
+	cfg.Retryer = func() aws.Retryer { return noTimeoutRetries{base()} }
+	return cfg
+}
+
+// noTimeoutRetries is a retryer that never repeats an attempt that timed
+// out, and otherwise follows the retryer it wraps.
+type noTimeoutRetries struct{ aws.Retryer }
+
+func (r noTimeoutRetries) IsErrorRetryable(err error) bool {
+	return notTimeouts(err) != aws.FalseTernary && r.Retryer.IsErrorRetryable(err)
+}
+
+// notTimeouts declines to retry an attempt that timed out and leaves every
+// other error to the standard rules.
+func notTimeouts(err error) aws.Ternary {
+	if attemptTimedOut(err) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}
+
+// attemptTimedOut: one attempt's HTTP exchange ran out of time (the
+// caller's own deadline is reported by the SDK as a canceled request).
+func attemptTimedOut(err error) bool {
+	var canceled *smithy.CanceledError
+	var requestCanceled *aws.RequestCanceledError
+	if errors.As(err, &canceled) || errors.As(err, &requestCanceled) {
+		return false
+	}
+	// The HTTP client's own time limit: a *url.Error that timed out. A bare
+	// context error (the deadline had passed before the call) is not one.
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Timeout()
+}
+
+// IsTimeout reports whether an AWS call failed because AWS did not answer
+// within the attempt's time limit.
+// The caller's own deadline or interrupt is not one: the SDK reports that
+// as a smithy.CanceledError.
+func IsTimeout(err error) bool {
+	var op *smithy.OperationError
+	return errors.As(err, &op) && attemptTimedOut(err)
 }
 
 // LogsFor returns the CloudWatch Logs client for region, creating it once.

@@ -2,6 +2,8 @@ package awsiam
 
 import (
 	"errors"
+	"net/url"
+	"syscall"
 
 	"github.com/aws/smithy-go"
 )
@@ -28,6 +30,19 @@ func (e *OpError) Error() string {
 			return prefix + ": " + apiErr.ErrorCode()
 		}
 		return prefix + ": " + apiErr.ErrorCode() + ": " + msg
+	}
+	var urlErr *url.Error
+	host := "AWS"
+	if errors.As(e.Err, &urlErr) {
+		if u, err := url.Parse(urlErr.URL); err == nil && u.Host != "" {
+			host = u.Host
+		}
+	}
+	switch {
+	case IsTimeout(e.Err):
+		return prefix + ": no answer from " + host + " within the time one request may take (--request-timeout); not repeated, as it hangs"
+	case errors.Is(e.Err, syscall.ECONNREFUSED):
+		return prefix + ": nothing accepts connections at " + host + " (if AWS_ENDPOINT_URL is set, is it right?)"
 	}
 	return prefix + ": " + e.Err.Error()
 }

@@ -3,6 +3,7 @@ package awsiam
 import (
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"sort"
 	"strings"
@@ -86,7 +87,7 @@ func TestEnsureLogGroupSandbox(t *testing.T) {
 		t.Error("LogsFor does not reuse the region's client")
 	}
 
-	res, err := EnsureLogGroup(ctx, east, "crdb-logs", 30)
+	res, err := EnsureLogGroup(ctx, east, "crdb-logs", 30, nil)
 	must(t, err)
 	if !res.Created || !res.RetentionChanged || res.KMSKeyID != "" {
 		t.Errorf("first call: %+v, want created with retention set", res)
@@ -105,17 +106,17 @@ func TestEnsureLogGroupSandbox(t *testing.T) {
 		t.Errorf("log group tags %v lack %s=%s", tags.Tags, ManagedByTagKey, ManagedByTagValue)
 	}
 
-	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 30)
+	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 30, nil)
 	must(t, err)
 	if res.Created || res.RetentionChanged {
 		t.Errorf("second call changed something: %+v", res)
 	}
-	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 0)
+	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 0, nil)
 	must(t, err)
 	if res.Created || res.RetentionChanged {
 		t.Errorf("retention 0 must leave the group alone: %+v", res)
 	}
-	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 90)
+	res, err = EnsureLogGroup(ctx, east, "crdb-logs", 90, nil)
 	must(t, err)
 	if res.Created || !res.RetentionChanged {
 		t.Errorf("new retention: %+v", res)
@@ -134,10 +135,10 @@ func TestEnsureLogGroupSandbox(t *testing.T) {
 		t.Errorf("us-west-2 sees us-east-1's group: %+v %v", st, err)
 	}
 
-	if _, err := EnsureLogGroup(ctx, west, "crdb-logs", 31); err == nil || !strings.Contains(err.Error(), "choose one of") {
+	if _, err := EnsureLogGroup(ctx, west, "crdb-logs", 31, nil); err == nil || !strings.Contains(err.Error(), "choose one of") {
 		t.Errorf("retention 31 accepted: %v", err)
 	}
-	if _, err := EnsureLogGroup(ctx, west, "bad name", 30); err == nil {
+	if _, err := EnsureLogGroup(ctx, west, "bad name", 30, nil); err == nil {
 		t.Error("invalid name accepted")
 	}
 	if st, _ := InspectLogGroup(ctx, west, "crdb-logs"); st.Exists {
@@ -158,7 +159,7 @@ func TestEnsureLogGroupReportsKMSKey(t *testing.T) {
 	key := "arn:aws:kms:eu-west-1:314159265358:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 	_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("crdb-logs"), KmsKeyId: aws.String(key)})
 	must(t, err)
-	res, err := EnsureLogGroup(ctx, logs, "crdb-logs", 30)
+	res, err := EnsureLogGroup(ctx, logs, "crdb-logs", 30, nil)
 	must(t, err)
 	if res.Created || res.KMSKeyID != key {
 		t.Errorf("got %+v, want existing group with KMS key %s", res, key)
@@ -499,7 +500,7 @@ func TestRecentStreamsSandbox(t *testing.T) {
 	sb := newSandbox(t)
 	ctx := testCtx(t)
 	logs := sb.clients.LogsFor("us-west-2")
-	_, err := EnsureLogGroup(ctx, logs, "crdb-logs", 0)
+	_, err := EnsureLogGroup(ctx, logs, "crdb-logs", 0, nil)
 	must(t, err)
 
 	// Event times relative to the emulator's clock, well inside what
@@ -600,5 +601,74 @@ func TestErrorClassificationSandbox(t *testing.T) {
 	_, err = sb.clients.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("R"), AssumeRolePolicyDocument: aws.String(TrustPolicy(clusterAccount, "").JSON())})
 	if !IsAlreadyExists(err) {
 		t.Errorf("EntityAlreadyExists not recognised: %v", err)
+	}
+}
+
+// An AWS endpoint that accepts the request and never answers fails the call
+// after one attempt of the time limit, and the error names the operation
+// and the endpoint instead of the SDK's transport text.
+func TestHungCallFailsAfterOneAttemptNamingIt(t *testing.T) {
+	var calls atomic.Int32
+	release := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hs.Close()
+	defer close(release)
+	cfg := WithAttemptTimeout(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIASANDBOXAWSIAM001", "sandbox-secret", ""),
+		BaseEndpoint:     aws.String(hs.URL),
+		RetryMaxAttempts: 5,
+	}, 300*time.Millisecond)
+	clients := NewClients(cfg)
+	start := time.Now()
+	_, err := InspectRole(testCtx(t), clients.IAM, "SomeRole")
+	if err == nil {
+		t.Fatal("no error from an endpoint that never answers")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the call took %s", took)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d attempts, want 1: a hung call is not repeated", n)
+	}
+	host := strings.TrimPrefix(hs.URL, "http://")
+	for _, want := range []string{"iam:GetRole", "no answer from " + host, "--request-timeout"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if !IsTimeout(err) {
+		t.Errorf("IsTimeout(%v) = false", err)
+	}
+}
+
+// Other transport failures are still retried: a reset connection is not a
+// hang.
+func TestResetConnectionsAreStillRetried(t *testing.T) {
+	var calls atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	defer hs.Close()
+	clients := NewClients(WithAttemptTimeout(aws.Config{
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIASANDBOXAWSIAM001", "sandbox-secret", ""),
+		BaseEndpoint:     aws.String(hs.URL),
+		RetryMaxAttempts: 3,
+	}, time.Second))
+	if _, err := InspectRole(testCtx(t), clients.IAM, "SomeRole"); err == nil {
+		t.Fatal("no error")
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("%d attempts, want 3", n)
 	}
 }

@@ -32,6 +32,9 @@ type LogGroupState struct {
 	KMSKeyID string
 	// ARN is the group's ARN without the ":*" suffix.
 	ARN string
+	// Created is when the group was made: a group deleted and made again
+	// by someone else is a new group.
+	Created time.Time
 }
 
 // InspectLogGroup reads a log group without changing anything.
@@ -45,6 +48,7 @@ func InspectLogGroup(ctx context.Context, c LogsAPI, name string) (LogGroupState
 		RetentionDays: g.RetentionInDays,
 		KMSKeyID:      aws.ToString(g.KmsKeyId),
 		ARN:           aws.ToString(g.LogGroupArn),
+		Created:       millis(g.CreationTime),
 	}
 	if st.ARN == "" {
 		st.ARN = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
@@ -86,7 +90,7 @@ type LogGroupResult struct {
 // Pass 0 to leave an existing group's retention alone: shortening retention
 // deletes older events, so callers should only change it when the user chose
 // to. Calling it again changes nothing.
-func EnsureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32) (LogGroupResult, error) {
+func EnsureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32, tags map[string]string) (LogGroupResult, error) {
 	if err := ValidateLogGroupName(name); err != nil {
 		return LogGroupResult{}, err
 	}
@@ -95,13 +99,13 @@ func EnsureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 			return LogGroupResult{}, err
 		}
 	}
-	return ensureLogGroup(ctx, c, name, retentionDays, false)
+	return ensureLogGroup(ctx, c, name, retentionDays, tags, false)
 }
 
 // CreateLogGroup is EnsureLogGroup for a group the caller found missing
 // moments ago: it is created at once, and read only if AWS answers that it
 // exists after all — one round trip fewer on the usual path.
-func CreateLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32) (LogGroupResult, error) {
+func CreateLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32, tags map[string]string) (LogGroupResult, error) {
 	if err := ValidateLogGroupName(name); err != nil {
 		return LogGroupResult{}, err
 	}
@@ -110,10 +114,10 @@ func CreateLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 			return LogGroupResult{}, err
 		}
 	}
-	return ensureLogGroup(ctx, c, name, retentionDays, true)
+	return ensureLogGroup(ctx, c, name, retentionDays, tags, true)
 }
 
-func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32, absent bool) (LogGroupResult, error) {
+func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays int32, extra map[string]string, absent bool) (LogGroupResult, error) {
 	var st LogGroupState
 	if !absent {
 		var err error
@@ -125,7 +129,7 @@ func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 	if !st.Exists {
 		_, err := c.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
 			LogGroupName: aws.String(name),
-			Tags:         map[string]string{ManagedByTagKey: ManagedByTagValue},
+			Tags:         ToolTags(extra),
 		})
 		switch {
 		case err == nil:
@@ -151,6 +155,16 @@ func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 		res.RetentionChanged = true
 	}
 	return res, nil
+}
+
+// LogGroupTags reads a log group's tags (logs:ListTagsForResource) by its
+// ARN without the ":*" suffix (LogGroupState.ARN).
+func LogGroupTags(ctx context.Context, c LogsAPI, arn string) (map[string]string, error) {
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return nil, opErr("logs:ListTagsForResource", arn, err)
+	}
+	return out.Tags, nil
 }
 
 // DeleteLogGroup deletes a log group and all its events. A group that is

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -39,6 +40,8 @@ type PolicyState struct {
 	VersionCount    int
 	AttachmentCount int
 	Tags            map[string]string
+	// Created is when the policy was made.
+	Created time.Time
 }
 
 // InspectPolicy reads a managed policy and its default version. A missing
@@ -59,6 +62,7 @@ func InspectPolicy(ctx context.Context, c IAMAPI, policyARN string) (PolicyState
 		DefaultVersion:  aws.ToString(out.Policy.DefaultVersionId),
 		AttachmentCount: int(aws.ToInt32(out.Policy.AttachmentCount)),
 		Tags:            tagMap(out.Policy.Tags),
+		Created:         aws.ToTime(out.Policy.CreateDate),
 	}
 	versions, err := policyVersions(ctx, c, policyARN)
 	if err != nil {
@@ -111,6 +115,11 @@ type PolicySpec struct {
 	// it is created at once, and read only if AWS answers that it exists
 	// after all — one round trip fewer on the usual path, same outcome.
 	Absent bool
+	// MayChange, when set, is asked before an existing policy gets a new
+	// version (its live state, tags included); an error stops the change.
+	// A policy that someone else made, or made again, under the same name
+	// since the caller looked is then left alone.
+	MayChange func(PolicyState) error
 }
 
 // PolicyResult says what EnsurePolicy did.
@@ -175,6 +184,11 @@ func EnsurePolicy(ctx context.Context, c IAMAPI, spec PolicySpec) (PolicyResult,
 	// it with a new version is the repair.
 	if st.Document != nil && Equivalent(st.Document, spec.Document) {
 		return res, nil
+	}
+	if spec.MayChange != nil {
+		if err := spec.MayChange(st); err != nil {
+			return res, err
+		}
 	}
 	if st.VersionCount >= MaxPolicyVersions {
 		versions, err := policyVersions(ctx, c, arn)
@@ -339,6 +353,9 @@ type ManagedPolicy struct {
 	Name     string
 	Version  string
 	Document *PolicyDocument
+	// Tags and Created say who made it and when (ownership).
+	Tags    map[string]string
+	Created time.Time
 }
 
 // InlinePolicy is a policy embedded in a role.
@@ -450,6 +467,8 @@ func readManagedPolicy(ctx context.Context, c IAMAPI, policyARN string) (Managed
 		ARN:     policyARN,
 		Name:    aws.ToString(out.Policy.PolicyName),
 		Version: aws.ToString(out.Policy.DefaultVersionId),
+		Tags:    tagMap(out.Policy.Tags),
+		Created: aws.ToTime(out.Policy.CreateDate),
 	}
 	text, err := policyVersionText(ctx, c, policyARN, mp.Version)
 	if err != nil {

@@ -29,9 +29,30 @@ type RoleState struct {
 }
 
 // ManagedByTool reports whether the tool created the resource these tags
-// belong to.
+// belong to (for whichever cluster: see ClusterTagKey).
 func ManagedByTool(tags map[string]string) bool {
 	return tags[ManagedByTagKey] == ManagedByTagValue
+}
+
+// ClusterTags are the tags that say which cluster the tool made a resource
+// for: its id, which decides, and its name, for people.
+func ClusterTags(clusterID, clusterName string) map[string]string {
+	t := map[string]string{ClusterTagKey: clusterID}
+	if clusterName != "" {
+		t[ClusterNameTagKey] = clusterName
+	}
+	return t
+}
+
+// ToolTags is the managed-by tag plus extra.
+func ToolTags(extra map[string]string) map[string]string {
+	t := map[string]string{ManagedByTagKey: ManagedByTagValue}
+	for k, v := range extra {
+		if k != ManagedByTagKey {
+			t[k] = v
+		}
+	}
+	return t
 }
 
 // InspectRole reads a role without changing anything. A missing role is
@@ -261,4 +282,17 @@ func optional(s string) *string {
 		return nil
 	}
 	return aws.String(s)
+}
+
+// AttachedPolicyARNs lists the managed policies attached to a role.
+func AttachedPolicyARNs(ctx context.Context, c IAMAPI, roleName string) ([]string, error) {
+	attached, err := attachedPolicies(ctx, c, roleName)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(attached))
+	for _, p := range attached {
+		out = append(out, aws.ToString(p.PolicyArn))
+	}
+	return out, nil
 }

@@ -291,7 +291,7 @@ func prepareAWS(ctx context.Context, sb *sandbox.Env) (cloudapi.EnableLogExportR
 			continue
 		}
 		for _, r := range sc.Regions {
-			if _, err := awsiam.EnsureLogGroup(ctx, awsc.LogsFor(r.Name), logGroup, steps.DefaultRetentionDays); err != nil {
+			if _, err := awsiam.EnsureLogGroup(ctx, awsc.LogsFor(r.Name), logGroup, steps.DefaultRetentionDays, nil); err != nil {
 				return cloudapi.EnableLogExportRequest{}, err
 			}
 		}

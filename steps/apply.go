@@ -65,6 +65,14 @@ type RegionStreams struct {
 // ErrConflict means the plan has a conflict that must be fixed first.
 var ErrConflict = errors.New("the plan has a conflict")
 
+// ErrStalePlan means another run changed the cluster after the plan was
+// made: applying it could undo that run's work.
+var ErrStalePlan = errors.New("another run changed the cluster after this plan was made")
+
+func errReplan(cluster string) error {
+	return &StepError{Step: StepEnable, Cause: ErrStalePlan, Fix: "run the same command again: it plans from what is there now (" + cluster + ")", Permanent: false}
+}
+
 // Apply performs the plan. It is idempotent: every step re-checks what
 // exists, so running it again after an interruption resumes.
 func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Reporter) (*SetupResult, error) {
@@ -74,17 +82,23 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	if c := p.Conflicts(); len(c) > 0 {
 		return nil, &StepError{Step: c[0].ID, Cause: fmt.Errorf("%w: %s", ErrConflict, c[0].Summary), Fix: strings.Join(c[0].Details, "\n"), Permanent: true}
 	}
-	journal, err := env.Journals.Open(p.ClusterID, p.ClusterName)
+	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
+		return nil, err
+	} else if waited {
+		return nil, errReplan(p.ClusterName)
+	}
+	journal, err := env.openJournal(p.ClusterID, p.ClusterName)
 	if err != nil {
 		return nil, err
 	}
 	journal.beginRun()
-	journal.Settings["log_group"] = p.LogGroup
-	journal.Settings["role_arn"] = p.RoleARN
-	journal.Settings["policy_arn"] = p.PolicyARN
-	journal.Settings["external_id"] = p.ExternalID
-	journal.Settings["regions"] = strings.Join(p.Regions, ",")
-	if err := journal.Save(); err != nil {
+	if err := journal.SetSettings(map[string]string{
+		"log_group":   p.LogGroup,
+		"role_arn":    p.RoleARN,
+		"policy_arn":  p.PolicyARN,
+		"external_id": p.ExternalID,
+		"regions":     strings.Join(p.Regions, ","),
+	}); err != nil {
 		return nil, err
 	}
 	res := &SetupResult{
@@ -179,7 +193,7 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 		if st.Exists && !planItemChanges(p, StepLogGroup, region) {
 			// Possibly made by an interrupted run that did not get to
 			// record it.
-			if err := finishLogGroup(j, p.LogGroup, region); err != nil {
+			if err := finishLogGroup(ctx, env, j, p.ClusterID, p.LogGroup, region, st); err != nil {
 				return "", err
 			}
 			continue
@@ -189,12 +203,21 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 				if err := j.Intend(KindLogGroup, p.LogGroup, region); err != nil {
 					return err
 				}
+			} else if p.retentionPending[region] && !p.retentionSet {
+				// The retention an interrupted run did not get to set:
+				// only on the group it made, not on one made again by
+				// someone else since.
+				if ours, err := ownedLogGroup(gctx, env, j, p.ClusterID, p.LogGroup, region); err != nil {
+					return err
+				} else if !ours {
+					return j.Finish(KindLogGroup, p.LogGroup, region)
+				}
 			}
 			ensure := awsiam.EnsureLogGroup
 			if !st.Exists {
 				ensure = awsiam.CreateLogGroup
 			}
-			r, err := ensure(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays))
+			r, err := ensure(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays), awsiam.ClusterTags(p.ClusterID, p.ClusterName))
 			arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, p.YourAccount, p.LogGroup)
 			if r.Created {
 				// Recorded even when setting its retention failed: the
@@ -214,7 +237,10 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 			if r.RetentionChanged && !r.Created {
 				changed(arn + " retention")
 			}
-			return finishLogGroup(j, p.LogGroup, region)
+			if r.Created {
+				return j.Finish(KindLogGroup, p.LogGroup, region)
+			}
+			return finishLogGroup(gctx, env, j, p.ClusterID, p.LogGroup, region, st)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -226,14 +252,47 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 	return fmt.Sprintf("%s created in %s", p.LogGroup, strings.Join(made, ", ")), nil
 }
 
-// finishLogGroup records a complete log group an interrupted run set out
-// to create (log groups carry no tags this tool can read back, so the intent
-// alone marks it) and closes the intent.
-func finishLogGroup(j *Journal, name, region string) error {
-	if _, err := j.Adopt(KindLogGroup, name, region); err != nil {
-		return err
+// finishLogGroup closes the intent to create a log group that exists, and
+// records it as made by the tool when an interrupted run set out to make
+// it and its live tags say it is this cluster's (it may have been made by
+// someone else since, under the same name).
+func finishLogGroup(ctx context.Context, env *Env, j *Journal, clusterID, name, region string, st awsiam.LogGroupState) error {
+	if !j.Intends(KindLogGroup, name, region) {
+		return nil
+	}
+	if !st.Exists || st.ARN == "" {
+		var err error
+		if st, err = awsiam.InspectLogGroup(ctx, env.AWS.LogsFor(region), name); err != nil {
+			return err
+		}
+	}
+	if st.Exists {
+		tags, err := awsiam.LogGroupTags(ctx, env.AWS.LogsFor(region), st.ARN)
+		if err != nil {
+			return err
+		}
+		if ownsLive(tags, clusterID, j, KindLogGroup, name, region, st.Created) {
+			if _, err := j.Adopt(KindLogGroup, name, region); err != nil {
+				return err
+			}
+		}
 	}
 	return j.Finish(KindLogGroup, name, region)
+}
+
+// ownedLogGroup reads a log group's live tags and says whether the tool
+// made it for this cluster (false when it is gone).
+func ownedLogGroup(ctx context.Context, env *Env, j *Journal, clusterID, name, region string) (bool, error) {
+	logs := env.AWS.LogsFor(region)
+	st, err := awsiam.InspectLogGroup(ctx, logs, name)
+	if err != nil || !st.Exists {
+		return false, err
+	}
+	tags, err := awsiam.LogGroupTags(ctx, logs, st.ARN)
+	if err != nil {
+		return false, err
+	}
+	return ownsLive(tags, clusterID, j, KindLogGroup, name, region, st.Created), nil
 }
 
 func planItemChanges(p *Plan, step, item string) bool {
@@ -250,34 +309,54 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 	if p.BringOwnRole {
 		return "using your role " + p.RoleARN, nil
 	}
-	if !p.role.Exists {
-		if err := j.Intend(KindRole, p.RoleARN, ""); err != nil {
-			return "", err
+	if p.role.Exists {
+		if !p.roleOurs {
+			return "using role " + p.role.ARN + " as it is (not made by this tool for this cluster)", nil
 		}
+		// A role this cluster's interrupted run made moments ago: IAM may
+		// still be propagating it.
+		if adopted, err := j.Adopt(KindRole, p.role.ARN, ""); err != nil {
+			return "", err
+		} else if adopted {
+			if err := j.NoteRoleChanged(); err != nil {
+				return "", err
+			}
+		}
+		return "role " + p.role.ARN + " exists", j.Finish(KindRole, p.role.ARN, "")
+	}
+	if err := j.Intend(KindRole, p.RoleARN, ""); err != nil {
+		return "", err
 	}
 	r, err := awsiam.EnsureRole(ctx, env.AWS.IAM, awsiam.RoleSpec{
 		Name:        p.RoleName,
 		Description: fmt.Sprintf("Lets CockroachDB Cloud cluster %s (%s) write its logs to CloudWatch", p.ClusterName, p.ClusterID),
 		Trust:       p.Trust,
-		Absent:      !p.role.Exists,
+		Tags:        awsiam.ClusterTags(p.ClusterID, p.ClusterName),
+		Absent:      true,
 	})
 	if err != nil {
 		return "", &StepError{Step: StepRole, Cause: err, Fix: awsFix(err, "iam:CreateRole and iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
 	}
 	p.RoleARN = r.ARN
 	if !r.Created {
-		adopted := false
-		if awsiam.ManagedByTool(p.role.Tags) {
-			if adopted, err = j.Adopt(KindRole, r.ARN, ""); err != nil {
-				return "", err
-			}
+		// It appeared since the plan looked. It is this run's to use only
+		// if its tags say the tool made it for this cluster (an
+		// interrupted run of this cluster did) and it lets the cluster in.
+		st, err := awsiam.InspectRole(ctx, env.AWS.IAM, p.RoleName)
+		if err != nil {
+			return "", &StepError{Step: StepRole, Cause: err, Fix: awsFix(err, "iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
 		}
-		if adopted {
-			// The interrupted run made it moments ago: IAM may still be
-			// propagating it.
-			if err := j.NoteRoleChanged(); err != nil {
-				return "", err
-			}
+		if !ownsLive(st.Tags, p.ClusterID, j, KindRole, st.ARN, "", st.CreateDate) {
+			_ = j.Finish(KindRole, p.RoleARN, "")
+			return "", &StepError{Step: StepRole, Cause: fmt.Errorf("role %s appeared after the plan was made and %s", st.ARN, notOursReason(st.Tags, p.ClusterID)), Fix: "run the same command again to plan with it as it is, or choose another --role-name", Permanent: true}
+		}
+		p.role, p.roleOurs = st, true
+		p.trustChange = st.Trust == nil || !awsiam.Equivalent(st.Trust, p.Trust)
+		if _, err := j.Adopt(KindRole, r.ARN, ""); err != nil {
+			return "", err
+		}
+		if err := j.NoteRoleChanged(); err != nil {
+			return "", err
 		}
 		return "role " + r.ARN + " exists", j.Finish(KindRole, r.ARN, "")
 	}
@@ -295,38 +374,85 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 	return "created " + r.ARN, nil
 }
 
+// ensureTrust writes the role's trust policy when the plan changes it:
+// the bridge first when the export in force uses the role (the final
+// policy follows once the new configuration is ENABLED), else the final
+// one. The role's live tags are read again first: a role someone made
+// again under the same name since the plan is not rewritten.
 func ensureTrust(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
 	if !p.trustChange {
 		return p.Step(StepTrust).Summary, nil
 	}
-	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, p.RoleName, p.Trust); err != nil {
+	if err := stillOurs(ctx, env, p, j); err != nil {
+		return "", err
+	}
+	doc, note := p.Trust, ""
+	if p.trustBridge != nil {
+		doc, note = p.trustBridge, " (letting the configuration in force in too, until the new one is ENABLED)"
+	}
+	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, p.RoleName, doc); err != nil {
 		return "", &StepError{Step: StepTrust, Cause: err, Fix: awsFix(err, "iam:UpdateAssumeRolePolicy"), Permanent: !awsiam.IsThrottling(err)}
 	}
 	if err := j.NoteRoleChanged(); err != nil {
 		return "", err
 	}
 	changed(p.RoleARN + " trust policy")
-	return "trust policy replaced: the cluster's account " + p.ClusterAccount + " may assume the role", nil
+	return "trust policy replaced: the cluster's account " + p.ClusterAccount + " may assume the role" + note, nil
+}
+
+// stillOurs reads the role again and refuses to change it unless its tags
+// still say the tool made it for this cluster.
+func stillOurs(ctx context.Context, env *Env, p *Plan, j *Journal) error {
+	if p.madeRole {
+		return nil
+	}
+	st, err := awsiam.InspectRole(ctx, env.AWS.IAM, p.RoleName)
+	if err != nil && !st.Exists {
+		return &StepError{Step: StepTrust, Cause: err, Fix: awsFix(err, "iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	if !st.Exists || !ownsLive(st.Tags, p.ClusterID, j, KindRole, st.ARN, "", st.CreateDate) {
+		why := "no longer exists"
+		if st.Exists {
+			why = notOursReason(st.Tags, p.ClusterID)
+		}
+		return &StepError{Step: StepTrust, Cause: fmt.Errorf("role %s changed since the plan was made: it %s; it was left as it is", p.RoleName, why), Fix: "run the same command again to plan from what is there now", Permanent: true}
+	}
+	return nil
 }
 
 func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+	if p.policy.Exists && !p.policyOurs {
+		return "using policy " + p.PolicyARN + " as it is (not made by this tool for this cluster)", nil
+	}
 	if !p.policy.Exists {
 		if err := j.Intend(KindPolicy, p.PolicyARN, ""); err != nil {
 			return "", err
 		}
 	}
+	doc, note := p.Permission, ""
+	if p.permissionBridge != nil {
+		doc, note = p.permissionBridge, " (granting the configuration in force too, until the new one is ENABLED)"
+	}
 	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, awsiam.PolicySpec{
 		Account:     p.YourAccount,
 		Name:        p.PolicyName,
 		Description: "CloudWatch Logs access for CockroachDB Cloud log export (crdb-logexport)",
-		Document:    p.Permission,
+		Document:    doc,
+		Tags:        awsiam.ClusterTags(p.ClusterID, p.ClusterName),
 		Absent:      !p.policy.Exists,
+		MayChange:   p.mayChangePolicy(j),
 	})
 	if err != nil {
+		if !p.policy.Exists {
+			_ = j.Finish(KindPolicy, p.PolicyARN, "")
+		}
 		return "", &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicy and iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
 	}
 	p.PolicyARN = r.ARN
-	if !r.Created && awsiam.ManagedByTool(p.policy.Tags) {
+	if !r.Created {
+		// Possibly made by this cluster's interrupted run, which did not
+		// get to record it: its tags say it is this cluster's (checked by
+		// the plan, or by MayChange when it appeared since).
 		if _, err := j.Adopt(KindPolicy, r.ARN, ""); err != nil {
 			return "", err
 		}
@@ -343,16 +469,27 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 	switch {
 	case r.Created:
 		created(r.ARN)
-		return "created " + r.ARN, nil
+		return "created " + r.ARN + note, nil
 	case r.NewVersion != "":
 		changed(r.ARN + " " + r.NewVersion)
-		msg := fmt.Sprintf("%s: new default version %s", r.ARN, r.NewVersion)
+		msg := fmt.Sprintf("%s: new default version %s%s", r.ARN, r.NewVersion, note)
 		if r.PrunedVersion != "" {
 			msg += " (deleted old version " + r.PrunedVersion + ")"
 		}
 		return msg, nil
 	}
 	return r.ARN + " already grants what is needed", nil
+}
+
+// mayChangePolicy is the last check before an existing policy gets a new
+// version: its live tags must say the tool made it for this cluster.
+func (p *Plan) mayChangePolicy(j *Journal) func(awsiam.PolicyState) error {
+	return func(st awsiam.PolicyState) error {
+		if ownsLive(st.Tags, p.ClusterID, j, KindPolicy, st.ARN, "", st.Created) {
+			return nil
+		}
+		return fmt.Errorf("policy %s %s, so this tool does not give it a new version; choose another --policy-name, or leave it out for this cluster's own policy", st.ARN, notOursReason(st.Tags, p.ClusterID))
+	}
 }
 
 func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
@@ -401,16 +538,26 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	post := func() (cloudapi.LogExportInfo, error) {
 		return postConfig(ctx, env, p.ClusterID, p.Request, "check the message above; nothing was changed on the CockroachDB side")
 	}
+	bridged := p.trustBridge != nil || p.permissionBridge != nil
+	fail := func(err error) (string, error) {
+		if bridged {
+			return "", bridgeKept(err)
+		}
+		return "", err
+	}
 	if p.enableNeeded {
 		info, err := post()
 		if err != nil {
-			return "", err
+			return fail(err)
 		}
 		accepted = info
 		changed("log export configuration of " + p.ClusterName)
 	}
 	if opts.NoWait {
 		res.Status, res.UserMessage = accepted.Status, accepted.UserMessage
+		if bridged {
+			return "configuration accepted; not waiting (--no-wait). The role's trust and the policy still allow the previous configuration too: run the same command again once the export is ENABLED to narrow them", nil
+		}
 		return "configuration accepted; not waiting (--no-wait)", nil
 	}
 
@@ -426,9 +573,12 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 		res.Status, res.UserMessage = final.Info.Status, final.Info.UserMessage
 	}
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	if err := settled(final, why, p.ClusterName); err != nil {
+		return fail(err)
+	}
+	if err := narrow(ctx, env, p, j, changed); err != nil {
 		return "", err
 	}
 
@@ -451,6 +601,49 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 		return msg + "; no log streams yet in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil
 	}
 	return msg + "; logs arriving in " + strings.Join(p.Regions, ", "), nil
+}
+
+// narrow replaces the bridges with the final trust and permission policy
+// once the new configuration is ENABLED: the configuration in force is
+// the new one, and the grants go back to least privilege.
+func narrow(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) error {
+	if p.trustBridge != nil {
+		if err := stillOurs(ctx, env, p, j); err != nil {
+			return err
+		}
+		if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, p.RoleName, p.Trust); err != nil {
+			return &StepError{Step: StepTrust, Cause: fmt.Errorf("the export is ENABLED, but narrowing the role's trust to the new configuration failed: %w", err), Fix: "run the same command again to finish; the trust still lets the previous configuration in", Permanent: !awsiam.IsThrottling(err)}
+		}
+		p.trustBridge = nil
+		changed(p.RoleARN + " trust policy narrowed to the new configuration")
+	}
+	if p.permissionBridge != nil {
+		r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, awsiam.PolicySpec{
+			Account: p.YourAccount, Name: p.PolicyName, Document: p.Permission,
+			MayChange: p.mayChangePolicy(j),
+		})
+		if err != nil {
+			return &StepError{Step: StepPermissions, Cause: fmt.Errorf("the export is ENABLED, but narrowing the permission policy to the new configuration failed: %w", err), Fix: "run the same command again to finish; the policy still grants the previous log groups too", Permanent: !awsiam.IsThrottling(err)}
+		}
+		p.permissionBridge = nil
+		if r.NewVersion != "" {
+			changed(r.ARN + " " + r.NewVersion + " (narrowed to the new configuration)")
+		}
+	}
+	return nil
+}
+
+// bridgeKept says truthfully what a setup or update that did not reach
+// ENABLED leaves: the bridges stay, so whatever configuration is in force
+// keeps the grants it had.
+func bridgeKept(err error) error {
+	se, ok := AsStepError(err)
+	if !ok {
+		return err
+	}
+	out := *se
+	out.Fix = strings.TrimSpace(se.Fix + "\nThe role's trust and the permission policy still allow the previous configuration as well as the new one (nothing was narrowed), so whichever is in force keeps its access; running the same command again finishes the change once the cause is fixed.")
+	return &out
 }
 
 // postConfig sends a configuration and returns the export as the answer
@@ -527,6 +720,8 @@ func settled(final cloudapi.StatusEvent, why, clusterName string) error {
 	switch {
 	case final.Reached:
 		return nil
+	case final.Unknown():
+		return &StepError{Step: StepEnable, Cause: fmt.Errorf("the API reports the export as %s, a status this version of crdb-logexport does not know (%s); it stopped waiting instead of guessing what it means", final.Info.Status, orNone(final.Info.UserMessage)), Fix: "see what the CockroachDB Cloud Console says of the export, or follow it with `crdb-logexport status --cluster " + clusterName + " --watch`; a newer crdb-logexport may know the status", Permanent: true}
 	case !final.Failed():
 		return &StepError{Step: StepEnable, Cause: fmt.Errorf("export ended %s", final.Info.Status), Fix: "another change to the export happened meanwhile; check `crdb-logexport status --cluster " + clusterName + "`", Permanent: true}
 	}

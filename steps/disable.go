@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,12 +132,15 @@ func (p *DisablePlan) WriteText(w io.Writer) {
 	}
 }
 
-// PrepareDisable reads the export and, for cleanup, the journal, and says
-// what disabling will stop and remove. It changes nothing and needs AWS
-// only for nothing: the cleanup plan comes from the journal.
+// PrepareDisable reads the export and, for cleanup, the live AWS side,
+// and says what disabling will stop and cleanup remove (see planCleanup).
+// It changes nothing. Without cleanup it needs no AWS call and no journal.
 func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePlan, error) {
 	cluster, err := FindCluster(ctx, env, in.Cluster)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := env.HoldCluster(ctx, cluster.ID); err != nil {
 		return nil, err
 	}
 	info, err := env.Cloud.LogExport(ctx, cluster.ID)
@@ -161,40 +165,17 @@ func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePla
 		}
 		p.Stops = append(p.Stops, "CockroachDB Cloud's use of the role "+p.Spec.AuthPrincipal)
 	}
-	j, err := env.Journals.Open(cluster.ID, cluster.Name)
-	if err != nil {
-		return nil, err
+	if path, err := env.Journals.Path(cluster.ID); err == nil {
+		p.JournalPath = path
 	}
-	p.JournalPath = j.Path()
 	if !in.Cleanup {
 		return p, nil
 	}
-	shared, err := usedByOtherClusters(env.Journals, cluster.ID)
-	if err != nil {
+	if err := planCleanup(ctx, env, p, cluster, in); err != nil {
 		return nil, err
 	}
-	owned := map[string]bool{}
-	for _, kind := range cleanupOrder {
-		for _, r := range j.CreatedIn("") {
-			if r.Kind != kind {
-				continue
-			}
-			owned[r.ID] = true
-			it := CleanupItem{Kind: r.Kind, ID: r.ID, Region: r.Region, Remove: true}
-			key := r.ID
-			if r.Kind == KindLogGroup {
-				key = logGroupKey(r.ID, r.Region)
-			}
-			switch other := shared[key]; {
-			case other != "":
-				it.Remove, it.Reason = false, "the export of cluster "+other+" uses it"
-			case r.Kind == KindLogGroup && !in.DeleteLogGroups:
-				it.Remove, it.Reason = false, "it holds the exported logs; remove it with --delete-log-group"
-			}
-			p.Items = append(p.Items, it)
-		}
-	}
-	if p.Spec != nil && p.Spec.AuthPrincipal != "" && !owned[p.Spec.AuthPrincipal] {
+	p.Items = dedupeCleanup(p.Items)
+	if p.Spec != nil && p.Spec.AuthPrincipal != "" && !slices.ContainsFunc(p.Items, func(it CleanupItem) bool { return it.Kind == KindRole && it.ID == p.Spec.AuthPrincipal }) {
 		p.Untouched = append(p.Untouched, "role "+p.Spec.AuthPrincipal)
 	}
 	return p, nil
@@ -205,22 +186,6 @@ func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePla
 var cleanupOrder = []string{KindAttachment, KindPolicy, KindRole, KindLogGroup}
 
 func logGroupKey(name, region string) string { return "log-group|" + name + "|" + region }
-
-// usedByOtherClusters maps the role and policy ARNs and the log groups
-// (logGroupKey) that other clusters' journals record as in use to those
-// clusters' names: cleanup must not take them away from a running export.
-func usedByOtherClusters(store JournalStore, clusterID string) (map[string]string, error) {
-	used := map[string]string{}
-	err := store.eachOther(clusterID, func(label string, j *Journal) {
-		j.markUses(used, label)
-		if lg := j.Settings["log_group"]; lg != "" {
-			for _, region := range strings.Split(j.Settings["regions"], ",") {
-				used[logGroupKey(lg, region)] = label
-			}
-		}
-	})
-	return used, err
-}
 
 // DisableOptions tune ApplyDisable.
 type DisableOptions struct {
@@ -261,20 +226,24 @@ func ApplyDisable(ctx context.Context, env *Env, p *DisablePlan, opts DisableOpt
 	if rep == nil {
 		rep = NopReporter{}
 	}
-	j, err := env.Journals.Open(p.ClusterID, p.ClusterName)
-	if err != nil {
+	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
 		return nil, err
+	} else if waited {
+		return nil, errReplan(p.ClusterName)
 	}
+	// A damaged journal does not stop a disable: it is reported and left
+	// as it is (cleanup finds what the tool made by its tags).
+	j := env.readJournal(p.ClusterID, p.ClusterName)
 	res := &DisableResult{
 		ClusterID: p.ClusterID, ClusterName: p.ClusterName,
 		Status: p.Status, UserMessage: p.UserMessage, AlreadyDisabled: p.AlreadyDisabled,
-		Removed: []string{}, Kept: []string{}, JournalPath: j.Path(),
+		Removed: []string{}, Kept: []string{}, JournalPath: p.JournalPath,
 	}
 	// Steps are recorded only in a journal that exists: a cluster this
 	// tool never set up gets no journal just for being disabled (the API
 	// itself tells a rerun where the disable stands).
 	mark := func(id, status, detail string) {
-		if j.Exists() {
+		if j != nil && j.Exists() {
 			_ = j.MarkStep(id, status, detail)
 		}
 	}
@@ -298,7 +267,7 @@ func ApplyDisable(ctx context.Context, env *Env, p *DisablePlan, opts DisableOpt
 	if !p.Cleanup {
 		return res, nil
 	}
-	err = run(StepCleanup, func() (string, error) { return cleanup(ctx, env, p, j, rep, res) })
+	err := run(StepCleanup, func() (string, error) { return cleanup(ctx, env, p, j, rep, res) })
 	return res, err
 }
 
@@ -333,13 +302,8 @@ func disable(ctx context.Context, env *Env, p *DisablePlan, j *Journal, opts Dis
 // another cluster's setup or cleanup may use or remove them. What the
 // tool created stays recorded for cleanup.
 func forgetExport(j *Journal, status string) (string, error) {
-	j.mu.Lock()
-	for _, k := range []string{"log_group", "role_arn", "policy_arn", "regions"} {
-		delete(j.Settings, k)
-	}
-	j.mu.Unlock()
-	if j.Exists() {
-		if err := j.Save(); err != nil {
+	if j != nil && j.Exists() {
+		if err := j.SetSettings(map[string]string{"log_group": "", "role_arn": "", "policy_arn": "", "regions": ""}); err != nil {
 			return "", err
 		}
 	}
@@ -396,16 +360,20 @@ func cleanup(ctx context.Context, env *Env, p *DisablePlan, j *Journal, rep Repo
 			}
 			continue
 		}
-		if !j.Owns(it.Kind, it.ID, it.Region) {
-			// Removed by an earlier, interrupted run.
-			continue
-		}
 		r := Resource{Kind: it.Kind, ID: it.ID, Region: it.Region}
-		if _, err := removeOne(ctx, env, j, r, RollbackOptions{DeleteLogGroups: p.DeleteLogGroups}); err != nil {
+		_, kept, err := removeOne(ctx, env, j, p.ClusterID, r, RollbackOptions{DeleteLogGroups: p.DeleteLogGroups})
+		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", label, err))
 			res.Kept = append(res.Kept, label+" (removal failed: "+err.Error()+")")
 			if rr != nil {
 				rr.ResourceKept(label, "removal failed: "+err.Error())
+			}
+			continue
+		}
+		if kept != "" {
+			res.Kept = append(res.Kept, label+" ("+kept+")")
+			if rr != nil {
+				rr.ResourceKept(label, kept)
 			}
 			continue
 		}

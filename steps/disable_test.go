@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
@@ -28,7 +31,7 @@ func TestDisableWaitsAndCleansUpOnlyWhatTheToolCreated(t *testing.T) {
 
 	// prod uses a role made by hand, with the tool's policy on it
 	trust := awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "")
-	if _, err := awsiam.EnsureRole(ctx, env.AWS.IAM, awsiam.RoleSpec{Name: "HandRole", Trust: trust}); err != nil {
+	if _, err := env.AWS.IAM.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("HandRole"), AssumeRolePolicyDocument: aws.String(trust.JSON())}); err != nil {
 		t.Fatal(err)
 	}
 	handARN := "arn:aws:iam::" + sandboxAccount + ":role/HandRole"
@@ -62,7 +65,7 @@ func TestDisableWaitsAndCleansUpOnlyWhatTheToolCreated(t *testing.T) {
 	if info, _ := env.Cloud.LogExport(ctx, cloudemu.StagingAWSClusterID); info.Status != cloudapi.StatusDisabled {
 		t.Fatalf("export is %s after disable", info.Status)
 	}
-	if st, err := awsiam.InspectRole(ctx, env.AWS.IAM, DefaultRoleName); err != nil || st.Exists {
+	if st, err := awsiam.InspectRole(ctx, env.AWS.IAM, DefaultRoleNameFor(cloudemu.StagingAWSClusterName, cloudemu.StagingAWSClusterID)); err != nil || st.Exists {
 		t.Fatalf("the tool's role is still there: %+v, %v", st, err)
 	}
 	if st, err := awsiam.InspectPolicy(ctx, env.AWS.IAM, staging.PolicyARN); err != nil || st.Exists {
@@ -96,8 +99,8 @@ func TestDisableWaitsAndCleansUpOnlyWhatTheToolCreated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Contains(plan.Untouched, "role "+handARN) {
-		t.Fatalf("untouched = %v", plan.Untouched)
+	if i := slices.IndexFunc(plan.Items, func(it CleanupItem) bool { return it.Kind == KindRole && it.ID == handARN }); i < 0 || plan.Items[i].Remove || !strings.Contains(plan.Items[i].Reason, "someone else made it") {
+		t.Fatalf("the hand-made role is not kept with its reason: %+v", plan.Items)
 	}
 	res, err = ApplyDisable(ctx, env, plan, fastDisable, nil)
 	if err != nil {
@@ -110,7 +113,7 @@ func TestDisableWaitsAndCleansUpOnlyWhatTheToolCreated(t *testing.T) {
 		t.Fatal("the tool's policy on the hand-made role survived")
 	}
 	if !slices.ContainsFunc(res.Kept, func(k string) bool {
-		return strings.Contains(k, handARN) && strings.Contains(k, "not created by this tool")
+		return strings.Contains(k, handARN) && strings.Contains(k, "someone else made it")
 	}) {
 		t.Fatalf("kept = %v", res.Kept)
 	}
@@ -121,13 +124,11 @@ func TestDisableCleanupSparesWhatAnotherExportUses(t *testing.T) {
 	env, _ := lifecycleEnv(t, 0)
 	staging := setUp(t, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName})
 
-	// another cluster's journal says its export uses the same role
-	other, err := env.Journals.Open("0a0a0a0a-0000-4000-8000-000000000001", "other-cluster")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.Settings["role_arn"] = staging.RoleARN
-	if err := other.Save(); err != nil {
+	// another cluster's live export uses the same role (whatever any
+	// journal says: there is none for it on this machine)
+	if _, err := env.Cloud.EnableLogExport(ctx, cloudemu.ProdAWSClusterID, cloudapi.EnableLogExportRequest{
+		Type: cloudapi.TypeAWSCloudWatch, LogName: "crdb-prod-aws", AuthPrincipal: staging.RoleARN,
+	}); err != nil {
 		t.Fatal(err)
 	}
 	plan, err := PrepareDisable(ctx, env, DisableInput{Cluster: cloudemu.StagingAWSClusterName, Cleanup: true})
@@ -135,13 +136,13 @@ func TestDisableCleanupSparesWhatAnotherExportUses(t *testing.T) {
 		t.Fatal(err)
 	}
 	i := slices.IndexFunc(plan.Items, func(it CleanupItem) bool { return it.Kind == KindRole })
-	if i < 0 || plan.Items[i].Remove || !strings.Contains(plan.Items[i].Reason, "other-cluster") {
+	if i < 0 || plan.Items[i].Remove || !strings.Contains(plan.Items[i].Reason, cloudemu.ProdAWSClusterName) {
 		t.Fatalf("items = %+v", plan.Items)
 	}
 	if _, err := ApplyDisable(ctx, env, plan, fastDisable, nil); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := awsiam.InspectRole(ctx, env.AWS.IAM, DefaultRoleName); !st.Exists {
+	if st, _ := awsiam.InspectRole(ctx, env.AWS.IAM, DefaultRoleNameFor(cloudemu.StagingAWSClusterName, cloudemu.StagingAWSClusterID)); !st.Exists {
 		t.Fatal("cleanup removed a role another export uses")
 	}
 }

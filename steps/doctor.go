@@ -147,15 +147,16 @@ type DoctorFacts struct {
 	LogGroups []LogGroupFact
 
 	// ToolPolicy is the managed policy --fix writes the permissions into:
-	// the one the journal records, else the default name (or, when that one
-	// serves another cluster's export, a policy of this cluster's own).
+	// the one attached to the role whose live tags say the tool made it for
+	// this cluster, else this cluster's own default policy.
 	ToolPolicy    awsiam.PolicyState
 	ToolPolicyErr error
-	// UsedElsewhere maps role and policy ARNs other clusters' setups use to
-	// those clusters' names (from their journals).
+	// UsedElsewhere maps the role ARN to the name of another cluster whose
+	// live export uses it. It is read (one pass over the organization's
+	// exports) only when a finding offers to change the role's trust.
 	UsedElsewhere map[string]string
-	// CreatedByTool lists role ARNs the journal says this tool created.
-	CreatedByTool []string
+	// RoleOurs: the role's live tags say the tool made it for this cluster.
+	RoleOurs bool
 
 	ArrivalWindow time.Duration
 	ArrivalGrace  time.Duration
@@ -233,9 +234,6 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 	if f.ArrivalGrace <= 0 {
 		f.ArrivalGrace = doctorDefaultArrivalGrace
 	}
-	if err := doctorGatherJournal(env, f); err != nil {
-		return nil, err
-	}
 	if !doctorActive(info) {
 		return f, nil
 	}
@@ -245,10 +243,13 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 
 	// Everything below is independent: the role side and each log group.
 	var wg errgroup.Group
-	wg.Go(func() error { doctorGatherRole(ctx, env, f); return nil })
-	if f.PrincipalErr == nil && f.Principal.AccountID == caller.Account {
-		wg.Go(func() error { doctorGatherToolPolicy(ctx, env, f); return nil })
-	}
+	wg.Go(func() error {
+		doctorGatherRole(ctx, env, f)
+		if f.PrincipalErr == nil && f.Principal.AccountID == caller.Account {
+			doctorGatherToolPolicy(ctx, env, f)
+		}
+		return nil
+	})
 	regions := cluster.ExportRegions(info.Spec)
 	groups := doctorLogGroups(info.Spec)
 	f.LogGroups = make([]LogGroupFact, 0, len(regions)*len(groups))
@@ -272,7 +273,37 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if err := doctorGatherSharedUse(ctx, env, f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// doctorGatherSharedUse looks, when the checks would offer to rewrite the
+// role's trust, at which other clusters' live exports use the role: then
+// --fix only adds a statement for this cluster instead. Healthy exports
+// cost no pass over the organization.
+func doctorGatherSharedUse(ctx context.Context, env *Env, f *DoctorFacts) error {
+	f.UsedElsewhere = map[string]string{}
+	if !f.Role.Exists || !f.RoleOurs {
+		return nil
+	}
+	r := RunChecks(f)
+	needed := false
+	for _, id := range []string{CheckTrustPrincipal, CheckTrustExternalID} {
+		if fd := r.Finding(id); fd.Severity == SeverityError && fd.Fixable {
+			needed = true
+		}
+	}
+	if !needed {
+		return nil
+	}
+	used, err := exportsUsing(ctx, env, f.Cluster.ID, []string{f.Role.ARN})
+	if err != nil {
+		return err
+	}
+	f.UsedElsewhere = used
+	return nil
 }
 
 // doctorActive: the export has a configuration worth checking.
@@ -294,25 +325,6 @@ func doctorLogGroups(spec cloudapi.LogExportSpec) []string {
 		add(g.LogName)
 	}
 	return names
-}
-
-func doctorGatherJournal(env *Env, f *DoctorFacts) error {
-	used, err := env.Journals.UsedElsewhere(f.Cluster.ID)
-	if err != nil {
-		return err
-	}
-	f.UsedElsewhere = used
-	j, err := env.Journals.Open(f.Cluster.ID, f.Cluster.Name)
-	if err != nil {
-		return err
-	}
-	for _, r := range j.CreatedIn("") {
-		if r.Kind == KindRole {
-			f.CreatedByTool = append(f.CreatedByTool, r.ID)
-		}
-	}
-	f.ToolPolicy.ARN = j.Settings["policy_arn"]
-	return nil
 }
 
 // doctorGatherRole reads what auth_principal leads to: for a role ARN, the role
@@ -359,29 +371,26 @@ func doctorGatherRole(ctx context.Context, env *Env, f *DoctorFacts) {
 	}
 }
 
-// doctorGatherToolPolicy reads the managed policy --fix would write permissions
-// into, so the fix can show the exact change.
+// doctorGatherToolPolicy finds the managed policy --fix would write the
+// permissions into — among the role's attached policies, the one the
+// tool made for this cluster (its live tags say so), else this cluster's
+// own default policy — and reads it, so the fix can show the exact change.
+// It also settles whether the role itself is the tool's for this cluster.
 func doctorGatherToolPolicy(ctx context.Context, env *Env, f *DoctorFacts) {
-	arn := f.ToolPolicy.ARN
-	if arn == "" {
-		arn = awsiam.PolicyARN(f.Caller.Account, DefaultPolicyName, "")
+	j := env.readJournal(f.Cluster.ID, f.Cluster.Name)
+	if f.Role.Exists {
+		f.RoleOurs = ownsLive(f.Role.Tags, f.Cluster.ID, j, KindRole, f.Role.ARN, "", f.Role.CreateDate)
 	}
-	if other := f.UsedElsewhere[arn]; other != "" {
-		arn = awsiam.PolicyARN(f.Caller.Account, doctorClusterPolicyName(f.Cluster.Name), "")
+	arn := awsiam.PolicyARN(f.Caller.Account, DefaultPolicyNameFor(f.Cluster.Name, f.Cluster.ID), "")
+	for _, mp := range f.Policies.Attached {
+		if ownsLive(mp.Tags, f.Cluster.ID, j, KindPolicy, mp.ARN, "", mp.Created) {
+			arn = mp.ARN
+			break
+		}
 	}
 	st, err := awsiam.InspectPolicy(ctx, env.AWS.IAM, arn)
 	st.ARN = arn
 	f.ToolPolicy, f.ToolPolicyErr = st, err
-}
-
-// doctorClusterPolicyName is the policy a cluster gets of its own when the
-// default one serves another cluster.
-func doctorClusterPolicyName(clusterName string) string {
-	name := DefaultPolicyName + "-" + clusterName
-	if len(name) > 128 {
-		name = name[:128]
-	}
-	return name
 }
 
 func doctorRoleName(roleARN string) string {

@@ -64,7 +64,12 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 	if len(plan.Fixes) == 0 {
 		return res, nil
 	}
-	j, err := env.Journals.Open(plan.ClusterID, plan.ClusterName)
+	if waited, err := env.HoldCluster(ctx, plan.ClusterID); err != nil {
+		return res, err
+	} else if waited {
+		return res, errRediagnose(plan.ClusterName)
+	}
+	j, err := env.openJournal(plan.ClusterID, plan.ClusterName)
 	if err != nil {
 		return res, err
 	}
@@ -91,7 +96,7 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 	}
 
 	for _, x := range of(FixCreateRole) {
-		msg, err := applyRoleFix(ctx, env, j, x)
+		msg, err := applyRoleFix(ctx, env, j, plan, x)
 		if err != nil {
 			return res, failed(x, StepRole, "iam:CreateRole", err)
 		}
@@ -134,14 +139,14 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 	}
 	for _, x := range of(FixPolicy) {
 		run(x, StepPermissions, "iam:CreatePolicy, iam:CreatePolicyVersion and iam:AttachRolePolicy", func() (string, error) {
-			msg, arn, err := applyPolicyFix(ctx, env, j, x)
+			msg, arn, err := applyPolicyFix(ctx, env, j, plan, x)
 			policy = arn
 			return msg, err
 		})
 	}
 	for _, x := range of(FixLogGroup) {
 		run(x, StepLogGroup, "logs:CreateLogGroup and logs:PutRetentionPolicy", func() (string, error) {
-			r, err := awsiam.EnsureLogGroup(ctx, env.AWS.LogsFor(x.region), x.logGroup, x.retention)
+			r, err := awsiam.EnsureLogGroup(ctx, env.AWS.LogsFor(x.region), x.logGroup, x.retention, awsiam.ClusterTags(plan.ClusterID, plan.ClusterName))
 			if err != nil {
 				return "", err
 			}
@@ -155,9 +160,8 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 		})
 	}
 	wg.Wait()
-	if policy != "" && j.Settings["policy_arn"] == "" {
-		j.Settings["policy_arn"] = policy
-		if err := j.Save(); err != nil {
+	if policy != "" && j.Setting("policy_arn") == "" {
+		if err := j.SetSettings(map[string]string{"policy_arn": policy}); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -179,9 +183,7 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 			return res, err
 		}
 		res.Status, res.UserMessage = ev.Info.Status, ev.Info.UserMessage
-		j.Settings["role_arn"] = req.AuthPrincipal
-		j.Settings["external_id"] = req.AWSExternalID
-		if err := j.Save(); err != nil {
+		if err := j.SetSettings(map[string]string{"role_arn": req.AuthPrincipal, "external_id": req.AWSExternalID}); err != nil {
 			return res, err
 		}
 		done(x, fmt.Sprintf("configuration POSTed again with auth_principal %s: %s", req.AuthPrincipal, ev.Info.Status))
@@ -189,16 +191,25 @@ func ApplyFixes(ctx context.Context, env *Env, plan *FixPlan, opts FixOptions, r
 	return res, nil
 }
 
-func applyRoleFix(ctx context.Context, env *Env, j *Journal, x Fix) (string, error) {
+func applyRoleFix(ctx context.Context, env *Env, j *Journal, plan *FixPlan, x Fix) (string, error) {
 	r, err := awsiam.EnsureRole(ctx, env.AWS.IAM, awsiam.RoleSpec{
 		Name: x.roleName, Path: x.rolePath, Trust: x.trust,
 		Description: "Lets CockroachDB Cloud write its logs to CloudWatch (recreated by crdb-logexport doctor)",
+		Tags:        awsiam.ClusterTags(plan.ClusterID, plan.ClusterName),
 	})
 	if err != nil {
 		return "", err
 	}
 	if !r.Created {
-		// Someone made it since the diagnosis: give it the trust planned.
+		// Someone made it since the diagnosis: its trust is rewritten only
+		// if its tags say the tool made it for this cluster.
+		st, err := awsiam.InspectRole(ctx, env.AWS.IAM, x.roleName)
+		if err != nil && !st.Exists {
+			return "", err
+		}
+		if !ownsLive(st.Tags, plan.ClusterID, j, KindRole, st.ARN, "", st.CreateDate) {
+			return "", fmt.Errorf("role %s appeared since the diagnosis and %s; it was left as it is: run the doctor again", st.ARN, notOursReason(st.Tags, plan.ClusterID))
+		}
 		if r.TrustDiffers {
 			if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, x.roleName, x.trust); err != nil {
 				return "", err
@@ -212,8 +223,16 @@ func applyRoleFix(ctx context.Context, env *Env, j *Journal, x Fix) (string, err
 	return "created role " + r.ARN, j.NoteRoleChanged()
 }
 
-func applyPolicyFix(ctx context.Context, env *Env, j *Journal, x Fix) (msg, arn string, err error) {
-	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, x.policy)
+func applyPolicyFix(ctx context.Context, env *Env, j *Journal, plan *FixPlan, x Fix) (msg, arn string, err error) {
+	spec := x.policy
+	spec.Tags = awsiam.ClusterTags(plan.ClusterID, plan.ClusterName)
+	spec.MayChange = func(st awsiam.PolicyState) error {
+		if ownsLive(st.Tags, plan.ClusterID, j, KindPolicy, st.ARN, "", st.Created) {
+			return nil
+		}
+		return fmt.Errorf("policy %s %s, so the doctor does not give it a new version", st.ARN, notOursReason(st.Tags, plan.ClusterID))
+	}
+	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, spec)
 	if err != nil {
 		return "", "", err
 	}
@@ -257,7 +276,12 @@ func Reenable(ctx context.Context, env *Env, r *DoctorReport, opts FixOptions, r
 	if err := req.Validate(f.Cluster); err != nil {
 		return nil, &StepError{Step: StepEnable, Cause: err, Fix: "the configuration cannot be sent again as it is; correct it with `crdb-logexport update`", Permanent: true}
 	}
-	j, err := env.Journals.Open(f.Cluster.ID, f.Cluster.Name)
+	if waited, err := env.HoldCluster(ctx, f.Cluster.ID); err != nil {
+		return nil, err
+	} else if waited {
+		return nil, errRediagnose(f.Cluster.Name)
+	}
+	j, err := env.openJournal(f.Cluster.ID, f.Cluster.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -269,6 +293,12 @@ func Reenable(ctx context.Context, env *Env, r *DoctorReport, opts FixOptions, r
 	res.Status, res.UserMessage = ev.Info.Status, ev.Info.UserMessage
 	res.Applied = append(res.Applied, "enabled the export again: "+string(ev.Info.Status))
 	return res, nil
+}
+
+// errRediagnose: another run changed the cluster while the doctor's
+// findings were on screen; repairs made from them could undo its work.
+func errRediagnose(cluster string) error {
+	return &StepError{Step: StepEnable, Cause: ErrStalePlan, Fix: "run the doctor again (`crdb-logexport doctor --cluster " + cluster + "`): its findings are from before the other run", Permanent: true}
 }
 
 // ShouldReenable decides, from the plan and the report of the checks run

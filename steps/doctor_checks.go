@@ -261,7 +261,7 @@ func (c *doctorContext) trustReplaceable() bool {
 	if f.UsedElsewhere[f.Role.ARN] != "" {
 		return false
 	}
-	return awsiam.ManagedByTool(f.Role.Tags) || slices.Contains(f.CreatedByTool, f.Role.ARN)
+	return f.RoleOurs
 }
 
 func (c *doctorContext) checkTrust() (Finding, Finding) {
@@ -364,7 +364,7 @@ func (c *doctorContext) describePrincipals(principals []string) string {
 		}
 	}
 	if other := c.f.UsedElsewhere[c.f.Role.ARN]; other != "" {
-		parts = append(parts, "This role is also used by the export of cluster "+other+" (its setup on this machine says so), whose account it may now trust instead")
+		parts = append(parts, "This role is also used by the export of cluster "+other+", whose account it may now trust instead")
 	}
 	if len(parts) == 0 {
 		return ""

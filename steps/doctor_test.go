@@ -20,14 +20,16 @@ import (
 
 // Names setup gives staging-aws's resources.
 const (
-	dtRole      = DefaultRoleName
-	dtPolicyARN = "arn:aws:iam::" + dtOwnAccount + ":policy/" + DefaultPolicyName
-	dtRoleARN   = "arn:aws:iam::" + dtOwnAccount + ":role/" + DefaultRoleName
+	dtRole      = DefaultRoleName + "-" + dtStaging
+	dtPolicyARN = "arn:aws:iam::" + dtOwnAccount + ":policy/" + DefaultPolicyName + "-" + dtStaging
+	dtRoleARN   = "arn:aws:iam::" + dtOwnAccount + ":role/" + dtRole
 	dtStaging   = cloudemu.StagingAWSClusterName
 	dtStagingLG = "crdb-staging-aws"
 	dtStagingRg = "us-east-2"
 	dtProd      = cloudemu.ProdAWSClusterName
 	dtProdLG    = "crdb-prod-aws"
+	// prod-aws's policy, as setup names it.
+	dtProdPolicyARN = "arn:aws:iam::" + dtOwnAccount + ":policy/" + DefaultPolicyName + "-" + dtProd
 )
 
 func TestDoctorCorrectConfiguration(t *testing.T) {
@@ -167,7 +169,7 @@ func TestDoctorScenarios(t *testing.T) {
 	t.Run("Standard trust without the cluster ID condition", func(t *testing.T) {
 		b := newDTBox(t)
 		b.setup(SetupInput{Cluster: cloudemu.StandardAWSClusterName})
-		b.setTrust(dtRole, awsiam.TrustPolicy(dtStandardAccount, ""))
+		b.setTrust(DefaultRoleNameFor(cloudemu.StandardAWSClusterName, cloudemu.StandardAWSClusterID), awsiam.TrustPolicy(dtStandardAccount, ""))
 		r := b.diagnose(cloudemu.StandardAWSClusterName, DoctorOptions{})
 		dtOnly(t, r, CheckTrustExternalID)
 		fd := dtFinding(t, r, CheckTrustExternalID, SeverityError, true, cloudemu.StandardAWSClusterID)
@@ -195,7 +197,7 @@ func TestDoctorScenarios(t *testing.T) {
 	t.Run("region restriction missing one cluster region", func(t *testing.T) {
 		b := newDTBox(t)
 		b.setup(SetupInput{Cluster: dtProd, RestrictRegions: true})
-		b.setPolicy(dtPolicyARN, writePolicy(dtOwnAccount, []string{"us-east-1", "us-west-2"}, dtProdLG))
+		b.setPolicy(dtProdPolicyARN, writePolicy(dtOwnAccount, []string{"us-east-1", "us-west-2"}, dtProdLG))
 		r := b.diagnose(dtProd, DoctorOptions{})
 		dtOnly(t, r, CheckPermissionsRegions)
 		fd := dtFinding(t, r, CheckPermissionsRegions, SeverityError, true, "arn:aws:logs:us-west-2:"+dtOwnAccount+":log-group:"+dtProdLG+":*")

@@ -31,8 +31,9 @@ func dtFacts(t *testing.T) *DoctorFacts {
 		Principal: principal,
 		RoleARN:   dtRoleARN,
 		Role: awsiam.RoleState{Exists: true, ARN: dtRoleARN, Trust: awsiam.TrustPolicy(dtStagingAccount, "ext-1"),
-			Tags: map[string]string{awsiam.ManagedByTagKey: awsiam.ManagedByTagValue}},
-		Policies:   awsiam.RolePolicySet{Attached: []awsiam.ManagedPolicy{{ARN: dtPolicyARN, Name: DefaultPolicyName, Version: "v1", Document: perm}}},
+			Tags: awsiam.ToolTags(awsiam.ClusterTags(cloudemu.StagingAWSClusterID, dtStaging))},
+		RoleOurs:   true,
+		Policies:   awsiam.RolePolicySet{Attached: []awsiam.ManagedPolicy{{ARN: dtPolicyARN, Name: DefaultPolicyName + "-" + dtStaging, Version: "v1", Document: perm}}},
 		ToolPolicy: awsiam.PolicyState{Exists: true, ARN: dtPolicyARN, Document: perm, DefaultVersion: "v1"},
 		LogGroups: []LogGroupFact{{Region: dtStagingRg, Name: dtStagingLG,
 			State:   awsiam.LogGroupState{Exists: true, ARN: "arn:aws:logs:us-east-2:" + dtOwnAccount + ":log-group:" + dtStagingLG},
@@ -125,7 +126,7 @@ func TestDoctorChecksByHand(t *testing.T) {
 
 	t.Run("a trust Deny in a role the tool did not make", func(t *testing.T) {
 		f := dtFacts(t)
-		f.Role.Tags = nil
+		f.Role.Tags, f.RoleOurs = nil, false
 		trust := awsiam.TrustPolicy(dtStagingAccount, "ext-1")
 		trust.Statement = append(trust.Statement, awsiam.Statement{Sid: "NoCockroach", Effect: awsiam.EffectDeny,
 			Principal: &awsiam.Principal{AWS: awsiam.StringList{dtStagingAccount}}, Action: awsiam.StringList{"sts:AssumeRole"}})
@@ -133,8 +134,8 @@ func TestDoctorChecksByHand(t *testing.T) {
 		r := RunChecks(f)
 		dtOnly(t, r, CheckTrustPrincipal)
 		dtFinding(t, r, CheckTrustPrincipal, SeverityError, false, `(Sid "NoCockroach") of the trust policy`)
-		// made by the tool, the trust is simply rewritten
-		f.Role.Tags = map[string]string{awsiam.ManagedByTagKey: awsiam.ManagedByTagValue}
+		// made by the tool for this cluster, the trust is simply rewritten
+		f.Role.Tags, f.RoleOurs = awsiam.ToolTags(awsiam.ClusterTags(f.Cluster.ID, f.Cluster.Name)), true
 		r = RunChecks(f)
 		dtFinding(t, r, CheckTrustPrincipal, SeverityError, true)
 		if plan := PlanFixes(r); !strings.Contains(plan.Fixes[0].Diff, `-       "Sid": "NoCockroach",`) {

@@ -69,7 +69,20 @@ type Journal struct {
 	// mu serialises changes: setup creates log groups, the role and the
 	// policy concurrently and records each as soon as it exists.
 	mu sync.Mutex
+	// What this process changed since it last saved, so that Save merges
+	// it into the file as it is on disk instead of overwriting what another
+	// process recorded meanwhile: settings set or deleted, steps marked (or
+	// all reset by a new run), records and intents added or removed.
+	dirtySettings map[string]bool
+	dirtySteps    map[string]bool
+	stepsReset    bool
+	recorded      map[string]bool
+	forgotten     map[string]bool
+	intended      map[string]bool
+	finished      map[string]bool
 }
+
+func resourceID(kind, id, region string) string { return kind + "|" + id + "|" + region }
 
 // JournalStore locates journals: $XDG_STATE_HOME/crdb-logexport, falling
 // back to ~/.local/state/crdb-logexport.
@@ -133,12 +146,25 @@ func (s JournalStore) Open(clusterID, clusterName string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading journal %s: %w", path, err)
 	}
-	var j Journal
-	if err := json.Unmarshal(b, &j); err != nil {
-		return nil, fmt.Errorf("journal %s is damaged (%v); move it aside to start over", path, err)
+	j, err := decodeJournal(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s (%v)", ErrDamagedJournal, path, err)
 	}
 	if j.ClusterID != clusterID {
 		return nil, fmt.Errorf("journal %s belongs to cluster %s, not %s", path, j.ClusterID, clusterID)
+	}
+	if clusterName != "" {
+		j.ClusterName = clusterName
+	}
+	j.path, j.now = path, now
+	return j, nil
+}
+
+// decodeJournal parses a journal file.
+func decodeJournal(b []byte) (*Journal, error) {
+	var j Journal
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, err
 	}
 	if j.Settings == nil {
 		j.Settings = map[string]string{}
@@ -146,11 +172,28 @@ func (s JournalStore) Open(clusterID, clusterName string) (*Journal, error) {
 	if j.Steps == nil {
 		j.Steps = map[string]StepRecord{}
 	}
-	if clusterName != "" {
-		j.ClusterName = clusterName
-	}
-	j.path, j.now = path, now
 	return &j, nil
+}
+
+// ErrDamagedJournal marks a journal file that cannot be read as one.
+var ErrDamagedJournal = errors.New("the journal is damaged")
+
+// openJournal opens the cluster's journal for a run that changes things.
+// A damaged journal does not stop it: the file is moved aside (kept, for
+// whoever wants to look) and a new one started, and Env.Warn says so.
+// Nothing is lost that matters: what the tool made carries its tags.
+func (e *Env) openJournal(clusterID, clusterName string) (*Journal, error) {
+	j, err := e.Journals.Open(clusterID, clusterName)
+	if !errors.Is(err, ErrDamagedJournal) {
+		return j, err
+	}
+	path, _ := e.Journals.Path(clusterID)
+	aside := strings.TrimSuffix(path, ".json") + ".damaged-" + e.Journals.clock()().UTC().Format("20060102T150405Z") + ".json"
+	if rerr := os.Rename(path, aside); rerr != nil {
+		return nil, fmt.Errorf("%w; moving it aside failed: %v", err, rerr)
+	}
+	e.warn(fmt.Sprintf("%v; it was moved to %s and a new journal started (what this tool created is found by its tags)", err, aside))
+	return e.Journals.Open(clusterID, clusterName)
 }
 
 func newRunID(t time.Time) string { return t.Format("20060102T150405.000Z") }
@@ -174,13 +217,21 @@ func (j *Journal) Save() error {
 }
 
 func (j *Journal) saveLocked() error {
+	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
+		return fmt.Errorf("creating journal directory: %w", err)
+	}
+	unlockFile, err := lockFile(j.path + ".lock")
+	if err != nil {
+		return fmt.Errorf("writing journal: %w", err)
+	}
+	defer unlockFile()
+	if err := j.mergeDiskLocked(); err != nil {
+		return err
+	}
 	j.UpdatedAt = j.now().UTC()
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(j.path), 0o700); err != nil {
-		return fmt.Errorf("creating journal directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(j.path), ".journal-*")
 	if err != nil {
@@ -205,7 +256,115 @@ func (j *Journal) saveLocked() error {
 	if err := os.Rename(tmp.Name(), j.path); err != nil {
 		return fmt.Errorf("writing journal: %w", err)
 	}
+	// Everything this process changed is on disk now: later saves take
+	// the file as the truth for it, so what another process removes
+	// afterwards stays removed.
+	j.dirtySettings, j.dirtySteps, j.stepsReset = nil, nil, false
+	j.recorded, j.forgotten, j.intended, j.finished = nil, nil, nil, nil
 	return nil
+}
+
+// mergeDiskLocked folds what another process recorded since this one read
+// or last saved the journal into this one: the file is the truth, plus
+// what this process changed since (records and intents added or removed,
+// settings and steps set). A file that cannot be read or parsed is left to
+// be replaced; one of another cluster is an error.
+func (j *Journal) mergeDiskLocked() error {
+	b, err := os.ReadFile(j.path)
+	if err != nil {
+		return nil
+	}
+	var disk Journal
+	if json.Unmarshal(b, &disk) != nil {
+		return nil
+	}
+	if disk.ClusterID != j.ClusterID {
+		return fmt.Errorf("journal %s belongs to cluster %s, not %s", j.path, disk.ClusterID, j.ClusterID)
+	}
+	j.Created = mergeResources(disk.Created, j.Created, j.recorded, j.forgotten)
+	j.Intended = mergeResources(disk.Intended, j.Intended, j.intended, j.finished)
+	settings := disk.Settings
+	if settings == nil {
+		settings = map[string]string{}
+	}
+	for k := range j.dirtySettings {
+		if v, ok := j.Settings[k]; ok {
+			settings[k] = v
+		} else {
+			delete(settings, k)
+		}
+	}
+	j.Settings = settings
+	if !j.stepsReset && disk.RunID == j.RunID {
+		steps := disk.Steps
+		if steps == nil {
+			steps = map[string]StepRecord{}
+		}
+		for k := range j.dirtySteps {
+			steps[k] = j.Steps[k]
+		}
+		j.Steps = steps
+	}
+	if disk.RoleChangedAt.After(j.RoleChangedAt) {
+		j.RoleChangedAt = disk.RoleChangedAt
+	}
+	if j.ClusterName == "" {
+		j.ClusterName = disk.ClusterName
+	}
+	return nil
+}
+
+// mergeResources is the file's list, less what this process removed since
+// its last save, plus what it added since (from mine).
+func mergeResources(disk, mine []Resource, added, removed map[string]bool) []Resource {
+	have := map[string]bool{}
+	var out []Resource
+	for _, r := range disk {
+		k := resourceID(r.Kind, r.ID, r.Region)
+		if removed[k] || have[k] {
+			continue
+		}
+		have[k] = true
+		out = append(out, r)
+	}
+	for _, r := range mine {
+		k := resourceID(r.Kind, r.ID, r.Region)
+		if !added[k] || removed[k] || have[k] {
+			continue
+		}
+		have[k] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// SetSetting records one setting of the configuration in force ("" deletes
+// it) and saves.
+func (j *Journal) SetSettings(kv map[string]string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.Settings == nil {
+		j.Settings = map[string]string{}
+	}
+	if j.dirtySettings == nil {
+		j.dirtySettings = map[string]bool{}
+	}
+	for k, v := range kv {
+		j.dirtySettings[k] = true
+		if v == "" {
+			delete(j.Settings, k)
+			continue
+		}
+		j.Settings[k] = v
+	}
+	return j.saveLocked()
+}
+
+// Setting reads one setting.
+func (j *Journal) Setting(k string) string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.Settings[k]
 }
 
 // MarkStep records a step's outcome and saves.
@@ -213,6 +372,10 @@ func (j *Journal) MarkStep(step, status, detail string) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.Steps[step] = StepRecord{Status: status, Detail: detail, UpdatedAt: j.now().UTC()}
+	if j.dirtySteps == nil {
+		j.dirtySteps = map[string]bool{}
+	}
+	j.dirtySteps[step] = true
 	return j.saveLocked()
 }
 
@@ -224,8 +387,30 @@ func (j *Journal) RecordCreated(kind, id, region string) error {
 	if j.ownsLocked(kind, id, region) {
 		return nil
 	}
+	j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
 	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
 	return j.saveLocked()
+}
+
+// noteAdded marks a record or intent as added since the last save (and no
+// longer removed).
+func (j *Journal) noteAdded(added *map[string]bool, removed map[string]bool, kind, id, region string) {
+	k := resourceID(kind, id, region)
+	delete(removed, k)
+	if *added == nil {
+		*added = map[string]bool{}
+	}
+	(*added)[k] = true
+}
+
+// noteRemoved marks a record or intent as removed since the last save.
+func (j *Journal) noteRemoved(removed *map[string]bool, added map[string]bool, kind, id, region string) {
+	k := resourceID(kind, id, region)
+	delete(added, k)
+	if *removed == nil {
+		*removed = map[string]bool{}
+	}
+	(*removed)[k] = true
 }
 
 // Intend saves, before a create call, the resource the call will make. The
@@ -238,6 +423,7 @@ func (j *Journal) Intend(kind, id, region string) error {
 	if j.intendsLocked(kind, id, region) {
 		return nil
 	}
+	j.noteAdded(&j.intended, j.finished, kind, id, region)
 	j.Intended = append(j.Intended, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
 	return j.saveLocked()
 }
@@ -263,6 +449,7 @@ func (j *Journal) Adopt(kind, id, region string) (bool, error) {
 	if j.ownsLocked(kind, id, region) {
 		return true, nil
 	}
+	j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
 	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
 	return true, j.saveLocked()
 }
@@ -281,6 +468,7 @@ func (j *Journal) Finish(kind, id, region string) error {
 		}
 	}
 	j.Intended = kept
+	j.noteRemoved(&j.finished, j.intended, kind, id, region)
 	return j.saveLocked()
 }
 
@@ -335,6 +523,7 @@ func (j *Journal) Forget(kind, id, region string) error {
 		}
 	}
 	j.Created = kept
+	j.noteRemoved(&j.forgotten, j.recorded, kind, id, region)
 	return j.saveLocked()
 }
 
@@ -361,50 +550,6 @@ func (s JournalStore) Archive(clusterID string) error {
 	return nil
 }
 
-// UsedElsewhere maps role and policy ARNs recorded by other clusters'
-// journals to those clusters' names: replacing such a role's trust or such
-// a policy's document would break the other cluster's export.
-func (s JournalStore) UsedElsewhere(clusterID string) (map[string]string, error) {
-	used := map[string]string{}
-	err := s.eachOther(clusterID, func(label string, j *Journal) { j.markUses(used, label) })
-	return used, err
-}
-
-// markUses maps the role and policy ARNs the journal's configuration uses
-// to label.
-func (j *Journal) markUses(used map[string]string, label string) {
-	for _, k := range []string{"role_arn", "policy_arn"} {
-		if v := j.Settings[k]; v != "" {
-			used[v] = label
-		}
-	}
-}
-
-// eachOther calls visit with the journal of every cluster but clusterID
-// (archived journals and unreadable ones are skipped) and the name it
-// names its cluster by.
-func (s JournalStore) eachOther(clusterID string, visit func(label string, j *Journal)) error {
-	entries, err := os.ReadDir(s.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		id, ok := strings.CutSuffix(e.Name(), ".json")
-		if !ok || id == clusterID || strings.Contains(id, ".") || !safeID.MatchString(id) {
-			continue
-		}
-		j, err := s.Open(id, "")
-		if err != nil {
-			continue
-		}
-		visit(firstNonEmpty(j.ClusterName, j.ClusterID), j)
-	}
-	return nil
-}
-
 // beginRun starts a new run when the previous one finished (step 10 done),
 // so "roll back what this run created" never reaches resources of an
 // earlier, completed setup. An unfinished run is resumed as it is.
@@ -417,4 +562,5 @@ func (j *Journal) beginRun() {
 	j.RunID = newRunID(j.now().UTC())
 	j.StartedAt = j.now().UTC()
 	j.Steps = map[string]StepRecord{}
+	j.stepsReset = true
 }

@@ -1,8 +1,10 @@
 package steps
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,10 +74,15 @@ func TestJournalRoundTripAndMode(t *testing.T) {
 	if len(third.Created) != 1 {
 		t.Fatalf("Forget did not persist: %+v", third.Created)
 	}
-	// no temporary files left behind
+	// no temporary files left behind: the journal and the lock that
+	// guards its saves
 	entries, _ := os.ReadDir(filepath.Dir(j.Path()))
-	if len(entries) != 1 {
-		t.Fatalf("journal directory has %d entries, want 1", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(entries) != 2 || !slices.Contains(names, filepath.Base(j.Path())+".lock") {
+		t.Fatalf("journal directory has %v, want the journal and its lock", names)
 	}
 }
 
@@ -91,7 +98,7 @@ func TestJournalRejectsBadInput(t *testing.T) {
 	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Open("abc", ""); err == nil || !strings.Contains(err.Error(), "move it aside") {
+	if _, err := s.Open("abc", ""); !errors.Is(err, ErrDamagedJournal) || !strings.Contains(err.Error(), path) {
 		t.Fatalf("damaged journal: err = %v", err)
 	}
 }
@@ -126,5 +133,69 @@ func TestJournalBeginRunOnlyAfterACompletedRun(t *testing.T) {
 	}
 	if len(j.CreatedIn(j.RunID)) != 0 || len(j.CreatedIn(first)) != 1 {
 		t.Fatal("resources of the earlier run leaked into the new run")
+	}
+}
+
+// Two processes with the same cluster's journal open each record what they
+// did; neither save overwrites the other's records, and a record one of
+// them removed stays removed.
+func TestJournalSavesMergeWhatAnotherProcessRecorded(t *testing.T) {
+	s := testStore(t)
+	const id = "6f2e1c1a-0000-4000-8000-000000000002"
+	a, err := s.Open(id, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Save(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Open(id, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(a.RecordCreated(KindRole, "arn:aws:iam::1:role/A", ""))
+	must(b.RecordCreated(KindLogGroup, "crdb-prod", "us-east-1"))
+	must(b.Intend(KindPolicy, "arn:aws:iam::1:policy/P", ""))
+	must(a.SetSettings(map[string]string{"role_arn": "arn:aws:iam::1:role/A"}))
+	must(b.SetSettings(map[string]string{"log_group": "crdb-prod"}))
+	must(a.MarkStep(StepRole, "done", "role"))
+	must(b.MarkStep(StepLogGroup, "done", "groups"))
+
+	got, err := s.Open(id, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Owns(KindRole, "arn:aws:iam::1:role/A", "") || !got.Owns(KindLogGroup, "crdb-prod", "us-east-1") {
+		t.Fatalf("a save lost the other's record: %+v", got.Created)
+	}
+	if !got.Intends(KindPolicy, "arn:aws:iam::1:policy/P", "") {
+		t.Fatalf("a save lost the other's intent: %+v", got.Intended)
+	}
+	if got.Settings["role_arn"] == "" || got.Settings["log_group"] == "" {
+		t.Fatalf("a save lost the other's settings: %v", got.Settings)
+	}
+	if got.Steps[StepRole].Status != "done" || got.Steps[StepLogGroup].Status != "done" {
+		t.Fatalf("a save lost the other's steps: %v", got.Steps)
+	}
+
+	// a removes what b recorded; b's next save must not bring it back.
+	must(a.Forget(KindLogGroup, "crdb-prod", "us-east-1"))
+	must(a.Finish(KindPolicy, "arn:aws:iam::1:policy/P", ""))
+	must(b.MarkStep(StepPolicy, "done", "policy"))
+	got, _ = s.Open(id, "")
+	if got.Owns(KindLogGroup, "crdb-prod", "us-east-1") {
+		t.Fatalf("a forgotten record came back: %+v", got.Created)
+	}
+	if !got.Owns(KindRole, "arn:aws:iam::1:role/A", "") {
+		t.Fatalf("a record was lost: %+v", got.Created)
+	}
+	if got.Intends(KindPolicy, "arn:aws:iam::1:policy/P", "") {
+		t.Fatalf("a finished intent came back: %+v", got.Intended)
 	}
 }

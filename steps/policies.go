@@ -20,9 +20,15 @@ type PolicyDocs struct {
 }
 
 // Policies computes the trust and permission documents setup would use,
-// with read-only calls and without touching the journal.
+// with read-only calls: the role setup would use is read for the external
+// ID its trust already requires, so the ID shown is the one setup sends
+// (generated and written to the journal when the cluster has none yet).
 func Policies(ctx context.Context, env *Env, in SetupInput) (*PolicyDocs, error) {
 	cluster, org, caller, current, err := Discover(ctx, env, in.Cluster)
+	if err != nil {
+		return nil, err
+	}
+	journal, err := env.openJournal(cluster.ID, cluster.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -31,13 +37,20 @@ func Policies(ctx context.Context, env *Env, in SetupInput) (*PolicyDocs, error)
 		Organization: org.Name, ClusterAccount: cluster.ExportAccountID(),
 		YourAccount: caller.Account, CallerARN: caller.ARN, cluster: cluster,
 	}
-	scratch := &Journal{Settings: map[string]string{}}
-	// "auto" reuses the external ID the export already sends; it must not
-	// invent one nobody uses.
-	if (in.ExternalID == "" || in.ExternalID == ExternalIDAuto) && currentExternalID(current) == "" {
-		in.ExternalID = ExternalIDNone
+	if err := fillChoices(p, in, journal, cluster, current); err != nil {
+		return nil, err
 	}
-	if err := fillChoices(p, in, scratch, cluster, current); err != nil {
+	if p.roleInOwnAccount {
+		st, err := awsiam.InspectRole(ctx, env.AWS.IAM, p.RoleName)
+		if err != nil && !st.Exists {
+			return nil, &StepError{Step: StepRole, Cause: err, Fix: awsFix(err, "iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
+		}
+		p.role = st
+	}
+	if err := resolveExternalID(p, in, journal, current); err != nil {
+		return nil, err
+	}
+	if err := finishChoices(p, in, cluster); err != nil {
 		return nil, err
 	}
 	return &PolicyDocs{

@@ -43,6 +43,14 @@ type Env struct {
 	// replaced in tests that must not wait for real.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Lock says what a run that changes a cluster does when another run
+	// of this machine is changing it (see HoldCluster).
+	Lock LockPolicy
+	// DryRun: this run only plans (--dry-run) and takes no cluster lock.
+	DryRun bool
+	// Warn hears what a run noticed and did not stop for (a damaged
+	// journal moved aside); nil drops it.
+	Warn func(string)
 }
 
 func (e *Env) now() time.Time {
@@ -50,6 +58,12 @@ func (e *Env) now() time.Time {
 		return e.Now()
 	}
 	return time.Now()
+}
+
+func (e *Env) warn(msg string) {
+	if e.Warn != nil {
+		e.Warn(msg)
+	}
 }
 
 func (e *Env) sleep(ctx context.Context, d time.Duration) error {
@@ -126,19 +140,30 @@ type Plan struct {
 	roleInOwnAccount bool
 	policy           awsiam.PolicyState
 	attached         bool
+	// roleOurs and policyOurs: the live tags say the tool made them for
+	// this cluster (or an earlier version did, as the journal records), so
+	// setup may change them. Anything else it only uses as it is.
+	roleOurs, policyOurs bool
 	// madeRole and madePolicy are set when this run created them.
 	madeRole, madePolicy bool
 	trustChange          bool
 	enableNeeded         bool
-	// externalIDGenerated: "auto" invented the external ID; a brought-in
-	// role whose trust already requires one should keep its own.
-	externalIDGenerated bool
-	// usedBy maps role and policy ARNs that other clusters' setups use to
-	// those clusters' names.
-	usedBy map[string]string
+	// roleSharedWith and policySharedWith name another cluster whose live
+	// export uses the role, or a role the policy is attached to: changing
+	// them would break that export. They are read only when a change to an
+	// existing role or policy is planned.
+	roleSharedWith, policySharedWith string
+	// trustBridge and permissionBridge, when set, are what the trust and the
+	// permission policy hold while the change is made: they allow both the
+	// configuration in force and the new one, so the export keeps working
+	// until the new one is ENABLED; then Trust and Permission replace them.
+	trustBridge, permissionBridge *awsiam.PolicyDocument
 	// retentionPending marks, by region, log groups this tool created in a
 	// run that ended before giving them their retention.
 	retentionPending map[string]bool
+	// retentionSet: the user chose the retention (--retention-days).
+	retentionSet bool
+	journal      *Journal
 }
 
 // Reporter hears about progress. Every method may be called from several
@@ -266,7 +291,17 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	journal, err := env.Journals.Open(cluster.ID, cluster.Name)
+	// One run changes a cluster at a time: the plan is made under the
+	// lock, so what it reads is what the apply will find. A run that had
+	// to wait reads everything again.
+	if waited, err := env.HoldCluster(ctx, cluster.ID); err != nil {
+		return nil, err
+	} else if waited {
+		if cluster, caller, current, org, err = discover(ctx, env, in.Cluster); err != nil {
+			return nil, err
+		}
+	}
+	journal, err := env.openJournal(cluster.ID, cluster.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -280,13 +315,14 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 		cluster:        cluster,
 		logGroups:      map[string]awsiam.LogGroupState{},
 	}
+	p.journal = journal
 	if p.ClusterAccount == "" {
 		return nil, &StepError{Step: StepClusterAccount, Cause: errors.New("the API did not return the cluster's AWS account ID"), Fix: "the cluster may still be creating; retry when its state is CREATED", Permanent: true}
 	}
 	if err := fillChoices(p, in, journal, cluster, current); err != nil {
 		return nil, err
 	}
-	if err := detect(ctx, env, p); err != nil {
+	if err := detect(ctx, env, p, in); err != nil {
 		return nil, err
 	}
 	o, err := org()
@@ -294,11 +330,17 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 		return nil, err
 	}
 	p.Organization = o.Name
-	markRetentionPending(p, journal)
-	if p.usedBy, err = env.Journals.UsedElsewhere(cluster.ID); err != nil {
+	if err := resolveExternalID(p, in, journal, current); err != nil {
 		return nil, err
 	}
-	adoptExternalID(p)
+	if err := finishChoices(p, in, cluster); err != nil {
+		return nil, err
+	}
+	markRetentionPending(p, journal)
+	judgeOwnership(p, journal)
+	if err := findSharedUse(ctx, env, p); err != nil {
+		return nil, err
+	}
 	buildSteps(p, in)
 	return p, nil
 }
@@ -338,7 +380,7 @@ func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Clus
 	if err := awsiam.ValidateLogGroupName(p.LogGroup); err != nil {
 		return usage(StepLogGroup, err, "choose another --log-group")
 	}
-	p.RetentionDays = in.RetentionDays
+	p.RetentionDays, p.retentionSet = in.RetentionDays, in.RetentionSet
 	if p.RetentionDays == 0 {
 		p.RetentionDays = DefaultRetentionDays
 	}
@@ -376,7 +418,8 @@ func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Clus
 		return usage(StepEnable, err, "fix --omit-channels")
 	}
 
-	// The role: ours, or the user's.
+	// The role: the user's (--role-arn), the one named, the one the
+	// export in force uses (in this account), or this cluster's own.
 	if in.RoleARN != "" {
 		arn, err := awsiam.CheckRoleARN(in.RoleARN)
 		if err != nil {
@@ -387,7 +430,7 @@ func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Clus
 		p.RoleName = arn.Name
 		p.roleInOwnAccount = arn.AccountID == p.YourAccount
 	} else {
-		p.RoleName = firstNonEmpty(in.RoleName, DefaultRoleName)
+		p.RoleName = firstNonEmpty(in.RoleName, roleInForce(current, p.YourAccount), DefaultRoleNameFor(cluster.Name, cluster.ID))
 		if err := awsiam.ValidateRoleName(p.RoleName); err != nil {
 			return usage(StepRole, err, "choose another --role-name")
 		}
@@ -395,46 +438,19 @@ func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Clus
 		p.roleInOwnAccount = true
 	}
 	if p.roleInOwnAccount {
-		p.PolicyName = firstNonEmpty(in.PolicyName, DefaultPolicyName)
+		// The policy this cluster's setup made before (journal), when the
+		// role is the one it made it for; else this cluster's own name.
+		// Detection may still find the tool's policy of this cluster
+		// attached to the role under another name.
+		recorded := ""
+		if a, err := awsiam.ParseARN(journal.Setting("policy_arn")); err == nil && journal.Setting("role_arn") == p.RoleARN && a.AccountID == p.YourAccount {
+			recorded = a.Name
+		}
+		p.PolicyName = firstNonEmpty(in.PolicyName, recorded, DefaultPolicyNameFor(cluster.Name, cluster.ID))
 		if err := awsiam.ValidatePolicyName(p.PolicyName); err != nil {
 			return usage(StepPolicy, err, "choose another --policy-name")
 		}
 		p.PolicyARN = awsiam.PolicyARN(p.YourAccount, p.PolicyName, "")
-	}
-
-	// External ID by plan.
-	switch cluster.Plan {
-	case cloudapi.PlanStandard:
-		if in.ExternalID != "" && in.ExternalID != ExternalIDAuto && in.ExternalID != cluster.ID {
-			return usage(StepTrust, fmt.Errorf("Standard clusters always assume the role with the cluster ID (%s) as external ID; --external-id %s cannot be used", cluster.ID, in.ExternalID), "leave --external-id out")
-		}
-		p.ExternalID = cluster.ID
-		p.ExternalIDRequired = true
-	default:
-		switch in.ExternalID {
-		case ExternalIDNone:
-		case "", ExternalIDAuto:
-			p.ExternalID = firstNonEmpty(journal.Settings["external_id"], currentExternalID(current))
-			if p.ExternalID == "" {
-				p.ExternalID = newExternalID()
-				p.externalIDGenerated = true
-			}
-		default:
-			if err := validateExternalID(in.ExternalID); err != nil {
-				return usage(StepTrust, err, "fix --external-id")
-			}
-			p.ExternalID = in.ExternalID
-		}
-		p.ExternalIDRequired = p.ExternalID != ""
-	}
-
-	p.Trust = awsiam.TrustPolicy(p.ClusterAccount, p.ExternalID)
-	if p.roleInOwnAccount {
-		spec := awsiam.PermissionSpec{Account: p.YourAccount, LogGroups: p.LogGroups}
-		if in.RestrictRegions {
-			spec.Regions = p.Regions
-		}
-		p.Permission = awsiam.PermissionPolicy(spec)
 	}
 	p.Request = cloudapi.EnableLogExportRequest{
 		Type:            cloudapi.TypeAWSCloudWatch,
@@ -444,11 +460,96 @@ func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Clus
 		Redact:          in.Redact,
 		OmittedChannels: omitted,
 	}
+	if cluster.Plan == cloudapi.PlanStandard && in.ExternalID != "" && in.ExternalID != ExternalIDAuto && in.ExternalID != cluster.ID {
+		return usage(StepTrust, fmt.Errorf("Standard clusters always assume the role with the cluster ID (%s) as external ID; --external-id %s cannot be used", cluster.ID, in.ExternalID), "leave --external-id out")
+	}
+	if in.ExternalID != "" && in.ExternalID != ExternalIDAuto && in.ExternalID != ExternalIDNone && cluster.Plan != cloudapi.PlanStandard {
+		if err := validateExternalID(in.ExternalID); err != nil {
+			return usage(StepTrust, err, "fix --external-id")
+		}
+	}
+	return nil
+}
+
+// roleInForce is the name of the role the export in force uses, when it
+// is a role of the account this tool acts in: setup keeps using it rather
+// than making a second one.
+func roleInForce(current *cloudapi.LogExportInfo, account string) string {
+	if current == nil || !current.Configured || current.Status == cloudapi.StatusDisabled {
+		return ""
+	}
+	a, err := awsiam.ParseARN(current.Spec.AuthPrincipal)
+	if err != nil || a.Kind != awsiam.KindRole || a.AccountID != account || a.Path != "/" && a.Path != "" {
+		return ""
+	}
+	return a.Name
+}
+
+// resolveExternalID settles the external ID once per cluster: the one the
+// role's live trust already requires, else the one the export in force
+// sends, else the one this cluster's journal holds (sent before, or chosen
+// by an earlier plan or `policy`), else a new one — which is written to
+// the journal at once, so the dry run, the run that follows it and
+// `policy` all show the same value, and two runs never invent two.
+func resolveExternalID(p *Plan, in SetupInput, j *Journal, current *cloudapi.LogExportInfo) error {
+	switch {
+	case p.PlanType == cloudapi.PlanStandard:
+		p.ExternalID = p.ClusterID
+	case in.ExternalID == ExternalIDNone:
+		p.ExternalID = ""
+	case in.ExternalID != "" && in.ExternalID != ExternalIDAuto:
+		p.ExternalID = in.ExternalID
+	default:
+		if id, ok := trustedExternalID(p); ok {
+			p.ExternalID = id
+			break
+		}
+		p.ExternalID = firstNonEmpty(currentExternalID(current), j.Setting("external_id"), j.Setting("pending_external_id"))
+		if p.ExternalID == "" {
+			p.ExternalID = newExternalID()
+			if err := j.SetSettings(map[string]string{"pending_external_id": p.ExternalID}); err != nil {
+				return err
+			}
+		}
+	}
+	p.ExternalIDRequired = p.ExternalID != ""
+	return nil
+}
+
+// trustedExternalID is what the existing role's live trust policy says of
+// the external ID for the cluster's account: the one it requires, or ""
+// when it requires none. It only answers when the trust lets the cluster
+// in with that value.
+func trustedExternalID(p *Plan) (string, bool) {
+	if !p.roleInOwnAccount || !p.role.Exists || p.role.Trust == nil {
+		return "", false
+	}
+	r := awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, "")
+	if r.Allowed {
+		return "", true
+	}
+	if len(r.ExternalIDs) == 1 && awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, r.ExternalIDs[0]).Allowed {
+		return r.ExternalIDs[0], true
+	}
+	return "", false
+}
+
+// finishChoices builds the documents and the request from the choices and
+// the settled external ID, and checks the request.
+func finishChoices(p *Plan, in SetupInput, cluster cloudapi.Cluster) error {
+	p.Trust = awsiam.TrustPolicy(p.ClusterAccount, p.ExternalID)
+	if p.roleInOwnAccount {
+		spec := awsiam.PermissionSpec{Account: p.YourAccount, LogGroups: p.LogGroups}
+		if in.RestrictRegions {
+			spec.Regions = p.Regions
+		}
+		p.Permission = awsiam.PermissionPolicy(spec)
+	}
 	if cluster.Plan != cloudapi.PlanStandard {
 		p.Request.AWSExternalID = p.ExternalID
 	}
 	if err := p.Request.Validate(cluster); err != nil {
-		return usage(StepEnable, err, "fix the export settings")
+		return &StepError{Step: StepEnable, Cause: err, Fix: "fix the export settings", Permanent: true}
 	}
 	return nil
 }
@@ -490,8 +591,11 @@ func firstNonEmpty(vals ...string) string {
 }
 
 // detect reads the AWS side concurrently: the log group in every region,
-// the role, the policy and whether it is attached.
-func detect(ctx context.Context, env *Env, p *Plan) error {
+// the role, the policy and whether it is attached. When the role exists
+// and the named policy is not attached to it, the policies that are get a
+// look: one the tool made for this cluster under another name is the one
+// setup keeps (unless --policy-name chose).
+func detect(ctx context.Context, env *Env, p *Plan, in SetupInput) error {
 	g, gctx := errgroup.WithContext(ctx)
 	states := make([]awsiam.LogGroupState, len(p.Regions))
 	for i, region := range p.Regions {
@@ -504,6 +608,7 @@ func detect(ctx context.Context, env *Env, p *Plan) error {
 			return nil
 		})
 	}
+	var attachedARNs []string
 	if p.roleInOwnAccount {
 		g.Go(func() error {
 			st, err := awsiam.InspectRole(gctx, env.AWS.IAM, p.RoleName)
@@ -512,11 +617,12 @@ func detect(ctx context.Context, env *Env, p *Plan) error {
 			}
 			p.role = st
 			if st.Exists {
-				attached, err := awsiam.IsPolicyAttached(gctx, env.AWS.IAM, p.RoleName, p.PolicyARN)
+				arns, err := awsiam.AttachedPolicyARNs(gctx, env.AWS.IAM, p.RoleName)
 				if err != nil {
 					return &StepError{Step: StepPolicy, Cause: err, Fix: awsFix(err, "iam:ListAttachedRolePolicies"), Permanent: !awsiam.IsThrottling(err)}
 				}
-				p.attached = attached
+				attachedARNs = arns
+				p.attached = slices.Contains(arns, p.PolicyARN)
 			}
 			return nil
 		})
@@ -535,6 +641,29 @@ func detect(ctx context.Context, env *Env, p *Plan) error {
 	for i, region := range p.Regions {
 		p.logGroups[region] = states[i]
 	}
+	if p.role.Exists && !p.attached && in.PolicyName == "" {
+		return adoptAttachedPolicy(ctx, env, p, attachedARNs)
+	}
+	return nil
+}
+
+// adoptAttachedPolicy switches the plan to a policy attached to the role
+// that the tool made for this cluster, if there is one.
+func adoptAttachedPolicy(ctx context.Context, env *Env, p *Plan, attached []string) error {
+	for _, arn := range attached {
+		a, err := awsiam.ParseARN(arn)
+		if err != nil || a.AccountID != p.YourAccount || arn == p.PolicyARN {
+			continue
+		}
+		st, err := awsiam.InspectPolicy(ctx, env.AWS.IAM, arn)
+		if err != nil && !st.Exists {
+			return &StepError{Step: StepPolicy, Cause: err, Fix: awsFix(err, "iam:GetPolicy"), Permanent: !awsiam.IsThrottling(err)}
+		}
+		if o, _ := OwnershipOf(st.Tags, p.ClusterID); o == OursForThisCluster {
+			p.PolicyName, p.PolicyARN, p.policy, p.attached = a.Name, arn, st, true
+			return nil
+		}
+	}
 	return nil
 }
 
@@ -551,23 +680,81 @@ func markRetentionPending(p *Plan, j *Journal) {
 	}
 }
 
-// adoptExternalID keeps the external ID a brought-in role's trust already
-// requires, instead of one "auto" just invented (which would only make the
-// trust check fail).
-func adoptExternalID(p *Plan) {
-	if !p.externalIDGenerated || !p.BringOwnRole || p.role.Trust == nil {
-		return
+// judgeOwnership reads the live tags of the existing role and policy: only
+// what the tool made for this cluster is changed by setup.
+func judgeOwnership(p *Plan, j *Journal) {
+	if p.role.Exists {
+		p.roleOurs = ownsLive(p.role.Tags, p.ClusterID, j, KindRole, p.role.ARN, "", p.role.CreateDate)
 	}
-	r := awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, "")
-	if r.Allowed {
-		p.ExternalID, p.ExternalIDRequired = "", false
-	} else if len(r.ExternalIDs) == 1 {
-		p.ExternalID = r.ExternalIDs[0]
-	} else {
-		return
+	if p.policy.Exists {
+		p.policyOurs = ownsLive(p.policy.Tags, p.ClusterID, j, KindPolicy, p.PolicyARN, "", p.policy.Created)
 	}
-	p.Trust = awsiam.TrustPolicy(p.ClusterAccount, p.ExternalID)
-	p.Request.AWSExternalID = p.ExternalID
+}
+
+// trustWillChange and policyWillChange: setup is about to rewrite the
+// existing role's trust or give the existing policy a new version.
+func (p *Plan) trustWillChange() bool {
+	return p.roleInOwnAccount && !p.BringOwnRole && p.role.Exists && p.roleOurs &&
+		(p.role.Trust == nil || !awsiam.Equivalent(p.role.Trust, p.Trust))
+}
+
+func (p *Plan) policyWillChange() bool {
+	return p.roleInOwnAccount && p.policy.Exists && p.policyOurs &&
+		(p.policy.Document == nil || !awsiam.Equivalent(p.policy.Document, p.Permission))
+}
+
+// findSharedUse asks the live world, before a change to an existing role
+// or policy is planned, whether another cluster's export uses the role or
+// any role the policy is attached to; and, when the export in force uses
+// what changes, plans a bridge so it keeps working through the change.
+func findSharedUse(ctx context.Context, env *Env, p *Plan) error {
+	trust, policy := p.trustWillChange(), p.policyWillChange()
+	if !trust && !policy {
+		return nil
+	}
+	roles := []string{}
+	if trust {
+		roles = append(roles, p.role.ARN)
+	}
+	var policyRoles []string
+	if policy {
+		var err error
+		if policyRoles, err = awsiam.RolesForPolicy(ctx, env.AWS.IAM, p.PolicyARN); err != nil {
+			return &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:ListEntitiesForPolicy"), Permanent: !awsiam.IsThrottling(err)}
+		}
+		roles = append(roles, policyRoles...)
+	}
+	used, err := exportsUsing(ctx, env, p.ClusterID, roles)
+	if err != nil {
+		return err
+	}
+	if trust {
+		p.roleSharedWith = used[p.role.ARN]
+	}
+	for _, r := range policyRoles {
+		if used[r] != "" {
+			p.policySharedWith = used[r]
+		}
+	}
+	// A bridge serves an export in force that is not already the one this
+	// setup sends (then there is nothing to keep working but itself).
+	cur := p.Current
+	inForce := cur != nil && cur.Configured && (cur.Status == cloudapi.StatusEnabled || cur.Status == cloudapi.StatusEnabling) &&
+		cur.Spec.AuthPrincipal == p.role.ARN && !cloudapi.SpecsEqual(cur.Spec, p.Request.Spec())
+	if !inForce {
+		return nil
+	}
+	sent := cur.Spec.AWSExternalID
+	if p.PlanType == cloudapi.PlanStandard {
+		sent = p.ClusterID
+	}
+	if trust && p.role.Trust != nil && awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, sent).Allowed {
+		p.trustBridge = awsiam.BridgePolicy(p.role.Trust, p.Trust)
+	}
+	if policy && p.policy.Document != nil {
+		p.permissionBridge = awsiam.BridgePolicy(p.policy.Document, p.Permission)
+	}
+	return nil
 }
 
 // awsFix says what to do about an AWS error from an operation.
@@ -617,43 +804,66 @@ func buildSteps(p *Plan, in SetupInput) {
 	add(StepClusterAccount, Info, fmt.Sprintf("cluster's AWS account %s (%s) — this account assumes your role; your resources stay in %s", p.ClusterAccount, acctNote, p.YourAccount))
 
 	// 5. role
+	roleFix := "Fix: leave --role-name out to use this cluster's own role (" + DefaultRoleNameFor(p.ClusterName, p.ClusterID) + "), or pass --role-arn with a role whose trust already lets the cluster in."
 	switch {
 	case !p.roleInOwnAccount:
 		add(StepRole, Info, fmt.Sprintf("your role %s is in another account than the one this tool acts in (%s): it cannot be checked from here", p.RoleARN, p.YourAccount))
 	case !p.role.Exists && p.BringOwnRole:
-		add(StepRole, Conflict, fmt.Sprintf("role %s does not exist in account %s", p.RoleARN, p.YourAccount), "Fix: create it first, or leave out --role-arn to let this tool create "+DefaultRoleName+".")
+		add(StepRole, Conflict, fmt.Sprintf("role %s does not exist in account %s", p.RoleARN, p.YourAccount), "Fix: create it first, or leave out --role-arn to let this tool create "+DefaultRoleNameFor(p.ClusterName, p.ClusterID)+".")
 	case !p.role.Exists:
-		add(StepRole, Create, fmt.Sprintf("role %s", p.RoleARN))
+		add(StepRole, Create, fmt.Sprintf("role %s, tagged as this tool's for %s", p.RoleARN, p.ClusterName))
 	default:
-		add(StepRole, ExistsOK, fmt.Sprintf("role %s exists (created %s)", p.role.ARN, p.role.CreateDate.UTC().Format(time.RFC3339)))
 		p.RoleARN = p.role.ARN
 		p.Request.AuthPrincipal = p.role.ARN
+		created := p.role.CreateDate.UTC().Format(time.RFC3339)
+		switch o, other := OwnershipOf(p.role.Tags, p.ClusterID); {
+		case p.BringOwnRole:
+			add(StepRole, ExistsOK, fmt.Sprintf("your role %s exists (created %s); this tool never changes or deletes it", p.role.ARN, created))
+		case p.roleOurs:
+			add(StepRole, ExistsOK, fmt.Sprintf("role %s exists, made by this tool for this cluster (created %s)", p.role.ARN, created))
+		case o == OursForAnotherCluster:
+			add(StepRole, Conflict, fmt.Sprintf("role %s was made by crdb-logexport for cluster %s, not this one: using it would take it from that cluster's export", p.role.ARN, other), roleFix)
+		default:
+			add(StepRole, ExistsOK, fmt.Sprintf("role %s exists; %s. It is used as it is, never changed or deleted by this tool", p.role.ARN, notOursReason(p.role.Tags, p.ClusterID)))
+		}
 	}
 
 	// 6–7. policy and what it grants
+	policyFix := "Fix: leave --policy-name out to use this cluster's own policy (" + DefaultPolicyNameFor(p.ClusterName, p.ClusterID) + "), or choose another --policy-name."
 	switch {
 	case !p.roleInOwnAccount:
 		add(StepPolicy, Info, "the role is in another account: attach a policy like `crdb-logexport policy` prints there")
 		add(StepPermissions, Info, "not checked (role in another account)")
 	default:
 		pol := add(StepPolicy, ExistsOK, fmt.Sprintf("policy %s attached to %s", p.PolicyARN, p.RoleName))
+		perm := add(StepPermissions, ExistsOK, permissionSummary(p, in))
+		equivalent := p.policy.Document != nil && awsiam.Equivalent(p.policy.Document, p.Permission)
+		o, other := OwnershipOf(p.policy.Tags, p.ClusterID)
 		switch {
 		case !p.policy.Exists:
 			pol.Action = Create
-			pol.Summary = fmt.Sprintf("policy %s, attached to %s", p.PolicyARN, p.RoleName)
+			pol.Summary = fmt.Sprintf("policy %s, tagged as this tool's for %s, attached to %s", p.PolicyARN, p.ClusterName, p.RoleName)
+			perm.Action = Create
+		case o == OursForAnotherCluster:
+			pol.Action = Conflict
+			pol.Summary = fmt.Sprintf("policy %s was made by crdb-logexport for cluster %s, not this one: changing or attaching it would mix the two clusters' permissions", p.PolicyARN, other)
+			pol.Details = append(pol.Details, policyFix)
+			perm.Action, perm.Summary = Info, "not checked until the policy is this cluster's"
 		case !p.attached:
 			pol.Action = WillChange
 			pol.Summary = fmt.Sprintf("policy %s exists; attach it to %s", p.PolicyARN, p.RoleName)
 		}
-		perm := add(StepPermissions, ExistsOK, permissionSummary(p, in))
 		switch {
-		case !p.policy.Exists:
-			perm.Action = Create
-		case (p.policy.Document == nil || !awsiam.Equivalent(p.policy.Document, p.Permission)) && p.usedBy[p.PolicyARN] != "":
+		case !p.policy.Exists || o == OursForAnotherCluster || equivalent:
+		case !p.policyOurs:
 			perm.Action = Conflict
-			perm.Summary = fmt.Sprintf("policy %s is already used by the export of cluster %s and grants access to its log group; replacing it would break that export", p.PolicyARN, p.usedBy[p.PolicyARN])
-			perm.Details = append(perm.Details, "Fix: give this cluster its own policy, e.g. --policy-name "+DefaultPolicyName+"-"+p.ClusterName)
-		case p.policy.Document == nil || !awsiam.Equivalent(p.policy.Document, p.Permission):
+			perm.Summary = fmt.Sprintf("policy %s exists and %s; it does not grant exactly what this export needs, and this tool does not rewrite policies it did not make for this cluster", p.PolicyARN, notOursReason(p.policy.Tags, p.ClusterID))
+			perm.Details = append(perm.Details, policyFix)
+		case p.policySharedWith != "":
+			perm.Action = Conflict
+			perm.Summary = fmt.Sprintf("policy %s also serves the export of cluster %s (it is attached to the role that export uses); replacing it would break that export", p.PolicyARN, p.policySharedWith)
+			perm.Details = append(perm.Details, policyFix)
+		default:
 			perm.Action = WillChange
 			cur := "(unreadable)"
 			if p.policy.Document != nil {
@@ -663,38 +873,45 @@ func buildSteps(p *Plan, in SetupInput) {
 			if p.policy.VersionCount >= 5 {
 				note += "; the oldest non-default one is deleted first"
 			}
-			perm.Details = append(perm.Details, note+")", "current:\n"+cur, "new:\n"+p.Permission.JSON())
+			perm.Details = append(perm.Details, note+")")
+			if p.permissionBridge != nil {
+				perm.Details = append(perm.Details, "make before break: the export in force keeps its grants (a version allowing old and new) until the new configuration is ENABLED, then the version below replaces it")
+			}
+			perm.Details = append(perm.Details, "current:\n"+cur, "new:\n"+p.Permission.JSON())
 		}
 	}
 
 	// 8. trust
+	curTrust := p.role.TrustRaw
+	if p.role.Trust != nil {
+		curTrust = p.role.Trust.JSON()
+	}
+	lets := p.role.Trust != nil && awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, p.ExternalID).Allowed
+	o, _ := OwnershipOf(p.role.Tags, p.ClusterID)
 	switch {
 	case !p.roleInOwnAccount:
 		add(StepTrust, Info, fmt.Sprintf("make sure its trust policy lets arn:aws:iam::%s:root assume it%s", p.ClusterAccount, externalIDNote(p)))
 	case !p.role.Exists:
 		add(StepTrust, Create, fmt.Sprintf("trust arn:aws:iam::%s:root%s", p.ClusterAccount, externalIDNote(p)))
+	case !p.BringOwnRole && o == OursForAnotherCluster:
+		add(StepTrust, Info, "not checked: the role is another cluster's")
 	case p.role.Trust != nil && awsiam.Equivalent(p.role.Trust, p.Trust):
 		add(StepTrust, ExistsOK, fmt.Sprintf("trusts arn:aws:iam::%s:root%s", p.ClusterAccount, externalIDNote(p)))
-	case p.BringOwnRole && p.role.Trust != nil && awsiam.EvaluateTrust(p.role.Trust, p.ClusterAccount, p.ExternalID).Allowed:
-		add(StepTrust, ExistsOK, fmt.Sprintf("your trust policy lets arn:aws:iam::%s:root assume the role%s", p.ClusterAccount, externalIDNote(p)))
-	case p.BringOwnRole:
-		cur := p.role.TrustRaw
-		if p.role.Trust != nil {
-			cur = p.role.Trust.JSON()
-		}
-		add(StepTrust, Conflict, fmt.Sprintf("your role's trust policy does not let the cluster's account %s assume it%s", p.ClusterAccount, externalIDNote(p)),
-			"current:\n"+cur, "Fix: add a statement like this one to the role's trust policy (this tool does not rewrite roles it did not create):\n"+p.Trust.JSON())
-	case p.usedBy[p.role.ARN] != "":
-		add(StepTrust, Conflict, fmt.Sprintf("role %s is already used by the export of cluster %s and trusts that cluster's account; replacing its trust would break that export", p.role.ARN, p.usedBy[p.role.ARN]),
-			"Fix: give this cluster its own role and policy, e.g. --role-name "+DefaultRoleName+"-"+p.ClusterName+" --policy-name "+DefaultPolicyName+"-"+p.ClusterName)
+	case (p.BringOwnRole || !p.roleOurs) && lets:
+		add(StepTrust, ExistsOK, fmt.Sprintf("the role's trust policy lets arn:aws:iam::%s:root assume it%s", p.ClusterAccount, externalIDNote(p)))
+	case p.BringOwnRole || !p.roleOurs:
+		add(StepTrust, Conflict, fmt.Sprintf("the role's trust policy does not let the cluster's account %s assume it%s", p.ClusterAccount, externalIDNote(p)),
+			"current:\n"+curTrust, "Fix: add a statement like this one to the role's trust policy (this tool does not rewrite roles it did not make for this cluster), or leave --role-name out to use this cluster's own role:\n"+p.Trust.JSON())
+	case p.roleSharedWith != "":
+		add(StepTrust, Conflict, fmt.Sprintf("role %s is used by the export of cluster %s; replacing its trust would break that export", p.role.ARN, p.roleSharedWith),
+			"Fix: give this cluster its own role and policy: leave --role-name and --policy-name out (this cluster's own are "+DefaultRoleNameFor(p.ClusterName, p.ClusterID)+" and "+DefaultPolicyNameFor(p.ClusterName, p.ClusterID)+")")
 	default:
 		p.trustChange = true
-		cur := p.role.TrustRaw
-		if p.role.Trust != nil {
-			cur = p.role.Trust.JSON()
+		s := add(StepTrust, WillChange, fmt.Sprintf("replace the trust policy of %s so the cluster's account %s can assume it%s", p.RoleName, p.ClusterAccount, externalIDNote(p)))
+		if p.trustBridge != nil {
+			s.Details = append(s.Details, "make before break: the trust lets the export in force in as well until the new configuration is ENABLED, then the policy below replaces it")
 		}
-		add(StepTrust, WillChange, fmt.Sprintf("replace the trust policy of %s so the cluster's account %s can assume it%s", p.RoleName, p.ClusterAccount, externalIDNote(p)),
-			"current:\n"+cur, "new:\n"+p.Trust.JSON())
+		s.Details = append(s.Details, "current:\n"+curTrust, "new:\n"+p.Trust.JSON())
 	}
 
 	// 9. role ARN
@@ -709,6 +926,10 @@ func buildSteps(p *Plan, in SetupInput) {
 		add(StepEnable, Create, fmt.Sprintf("POST the configuration (log_name %s), then wait for ENABLED and for streams in %s", p.LogGroup, strings.Join(p.Regions, ", ")))
 	case cloudapi.SpecsEqual(cur.Spec, want) && (cur.Status == cloudapi.StatusEnabled || cur.Status == cloudapi.StatusEnabling):
 		add(StepEnable, ExistsOK, fmt.Sprintf("export already configured this way (%s)", cur.Status))
+	case cloudapi.SpecsEqual(cur.Spec, want) && !cur.Status.Known():
+		// Sending the same configuration again would not tell what the
+		// status means, and waiting for a known one might never end.
+		add(StepEnable, Info, fmt.Sprintf("export already configured this way; its status %s is not one this version knows, so the configuration is not sent again", cur.Status))
 	default:
 		p.enableNeeded = true
 		s := add(StepEnable, WillChange, fmt.Sprintf("replace the current configuration (status %s) — the API replaces it whole", cur.Status))

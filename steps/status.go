@@ -6,8 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
@@ -260,52 +258,34 @@ func AllStatuses(ctx context.Context, env *Env, progress func(done, known int)) 
 	res := &OrgStatus{Clusters: []ClusterSummary{}}
 	var mu sync.Mutex
 	done := 0
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(allStatusWorkers)
-	for cl, err := range env.Cloud.Clusters(gctx) {
-		if err != nil {
-			_ = g.Wait()
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			return nil, &StepError{Step: StepCluster, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
-		}
+	row := map[string]int{}
+	err := eachExport(ctx, env, func(cl cloudapi.Cluster) bool {
 		mu.Lock()
-		i := len(res.Clusters)
+		defer mu.Unlock()
+		row[cl.ID] = len(res.Clusters)
 		res.Clusters = append(res.Clusters, ClusterSummary{
 			ClusterID: cl.ID, ClusterName: cl.Name, Plan: cl.Plan, CloudProvider: cl.CloudProvider,
 			Regions: cl.RegionNames(), ClusterState: cl.State,
 		})
-		mu.Unlock()
-		g.Go(func() error {
-			info, err := env.Cloud.LogExport(gctx, cl.ID)
-			mu.Lock()
-			defer mu.Unlock()
-			row := &res.Clusters[i]
-			switch {
-			case err != nil && gctx.Err() != nil:
-				return gctx.Err()
-			case err != nil:
-				row.Error = err.Error()
-				res.Failed++
-			default:
-				row.Status, row.UserMessage, row.Configured = info.Status, info.UserMessage, info.Configured
-				row.LogName = info.Spec.LogName
-			}
-			done++
-			if progress != nil {
-				progress(done, len(res.Clusters))
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
+		return true
+	}, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
+		mu.Lock()
+		defer mu.Unlock()
+		r := &res.Clusters[row[cl.ID]]
+		if err != nil {
+			r.Error = err.Error()
+			res.Failed++
+		} else {
+			r.Status, r.UserMessage, r.Configured = info.Status, info.UserMessage, info.Configured
+			r.LogName = info.Spec.LogName
 		}
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
+		done++
+		if progress != nil {
+			progress(done, len(res.Clusters))
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return res, nil

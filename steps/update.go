@@ -63,6 +63,15 @@ func PrepareUpdate(ctx context.Context, env *Env, in UpdateInput) (*UpdatePlan, 
 	if err != nil {
 		return nil, err
 	}
+	// The edit applies to the configuration as it is once no other run of
+	// this machine changes it.
+	if waited, err := env.HoldCluster(ctx, t.Cluster.ID); err != nil {
+		return nil, err
+	} else if waited {
+		if t, err = LoadUpdate(ctx, env, in.Cluster); err != nil {
+			return nil, err
+		}
+	}
 	desired, err := in.Edit.Apply(t.Current.Spec)
 	if err != nil {
 		return nil, &StepError{Step: StepEnable, Cause: err, Fix: "fix the flags; `crdb-logexport update --help` shows their syntax", Permanent: true}
@@ -103,7 +112,15 @@ type UpdatePlan struct {
 	// giving them their retention.
 	unfinished   []groupAt
 	policyChange bool
-	post         bool
+	// bridge is what the policy holds while the update is made, when the
+	// export in force relies on the policy that changes: it grants the old
+	// log groups and the new ones, so the export keeps working until the
+	// new configuration is ENABLED; then Permission replaces it.
+	bridge *awsiam.PolicyDocument
+	// narrowLater: the policy change only takes away what the new
+	// configuration does not need; it waits until that one is ENABLED.
+	narrowLater bool
+	post        bool
 }
 
 // groupAt is one log group in one region.
@@ -183,6 +200,19 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 	if err := ValidateSpec(desired, cluster); err != nil {
 		return nil, usage(StepEnable, err, "fix the configuration; nothing was changed")
 	}
+	if waited, err := env.HoldCluster(ctx, cluster.ID); err != nil {
+		return nil, err
+	} else if waited {
+		// The edit was made to what the configuration was before another
+		// run changed it: plan it only if that run left it as it was.
+		now, err := env.Cloud.LogExport(ctx, cluster.ID)
+		if err != nil {
+			return nil, &StepError{Step: StepEnable, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
+		}
+		if !cloudapi.SpecsEqual(now.Spec, t.Current.Spec) || now.Status != t.Current.Status {
+			return nil, &StepError{Step: StepEnable, Cause: ErrStalePlan, Fix: "start the update again from the configuration as it is now", Permanent: true}
+		}
+	}
 	role, _ := awsiam.ParseARN(desired.AuthPrincipal)
 	p := &UpdatePlan{
 		ClusterID: cluster.ID, ClusterName: cluster.Name, PlanType: cluster.Plan,
@@ -206,7 +236,6 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 		policies    awsiam.RolePolicySet
 		rolePolErr  error
 		journal     *Journal
-		usedBy      map[string]string
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	if p.roleInOwnAccount {
@@ -243,10 +272,7 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 	}
 	g.Go(func() error {
 		var err error
-		if journal, err = env.Journals.Open(cluster.ID, cluster.Name); err != nil {
-			return err
-		}
-		usedBy, err = env.Journals.UsedElsewhere(cluster.ID)
+		journal, err = env.openJournal(cluster.ID, cluster.Name)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -260,7 +286,10 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 
 	p.planLogGroups(groupStates, journal)
 	p.planRole(roleChanged, roleState)
-	p.planPermissions(roleState, policies, rolePolErr, journal, usedBy)
+	p.planPermissions(roleState, policies, rolePolErr, journal)
+	if err := p.checkPolicyShared(ctx, env); err != nil {
+		return nil, err
+	}
 	p.planEnable()
 	// Shown in the order of the documented procedure.
 	slices.SortStableFunc(p.Steps, func(a, b PlannedStep) int { return a.Number - b.Number })
@@ -367,7 +396,7 @@ func (p *UpdatePlan) externalIDText() string {
 // attached, the plan gives that policy a new version covering exactly the
 // new configuration's log groups; a policy it does not own is never
 // edited.
-func (p *UpdatePlan) planPermissions(role awsiam.RoleState, set awsiam.RolePolicySet, readErr error, j *Journal, usedBy map[string]string) {
+func (p *UpdatePlan) planPermissions(role awsiam.RoleState, set awsiam.RolePolicySet, readErr error, j *Journal) {
 	scope := fmt.Sprintf("the %d logs actions on %s in %s", len(awsiam.RequiredActions), strings.Join(p.LogGroups, ", "), strings.Join(p.Regions, ", "))
 	switch {
 	case !p.roleInOwnAccount:
@@ -390,10 +419,29 @@ func (p *UpdatePlan) planPermissions(role awsiam.RoleState, set awsiam.RolePolic
 	identity, boundary := awsiam.SourcesFrom(set)
 	reqs := awsiam.RequiredRequests(p.roleAccount, p.Regions, p.LogGroups)
 	denied, explicit, undecided := judge(awsiam.EvaluateAll(identity, boundary, reqs))
+	mine := p.ownPolicy(set, j)
+	var exact *awsiam.PolicyDocument
+	if mine != nil {
+		spec := awsiam.PermissionSpec{Account: p.roleAccount, LogGroups: p.LogGroups}
+		if restrictsRegions(mine.Document) {
+			spec.Regions = p.Regions
+		}
+		exact = awsiam.PermissionPolicy(spec)
+	}
+	// narrowOnly: the role may already do everything, but the tool's own
+	// policy grants more than the new configuration needs (log groups an
+	// earlier configuration used, or a bridge an interrupted update left):
+	// it is brought to exactly what is needed once the export is ENABLED.
+	narrowOnly := mine != nil && len(denied)+len(explicit) == 0 && (mine.Document == nil || !awsiam.Equivalent(mine.Document, exact))
 	switch {
 	case len(explicit) > 0:
 		p.add(StepPermissions, Conflict, "an explicit Deny in the role's policies blocks "+explicit[0].Request.Action+" on "+explicit[0].Request.Resource, explicit[0].Reason,
 			"Fix: this tool does not edit policies it did not write; remove the Deny, or choose another log group.")
+		return
+	case narrowOnly:
+		p.PolicyARN, p.Permission, p.policyChange, p.narrowLater = mine.ARN, exact, true, true
+		p.add(StepPermissions, WillChange, fmt.Sprintf("the role's policies allow %s; once the new configuration is ENABLED, this tool's policy %s is narrowed to exactly that", scope, mine.ARN),
+			"current:\n"+policyText(mine.Document), "new:\n"+exact.JSON())
 		return
 	case len(denied) == 0 && len(undecided) > 0:
 		p.add(StepPermissions, Info, "the role's policies allow "+scope+" under conditions that can only be decided when the request is made", undecided[0].Reason)
@@ -407,41 +455,75 @@ func (p *UpdatePlan) planPermissions(role awsiam.RoleState, set awsiam.RolePolic
 	if n := len(denied); n > 1 {
 		missing += fmt.Sprintf(" (and %d more requests)", n-1)
 	}
-	mine := p.ownPolicy(set, j)
 	if mine == nil {
-		p.add(StepPermissions, Conflict, missing+", and none of its attached policies is this tool's",
+		p.add(StepPermissions, Conflict, missing+", and none of its attached policies was made by this tool for this cluster",
 			"Fix: grant them yourself (`crdb-logexport policy --cluster "+p.ClusterName+" --log-group "+p.Desired.LogName+"` prints a policy that does), then run this update again.")
 		return
 	}
-	if other := usedBy[mine.ARN]; other != "" {
-		p.add(StepPermissions, Conflict, fmt.Sprintf("%s; the policy %s that would grant them is also used by the export of cluster %s, and changing it would break that export", missing, mine.ARN, other),
-			"Fix: give this cluster its own role and policy with `crdb-logexport setup --cluster "+p.ClusterName+" --role-name "+DefaultRoleName+"-"+p.ClusterName+" --policy-name "+DefaultPolicyName+"-"+p.ClusterName+"`.")
-		return
+	// Make before break: while the export in force relies on this policy,
+	// the new version grants the old configuration's log groups as well;
+	// the exact one follows once the new configuration is ENABLED.
+	grant := exact
+	cur := p.Current
+	if cur.Configured && (cur.Status == cloudapi.StatusEnabled || cur.Status == cloudapi.StatusEnabling) && cur.Spec.AuthPrincipal == p.Desired.AuthPrincipal && mine.Document != nil {
+		p.bridge = awsiam.BridgePolicy(mine.Document, exact)
+		grant = p.bridge
 	}
-	spec := awsiam.PermissionSpec{Account: p.roleAccount, LogGroups: p.LogGroups}
-	if restrictsRegions(mine.Document) {
-		spec.Regions = p.Regions
-	}
-	newDoc := awsiam.PermissionPolicy(spec)
 	// The new version must be enough: a permissions boundary can still
 	// deny what it grants.
 	for i := range identity {
 		if identity[i].ARN == mine.ARN {
-			identity[i].Document = newDoc
+			identity[i].Document = grant
 		}
 	}
 	if still, _, _ := judge(awsiam.EvaluateAll(identity, boundary, reqs)); len(still) > 0 {
+		p.bridge = nil
 		p.add(StepPermissions, Conflict, missing+"; a new version of "+mine.ARN+" would not be enough: "+still[0].Reason,
 			"Fix: the role's permissions boundary must allow these actions too.")
 		return
 	}
-	p.PolicyARN, p.Permission, p.policyChange = mine.ARN, newDoc, true
-	cur := "(unreadable)"
-	if mine.Document != nil {
-		cur = mine.Document.JSON()
+	p.PolicyARN, p.Permission, p.policyChange = mine.ARN, exact, true
+	details := []string{}
+	if p.bridge != nil {
+		details = append(details, "make before break: first a version granting the log groups of the configuration in force and the new ones, so the export keeps working whatever happens to the POST; once the new configuration is ENABLED, the version below replaces it")
 	}
-	p.add(StepPermissions, WillChange, fmt.Sprintf("%s: new default version of %s granting %s", missing, mine.ARN, scope),
-		"current:\n"+cur, "new:\n"+newDoc.JSON())
+	details = append(details, "current:\n"+policyText(mine.Document), "new:\n"+exact.JSON())
+	p.add(StepPermissions, WillChange, fmt.Sprintf("%s: new default version of %s granting %s", missing, mine.ARN, scope), details...)
+}
+
+func policyText(doc *awsiam.PolicyDocument) string {
+	if doc == nil {
+		return "(unreadable)"
+	}
+	return doc.JSON()
+}
+
+// checkPolicyShared asks the live world, before the plan changes the
+// tool's policy, whether the export of another cluster uses a role the
+// policy is attached to: then the change is a conflict.
+func (p *UpdatePlan) checkPolicyShared(ctx context.Context, env *Env) error {
+	if !p.policyChange {
+		return nil
+	}
+	roles, err := awsiam.RolesForPolicy(ctx, env.AWS.IAM, p.PolicyARN)
+	if err != nil {
+		return &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:ListEntitiesForPolicy"), Permanent: !awsiam.IsThrottling(err)}
+	}
+	used, err := exportsUsing(ctx, env, p.ClusterID, roles)
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		if other := used[r]; other != "" {
+			s := p.Step(StepPermissions)
+			s.Action = Conflict
+			s.Summary = fmt.Sprintf("changing the policy %s would change what the export of cluster %s may do (it is attached to the role that export uses, %s)", p.PolicyARN, other, r)
+			s.Details = []string{"Fix: give this cluster its own role and policy with `crdb-logexport setup --cluster " + p.ClusterName + "` (default names are per cluster), then update."}
+			p.policyChange, p.bridge, p.narrowLater = false, nil, false
+			return nil
+		}
+	}
+	return nil
 }
 
 // judge sorts evaluations into denied (implicitly), explicitly denied and
@@ -460,22 +542,14 @@ func judge(evs []awsiam.Evaluation) (denied, explicit, undecided []awsiam.Evalua
 	return denied, explicit, undecided
 }
 
-// ownPolicy finds the tool's permission policy among the role's attached
-// ones: the one the journal recorded, one the tool created, or the default
-// name in the role's account.
+// ownPolicy finds the tool's permission policy of this cluster among the
+// role's attached ones: the one whose live tags say the tool made it for
+// this cluster (or an earlier version did, as the journal records).
 func (p *UpdatePlan) ownPolicy(set awsiam.RolePolicySet, j *Journal) *awsiam.ManagedPolicy {
-	candidates := []string{j.Settings["policy_arn"]}
-	for _, r := range j.CreatedIn("") {
-		if r.Kind == KindPolicy {
-			candidates = append(candidates, r.ID)
-		}
-	}
-	candidates = append(candidates, awsiam.PolicyARN(p.roleAccount, DefaultPolicyName, ""))
-	for _, c := range candidates {
-		for i := range set.Attached {
-			if c != "" && set.Attached[i].ARN == c {
-				return &set.Attached[i]
-			}
+	for i := range set.Attached {
+		mp := &set.Attached[i]
+		if ownsLive(mp.Tags, p.ClusterID, j, KindPolicy, mp.ARN, "", mp.Created) {
+			return mp
 		}
 	}
 	return nil
@@ -503,6 +577,8 @@ func (p *UpdatePlan) planEnable() {
 	switch {
 	case equal && (cur.Status == cloudapi.StatusEnabled || cur.Status == cloudapi.StatusEnabling):
 		p.add(StepEnable, ExistsOK, fmt.Sprintf("configuration unchanged (%s)", cur.Status))
+	case equal && !cur.Status.Known():
+		p.add(StepEnable, Info, fmt.Sprintf("configuration unchanged; its status %s is not one this version knows, so it is not sent again", cur.Status))
 	case equal:
 		p.post = true
 		s := p.add(StepEnable, WillChange, fmt.Sprintf("POST the same configuration again (status %s), then wait for ENABLED", cur.Status))
@@ -563,7 +639,12 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 	if c := p.Conflicts(); len(c) > 0 {
 		return nil, &StepError{Step: c[0].ID, Cause: fmt.Errorf("%w: %s", ErrConflict, c[0].Summary), Fix: strings.Join(c[0].Details, "\n"), Permanent: true}
 	}
-	journal, err := env.Journals.Open(p.ClusterID, p.ClusterName)
+	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
+		return nil, err
+	} else if waited {
+		return nil, errReplan(p.ClusterName)
+	}
+	journal, err := env.openJournal(p.ClusterID, p.ClusterName)
 	if err != nil {
 		return nil, err
 	}
@@ -592,7 +673,7 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 	}
 	var policyChangedAt time.Time
 	if err := run(StepPermissions, func() (string, error) {
-		msg, changed, err := p.extendPolicy(ctx, env, opts, res)
+		msg, changed, err := p.extendPolicy(ctx, env, journal, opts, res)
 		if changed {
 			policyChangedAt = env.now()
 		}
@@ -618,7 +699,7 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 			if slices.Contains(todo, at) {
 				continue
 			}
-			if err := finishLogGroup(j, at.name, at.region); err != nil {
+			if err := finishLogGroup(ctx, env, j, p.ClusterID, at.name, at.region, awsiam.LogGroupState{}); err != nil {
 				return "", err
 			}
 		}
@@ -640,8 +721,14 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 				if err := j.Intend(KindLogGroup, at.name, at.region); err != nil {
 					return err
 				}
+			} else if ours, err := ownedLogGroup(ctx, env, j, p.ClusterID, at.name, at.region); err != nil {
+				return err
+			} else if !ours {
+				// Made again by someone else since the interrupted run:
+				// its retention is theirs to choose.
+				return j.Finish(KindLogGroup, at.name, at.region)
 			}
-			r, err := awsiam.EnsureLogGroup(ctx, env.AWS.LogsFor(at.region), at.name, int32(p.RetentionDays))
+			r, err := awsiam.EnsureLogGroup(ctx, env.AWS.LogsFor(at.region), at.name, int32(p.RetentionDays), awsiam.ClusterTags(p.ClusterID, p.ClusterName))
 			if r.Created {
 				// Recorded even when setting its retention failed; the
 				// intent stays, so the rerun sets it (unfinished).
@@ -656,7 +743,7 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 			if err != nil {
 				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", at.name, at.region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
 			}
-			return finishLogGroup(j, at.name, at.region)
+			return j.Finish(KindLogGroup, at.name, at.region)
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -678,36 +765,59 @@ func (p *UpdatePlan) createLogGroups(ctx context.Context, env *Env, j *Journal, 
 	return msg, nil
 }
 
-func (p *UpdatePlan) extendPolicy(ctx context.Context, env *Env, opts UpdateOptions, res *UpdateResult) (string, bool, error) {
+func (p *UpdatePlan) extendPolicy(ctx context.Context, env *Env, j *Journal, opts UpdateOptions, res *UpdateResult) (string, bool, error) {
 	switch {
 	case !p.policyChange:
 		return p.Step(StepPermissions).Summary, false, nil
 	case opts.SkipPolicy:
 		return "policy not changed (declined): the export will fail unless the role's policies are extended", false, nil
 	}
-	arn, err := awsiam.ParseARN(p.PolicyARN)
+	if p.narrowLater {
+		return "the role's policies already allow what the new configuration needs; " + p.PolicyARN + " is narrowed to exactly that once it is ENABLED", false, nil
+	}
+	doc, note := p.Permission, ""
+	if p.bridge != nil {
+		doc, note = p.bridge, " granting the log groups in force and the new ones (narrowed once the new configuration is ENABLED)"
+	}
+	r, err := p.writePolicy(ctx, env, j, doc)
 	if err != nil {
 		return "", false, err
+	}
+	if r.NewVersion == "" {
+		return r.ARN + " already grants what is needed", false, nil
+	}
+	res.Changed = append(res.Changed, r.ARN+" "+r.NewVersion)
+	msg := fmt.Sprintf("%s: new default version %s%s", r.ARN, r.NewVersion, note)
+	if r.PrunedVersion != "" {
+		msg += " (deleted old version " + r.PrunedVersion + ")"
+	}
+	return msg, true, nil
+}
+
+// writePolicy gives the tool's policy a new default version holding doc,
+// after checking its live tags still say it is this cluster's.
+func (p *UpdatePlan) writePolicy(ctx context.Context, env *Env, j *Journal, doc *awsiam.PolicyDocument) (awsiam.PolicyResult, error) {
+	arn, err := awsiam.ParseARN(p.PolicyARN)
+	if err != nil {
+		return awsiam.PolicyResult{}, err
 	}
 	r, err := awsiam.EnsurePolicy(ctx, env.AWS.IAM, awsiam.PolicySpec{
 		Account:     arn.AccountID,
 		Name:        arn.Name,
 		Path:        arn.Path,
 		Description: "CloudWatch Logs access for CockroachDB Cloud log export (crdb-logexport)",
-		Document:    p.Permission,
+		Document:    doc,
+		MayChange: func(st awsiam.PolicyState) error {
+			if ownsLive(st.Tags, p.ClusterID, j, KindPolicy, st.ARN, "", st.Created) {
+				return nil
+			}
+			return fmt.Errorf("policy %s %s, so this tool does not give it a new version", st.ARN, notOursReason(st.Tags, p.ClusterID))
+		},
 	})
 	if err != nil {
-		return "", false, &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
+		return r, &StepError{Step: StepPermissions, Cause: err, Fix: awsFix(err, "iam:CreatePolicyVersion"), Permanent: !awsiam.IsThrottling(err)}
 	}
-	if r.NewVersion == "" {
-		return r.ARN + " already grants what is needed", false, nil
-	}
-	res.Changed = append(res.Changed, r.ARN+" "+r.NewVersion)
-	msg := fmt.Sprintf("%s: new default version %s", r.ARN, r.NewVersion)
-	if r.PrunedVersion != "" {
-		msg += " (deleted old version " + r.PrunedVersion + ")"
-	}
-	return msg, true, nil
+	return r, nil
 }
 
 // enable POSTs the new configuration when it differs (or failed), follows
@@ -721,12 +831,24 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	// accepted is the export as the last answer described it: the POST's,
 	// or planning's read when nothing is sent.
 	accepted := p.Current
+	// What a refused POST leaves, said truthfully: the configuration in
+	// force is as it was; AWS changes made before the POST only added.
+	refused := "check the message; the configuration in force was not changed"
+	if len(res.Changed) > 0 || len(res.Created) > 0 {
+		refused += "; AWS changes made for the new one only add to what it had (" + strings.Join(append(slices.Clone(res.Created), res.Changed...), "; ") + "), so it keeps working. Running the same update again finishes it"
+	}
 	post := func() error {
-		info, err := postConfig(ctx, env, p.ClusterID, req, "check the message; the configuration in force was not changed")
+		info, err := postConfig(ctx, env, p.ClusterID, req, refused)
 		if err == nil {
 			accepted = info
 		}
 		return err
+	}
+	fail := func(err error) (string, error) {
+		if p.bridge != nil {
+			return "", bridgeKept(err)
+		}
+		return "", err
 	}
 	if p.post {
 		if err := post(); err != nil {
@@ -741,10 +863,16 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	}
 	if !p.post && p.Current.Status == cloudapi.StatusEnabled {
 		res.Status, res.UserMessage, res.Spec = p.Current.Status, p.Current.UserMessage, p.Current.Spec
+		if err := p.narrow(ctx, env, j, res); err != nil {
+			return "", err
+		}
 		return "configuration unchanged; export ENABLED", nil
 	}
 	if opts.NoWait {
 		res.Status, res.UserMessage, res.Spec = accepted.Status, accepted.UserMessage, accepted.Spec
+		if p.bridge != nil || p.narrowLater {
+			return "configuration accepted; not waiting (--no-wait). The permission policy still grants the previous configuration's log groups too: run the same update again once the export is ENABLED to narrow it", nil
+		}
 		return "configuration accepted; not waiting (--no-wait)", nil
 	}
 
@@ -757,9 +885,12 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 		res.Status, res.UserMessage, res.Spec = final.Info.Status, final.Info.UserMessage, final.Info.Spec
 	}
 	if err != nil {
-		return "", err
+		return fail(err)
 	}
 	if err := settled(final, why, p.ClusterName); err != nil {
+		return fail(err)
+	}
+	if err := p.narrow(ctx, env, j, res); err != nil {
 		return "", err
 	}
 
@@ -787,19 +918,37 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	return msg + "; logs arriving in " + p.Desired.LogName + " in " + strings.Join(p.Regions, ", "), nil
 }
 
+// narrow brings the tool's policy to exactly what the configuration in
+// force, now ENABLED, needs: after a bridge, or when it granted more.
+func (p *UpdatePlan) narrow(ctx context.Context, env *Env, j *Journal, res *UpdateResult) error {
+	if !p.policyChange || (p.bridge == nil && !p.narrowLater) {
+		return nil
+	}
+	r, err := p.writePolicy(ctx, env, j, p.Permission)
+	if err != nil {
+		se, _ := AsStepError(err)
+		return &StepError{Step: StepPermissions, Cause: fmt.Errorf("the export is ENABLED, but narrowing the permission policy failed: %w", se.Cause), Fix: "run the same update again to finish; the policy still grants the previous log groups too", Permanent: se.Permanent}
+	}
+	p.bridge, p.narrowLater = nil, false
+	if r.NewVersion != "" {
+		res.Changed = append(res.Changed, r.ARN+" "+r.NewVersion+" (narrowed to the new configuration)")
+	}
+	return nil
+}
+
 // recordSettings keeps the journal's view of the configuration in step
 // with the API's, so a later setup, update or cleanup starts from the
 // truth.
 func (p *UpdatePlan) recordSettings(j *Journal) error {
-	j.mu.Lock()
-	j.Settings["log_group"] = p.Desired.LogName
-	j.Settings["role_arn"] = p.Desired.AuthPrincipal
-	j.Settings["regions"] = strings.Join(p.Regions, ",")
-	if p.PlanType != cloudapi.PlanStandard {
-		j.Settings["external_id"] = p.Desired.AWSExternalID
+	kv := map[string]string{
+		"log_group": p.Desired.LogName,
+		"role_arn":  p.Desired.AuthPrincipal,
+		"regions":   strings.Join(p.Regions, ","),
 	}
-	j.mu.Unlock()
-	return j.Save()
+	if p.PlanType != cloudapi.PlanStandard {
+		kv["external_id"] = p.Desired.AWSExternalID
+	}
+	return j.SetSettings(kv)
 }
 
 // retryAfterFailure decides whether a failed enable may be IAM eventual

@@ -77,9 +77,14 @@ func TestUpdateToNewLogGroupCreatesItAndExtendsThePolicy(t *testing.T) {
 	if j.Settings["log_group"] != "crdb-prod-v2" {
 		t.Errorf("journal log_group = %q", j.Settings["log_group"])
 	}
+	// Make before break: a version granting both groups while the new
+	// configuration was tried, then one granting only the new group.
 	pol, err := awsiam.InspectPolicy(ctx, env.AWS.IAM, setup.PolicyARN)
-	if err != nil || pol.VersionCount != 2 || !strings.Contains(pol.Document.JSON(), "log-group:crdb-prod-v2:*") {
-		t.Fatalf("policy after update: %+v, %v", pol, err)
+	if err != nil || pol.VersionCount != 3 || !strings.Contains(pol.Document.JSON(), "log-group:crdb-prod-v2:*") || strings.Contains(pol.Document.JSON(), "log-group:crdb-prod-aws:*") {
+		t.Fatalf("policy after update: %+v, %v\n%s", pol, err, pol.Document.JSON())
+	}
+	if !slices.ContainsFunc(res.Changed, func(c string) bool { return strings.Contains(c, "narrowed") }) {
+		t.Fatalf("changed %v: the policy was not narrowed after ENABLED", res.Changed)
 	}
 
 	// The same update again has nothing to do.
@@ -236,7 +241,7 @@ func TestUpdateRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := plan.Conflicts(); len(c) != 1 || c[0].ID != StepPermissions || !strings.Contains(c[0].Summary, "none of its attached policies is this tool's") {
+	if c := plan.Conflicts(); len(c) != 1 || c[0].ID != StepPermissions || !strings.Contains(c[0].Summary, "none of its attached policies was made by this tool for this cluster") {
 		t.Fatalf("conflicts = %+v", c)
 	}
 

@@ -43,8 +43,9 @@ type answers struct {
 	// retentionPreset: --retention-days was given, so existing log groups
 	// are changed to it too.
 	retentionPreset bool
-	// defaultLogGroup is the log group name the wizard filled in itself.
-	defaultLogGroup string
+	// defaultLogGroup, defaultRoleName and defaultPolicyName are the names
+	// the wizard filled in itself (this cluster's defaults).
+	defaultLogGroup, defaultRoleName, defaultPolicyName string
 }
 
 // Choices after a policy ARN was pasted where a role ARN belongs.
@@ -59,8 +60,8 @@ func newAnswers(in steps.SetupInput) answers {
 		logGroup:        in.LogGroup,
 		retention:       in.RetentionDays,
 		retentionPreset: in.RetentionSet,
-		roleName:        firstNonEmpty(in.RoleName, steps.DefaultRoleName),
-		policyName:      firstNonEmpty(in.PolicyName, steps.DefaultPolicyName),
+		roleName:        in.RoleName,
+		policyName:      in.PolicyName,
 		roleMode:        roleCreate,
 		regions:         regionsAll,
 		extChoice:       steps.ExternalIDAuto,
@@ -93,6 +94,14 @@ func (a *answers) forCluster(c cloudapi.Cluster) {
 		a.logGroup = steps.DefaultLogGroup(c.Name)
 		a.defaultLogGroup = a.logGroup
 	}
+	if a.roleName == "" || a.roleName == a.defaultRoleName {
+		a.roleName = steps.DefaultRoleNameFor(c.Name, c.ID)
+		a.defaultRoleName = a.roleName
+	}
+	if a.policyName == "" || a.policyName == a.defaultPolicyName {
+		a.policyName = steps.DefaultPolicyNameFor(c.Name, c.ID)
+		a.defaultPolicyName = a.policyName
+	}
 	a.clusterID = c.ID
 	if a.roleMode == roleExisting && a.extChoice == steps.ExternalIDAuto && c.Plan != cloudapi.PlanStandard {
 		// A role the user brings has its own trust policy; a generated ID
@@ -114,8 +123,14 @@ func (a *answers) input(base steps.SetupInput, cluster cloudapi.Cluster) steps.S
 	if a.roleMode == roleExisting {
 		in.RoleARN = strings.TrimSpace(a.roleARN)
 	} else {
-		in.RoleName = strings.TrimSpace(a.roleName)
-		in.PolicyName = strings.TrimSpace(a.policyName)
+		// Names left at this cluster's defaults are left to setup, which
+		// keeps the role the export already uses.
+		if name := strings.TrimSpace(a.roleName); name != a.defaultRoleName {
+			in.RoleName = name
+		}
+		if name := strings.TrimSpace(a.policyName); name != a.defaultPolicyName {
+			in.PolicyName = name
+		}
 	}
 	switch {
 	case cluster.Plan == cloudapi.PlanStandard:
@@ -143,10 +158,10 @@ func resumeCommand(base string, in steps.SetupInput, cluster cloudapi.Cluster) s
 	if in.RoleARN != "" {
 		add("--role-arn", in.RoleARN)
 	} else {
-		if in.RoleName != "" && in.RoleName != steps.DefaultRoleName {
+		if in.RoleName != "" && in.RoleName != steps.DefaultRoleNameFor(cluster.Name, cluster.ID) {
 			add("--role-name", in.RoleName)
 		}
-		if in.PolicyName != "" && in.PolicyName != steps.DefaultPolicyName {
+		if in.PolicyName != "" && in.PolicyName != steps.DefaultPolicyNameFor(cluster.Name, cluster.ID) {
 			add("--policy-name", in.PolicyName)
 		}
 	}

@@ -125,9 +125,9 @@ func (f *disableFlow) writeOverview(a *accessible) {
 		a.say("Disabling stops %s.", s)
 	}
 	if len(o.removes)+len(o.logGroups) == 0 {
-		a.say("Cleanup has nothing to remove: by its journal, this tool created nothing for this cluster.")
+		a.say("Cleanup has nothing to remove: nothing in AWS carries this tool's tags for this cluster.")
 	} else {
-		a.say("Cleanup removes only what this tool created, by its journal:")
+		a.say("Cleanup removes only what this tool made for this cluster (its tags say so):")
 	}
 	for _, r := range o.removes {
 		a.say("  %s", r)

@@ -93,13 +93,13 @@ func TestDisableConfirmationThenDisabledReadBackFromTheAPI(t *testing.T) {
 	s := hs.screen()
 	for _, want := range []string{
 		"status ENABLED", "Disabling stops", "log group crdb-staging-aws in us-east-2",
-		"CockroachDB Cloud's use of the role CockroachCloudLogExportRole",
-		"policy CockroachCloudLogExportPolicy (detached, deleted with its versions)",
-		"− role CockroachCloudLogExportRole",
+		"CockroachDB Cloud's use of the role " + stagingRole,
+		"policy CockroachCloudLogExportPolicy-staging-aws (detached, deleted with its versions)",
+		"− role " + stagingRole,
 		"with the last choice only: it holds",
 		"> Disable export",
 	} {
-		if !strings.Contains(s, want) {
+		if !strings.Contains(strings.Join(strings.Fields(s), " "), want) {
 			t.Errorf("confirmation lacks %q:\n%s", want, s)
 		}
 	}
@@ -108,7 +108,7 @@ func TestDisableConfirmationThenDisabledReadBackFromTheAPI(t *testing.T) {
 	if info := liveExport(t, env, cloudemu.StagingAWSClusterID); info.Status != cloudapi.StatusDisabled {
 		t.Fatalf("status %s after disabling", info.Status)
 	}
-	if !roleExists(t, sb, steps.DefaultRoleName) || !policyExists(t, sb, setup.PolicyARN) {
+	if !roleExists(t, sb, stagingRole) || !policyExists(t, sb, setup.PolicyARN) {
 		t.Error("disabling without cleanup removed the role or the policy")
 	}
 	if s := hs.screen(); !strings.Contains(s, "Log export of staging-aws is DISABLED") || !strings.Contains(s, "left as they are") {
@@ -138,7 +138,7 @@ func TestDisableCleanupRemovesWhatThisToolCreatedAndNeverAHandMadeRole(t *testin
 	hs := newHarness(t, opts, goldenW, goldenH)
 	atDisableStage(t, hs, disConfirm)
 	s := hs.screen()
-	if !strings.Contains(s, "never touches role "+own) {
+	if !strings.Contains(s, "keeps role "+own) || !strings.Contains(strings.Join(strings.Fields(s), " "), "someone else made it") {
 		t.Fatalf("the hand-made role is not named as untouched:\n%s", s)
 	}
 	if !strings.Contains(s, "> Disable export and remove what this tool created") {
@@ -151,7 +151,7 @@ func TestDisableCleanupRemovesWhatThisToolCreatedAndNeverAHandMadeRole(t *testin
 	if info := liveExport(t, env, cloudemu.StagingAWSClusterID); info.Status != cloudapi.StatusDisabled {
 		t.Fatalf("status %s", info.Status)
 	}
-	if roleExists(t, sb, steps.DefaultRoleName) || policyExists(t, sb, setup.PolicyARN) {
+	if roleExists(t, sb, stagingRole) || policyExists(t, sb, setup.PolicyARN) {
 		t.Error("the role or the policy this tool created is still there")
 	}
 	if !roleExists(t, sb, "HandMadeLogRole") {
@@ -191,7 +191,7 @@ func TestDisableDeletesLogGroupsOnlyAfterASecondConfirmation(t *testing.T) {
 	if !logGroupExists(t, env, "us-east-2", "crdb-staging-aws") {
 		t.Fatal("declining the second confirmation still deleted the log group")
 	}
-	if roleExists(t, sb, steps.DefaultRoleName) {
+	if roleExists(t, sb, stagingRole) {
 		t.Error("the role this tool created survived the cleanup")
 	}
 	hs.key("q")
@@ -297,7 +297,7 @@ func TestDisableCtrlCWhileDisablingLeavesAJournalThatResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	again, err := steps.ApplyDisable(ctx, env, p, steps.DisableOptions{Watch: fastApply.Watch}, nil)
-	if err != nil || again.Status != cloudapi.StatusDisabled || !slices.Contains(again.Removed, "role arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName) {
+	if err != nil || again.Status != cloudapi.StatusDisabled || !slices.Contains(again.Removed, "role arn:aws:iam::"+sandboxAccount+":role/"+stagingRole) {
 		t.Fatalf("the resumed disable: %+v, %v", again, err)
 	}
 }
@@ -326,12 +326,12 @@ func TestAccessibleDisableAsksTwiceBeforeDeletingLogGroups(t *testing.T) {
 	if res.Outcome != Completed || res.Disable == nil || res.Disable.Status != cloudapi.StatusDisabled || res.Task != "disable log export" {
 		t.Fatalf("result %+v\n%s", res, out.String())
 	}
-	for _, want := range []string{"Cleanup removes only what this tool created", "These log groups hold the exported logs of staging-aws", "crdb-staging-aws in us-east-2", "Done: step “Disable log export and wait”", "Log export of staging-aws is DISABLED."} {
+	for _, want := range []string{"Cleanup removes only what this tool made for this cluster", "These log groups hold the exported logs of staging-aws", "crdb-staging-aws in us-east-2", "Done: step “Disable log export and wait”", "Log export of staging-aws is DISABLED."} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if roleExists(t, sb, steps.DefaultRoleName) {
+	if roleExists(t, sb, stagingRole) {
 		t.Error("the role this tool created is still there")
 	}
 	if !logGroupExists(t, env, "us-east-2", "crdb-staging-aws") {

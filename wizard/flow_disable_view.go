@@ -131,9 +131,9 @@ func (f *disableFlow) overviewView(m *Model, w int, compact bool) string {
 	}
 	var clean []string
 	if len(o.removes)+len(o.logGroups) > 0 {
-		clean = append(clean, s.Section.Render("Cleanup")+s.Faint.Render(" removes only what this tool created (by its journal):"))
+		clean = append(clean, s.Section.Render("Cleanup")+s.Faint.Render(" removes only what this tool made for this cluster (its tags say so):"))
 	} else {
-		clean = append(clean, ansi.Wrap(s.Section.Render("Cleanup")+s.Faint.Render(" has nothing to remove: by its journal, this tool created nothing for this cluster."), w, ""))
+		clean = append(clean, ansi.Wrap(s.Section.Render("Cleanup")+s.Faint.Render(" has nothing to remove: nothing in AWS carries this tool's tags for this cluster."), w, ""))
 	}
 	for _, r := range o.removes {
 		clean = append(clean, hanging("  − ", r, w, s.Text)...)

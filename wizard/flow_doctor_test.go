@@ -48,7 +48,7 @@ func exportWithWrongTrust(t *testing.T, connect func(context.Context, string) (*
 	if err != nil || res.Status != cloudapi.StatusEnabled {
 		t.Fatalf("setup: %v (status %s)", err, res.Status)
 	}
-	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, steps.DefaultRoleName, awsiam.TrustPolicy(sandboxAccount, "")); err != nil {
+	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, stagingRole, awsiam.TrustPolicy(sandboxAccount, "")); err != nil {
 		t.Fatal(err)
 	}
 	waitStatus(t, env, cloudemu.StagingAWSClusterID, cloudapi.Status.Failed)
@@ -73,7 +73,7 @@ func waitStatus(t *testing.T, env *steps.Env, clusterID string, ok func(cloudapi
 
 func roleTrust(t *testing.T, env *steps.Env) string {
 	t.Helper()
-	st, err := awsiam.InspectRole(context.Background(), env.AWS.IAM, steps.DefaultRoleName)
+	st, err := awsiam.InspectRole(context.Background(), env.AWS.IAM, stagingRole)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestDoctorCtrlCDuringRepairs(t *testing.T) {
 		t.Error("the held trust update went through")
 	}
 	j := interruptedJournal(t, store, cloudemu.StagingAWSClusterID)
-	if !j.Owns(steps.KindRole, "arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName, "") {
+	if !j.Owns(steps.KindRole, "arn:aws:iam::"+sandboxAccount+":role/"+stagingRole, "") {
 		t.Error("the journal lost the role setup created")
 	}
 }
@@ -274,11 +274,11 @@ func TestSetupEnableFailureOpensTheDoctor(t *testing.T) {
 	sb, connect, _ := testSandbox(t, cloudemu.Timings{})
 	ctx := context.Background()
 	iamc := sandboxIAM(sb)
-	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(steps.DefaultRoleName), AssumeRolePolicyDocument: aws.String(awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "").JSON())}); err != nil {
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(prodRole), AssumeRolePolicyDocument: aws.String(awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "").JSON())}); err != nil {
 		t.Fatal(err)
 	}
 	guardrail := `{"Version":"2012-10-17","Statement":[{"Sid":"NoWrites","Effect":"Deny","Action":"logs:PutLogEvents","Resource":"*"}]}`
-	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(steps.DefaultRoleName), PolicyName: aws.String("Guardrail"), PolicyDocument: aws.String(guardrail)}); err != nil {
+	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(prodRole), PolicyName: aws.String("Guardrail"), PolicyDocument: aws.String(guardrail)}); err != nil {
 		t.Fatal(err)
 	}
 	hs := newHarness(t, flowOptions(connect), 80, 24)
@@ -400,11 +400,11 @@ func TestAccessibleSetupEnableFailureOffersTheDoctor(t *testing.T) {
 	sb, connect, _ := testSandbox(t, cloudemu.Timings{})
 	ctx := context.Background()
 	iamc := sandboxIAM(sb)
-	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(steps.DefaultRoleName), AssumeRolePolicyDocument: aws.String(awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "").JSON())}); err != nil {
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(prodRole), AssumeRolePolicyDocument: aws.String(awsiam.TrustPolicy(cloudemu.ProdAWSAccountID, "").JSON())}); err != nil {
 		t.Fatal(err)
 	}
 	guardrail := `{"Version":"2012-10-17","Statement":[{"Sid":"NoWrites","Effect":"Deny","Action":"logs:PutLogEvents","Resource":"*"}]}`
-	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(steps.DefaultRoleName), PolicyName: aws.String("Guardrail"), PolicyDocument: aws.String(guardrail)}); err != nil {
+	if _, err := iamc.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(prodRole), PolicyName: aws.String("Guardrail"), PolicyDocument: aws.String(guardrail)}); err != nil {
 		t.Fatal(err)
 	}
 	// Enter at every question and the plan, then 1 (Diagnose) at the

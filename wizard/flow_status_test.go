@@ -71,7 +71,7 @@ func TestStatusFollowsEnablingToEnabled(t *testing.T) {
 		t.Errorf("the watch's last event: %+v", f.ev)
 	}
 	s := hs.screen()
-	for _, want := range []string{"log export status", "Log export of staging-aws", "✓ ENABLED", "polls", "Configuration", "crdb-staging-aws", "arn:aws:iam::" + sandboxAccount + ":role/" + steps.DefaultRoleName, "Logs in CloudWatch", "us-east-2", "streams", "r read again"} {
+	for _, want := range []string{"log export status", "Log export of staging-aws", "✓ ENABLED", "polls", "Configuration", "crdb-staging-aws", "arn:aws:iam::" + sandboxAccount + ":role/" + stagingRole, "Logs in CloudWatch", "us-east-2", "streams", "r read again"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("status screen lacks %q:\n%s", want, s)
 		}
@@ -123,7 +123,7 @@ func TestStatusFailureOpensTheDoctor(t *testing.T) {
 		return f != nil && f.st != nil && !f.following && !f.reading && f.current().Status.Failed()
 	})
 	s := hs.screen()
-	for _, want := range []string{"✗ CREDENTIALS_ERROR", "user_message", "unable to assume role", "The export failed.", "Press d to run the doctor's checks", "d diagnose"} {
+	for _, want := range []string{"✗ CREDENTIALS_ERROR", "user_message", "unable to assume role", "The export failed.", "Press d for the doctor's checks", "d diagnose"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("failure screen lacks %q:\n%s", want, s)
 		}
@@ -270,7 +270,7 @@ func TestGoldenStatusScreens(t *testing.T) {
 	m.caller = awsiam.Identity{Account: sandboxAccount, ARN: "arn:aws:iam::" + sandboxAccount + ":user/sandbox-admin"}
 	m.cluster, m.hasCluster = cloudapi.Cluster{ID: cloudemu.ProdAWSClusterID, Name: cloudemu.ProdAWSClusterName, Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS}, true
 	regions := cloudemu.ProdAWSRegions()
-	role := "arn:aws:iam::" + sandboxAccount + ":role/" + steps.DefaultRoleName
+	role := "arn:aws:iam::" + sandboxAccount + ":role/" + prodRole
 	st := &steps.ClusterExport{
 		ClusterID: cloudemu.ProdAWSClusterID, ClusterName: cloudemu.ProdAWSClusterName, Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS,
 		ClusterState: cloudapi.StateCreated, Status: cloudapi.StatusEnabled, Configured: true,

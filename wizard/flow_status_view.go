@@ -138,6 +138,12 @@ func (f *statusFlow) configSection(m *Model, cur *steps.ClusterExport, lean bool
 	}
 	lines := []string{s.Section.Render("Configuration") + s.Faint.Render(changedAt(cur))}
 	for _, r := range rows {
+		if 2+12+len(r[1]) > w && 4+len(r[1]) <= w {
+			// A value too long to stand beside its label (an ARN) goes
+			// on its own line, whole, rather than cut where it wraps.
+			lines = append(lines, "  "+s.Label.Render(r[0]), "    "+s.Value.Render(r[1]))
+			continue
+		}
 		lines = append(lines, ansi.Wrap(fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])), w, ""))
 	}
 	return strings.Join(lines, "\n")
@@ -212,6 +218,8 @@ func (f *statusFlow) logsSection(m *Model, cur *steps.ClusterExport, w int) stri
 func (f *statusFlow) hint(m *Model, cur *steps.ClusterExport, lean bool) (string, string) {
 	s := m.styles
 	switch {
+	case cur.Status.Failed() && lean:
+		return s.Fail.Render(glyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " for the doctor's checks.", ""
 	case cur.Status.Failed():
 		return s.Fail.Render(glyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " to run the doctor's checks: they name the exact field that is wrong, and repair what they can.", ""
 	case !f.following && len(f.notArriving()) > 0:

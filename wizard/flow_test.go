@@ -72,7 +72,7 @@ func TestSetupWithDefaultsReachesEnabledAndLogsArrive(t *testing.T) {
 			t.Errorf("plan screen lacks %q:\n%s", want, screen)
 		}
 	}
-	if roleExists(t, sb, steps.DefaultRoleName) {
+	if roleExists(t, sb, prodRole) {
 		t.Fatal("the role exists before the plan was confirmed")
 	}
 
@@ -99,8 +99,8 @@ func TestSetupWithDefaultsReachesEnabledAndLogsArrive(t *testing.T) {
 	screen = hs.screen()
 	for _, want := range []string{
 		"Log export of prod-aws is ENABLED",
-		"arn:aws:iam::" + sandboxAccount + ":role/" + steps.DefaultRoleName,
-		"arn:aws:iam::" + sandboxAccount + ":policy/" + steps.DefaultPolicyName,
+		"arn:aws:iam::" + sandboxAccount + ":role/" + prodRole,
+		"arn:aws:iam::" + sandboxAccount + ":policy/" + prodPolicy,
 		"Logs arriving in crdb-prod-aws (live)",
 		"crdb-logexport doctor --cluster prod-aws",
 		"crdb-logexport disable --cluster prod-aws",
@@ -114,7 +114,7 @@ func TestSetupWithDefaultsReachesEnabledAndLogsArrive(t *testing.T) {
 			t.Errorf("step %d is not marked done: %+v", i, hs.m.marks[i-1])
 		}
 	}
-	if !roleExists(t, sb, steps.DefaultRoleName) {
+	if !roleExists(t, sb, prodRole) {
 		t.Error("the role was not created")
 	}
 	checkFits(t, "summary", screen, 100, 30)
@@ -268,14 +268,14 @@ func TestFailureOffersRollbackOfWhatThisRunCreated(t *testing.T) {
 	if hs.m.marks[6].state != markFailed {
 		t.Errorf("step 7 not marked failed: %+v", hs.m.marks[6])
 	}
-	if !roleExists(t, sb, steps.DefaultRoleName) {
+	if !roleExists(t, sb, prodRole) {
 		t.Fatal("the role should exist before the rollback")
 	}
 	hs.key("down")
 	hs.enter() // roll back
 	hs.atPhase(phaseRollbackConfirm)
 	s = hs.screen()
-	if !strings.Contains(s, "removes role arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName) || !strings.Contains(s, "keeps   log group crdb-prod-aws") {
+	if !strings.Contains(s, "removes role arn:aws:iam::"+sandboxAccount+":role/"+prodRole) || !strings.Contains(s, "keeps   log group crdb-prod-aws") {
 		t.Fatalf("rollback preview:\n%s", s)
 	}
 	hs.enter() // Remove
@@ -283,7 +283,7 @@ func TestFailureOffersRollbackOfWhatThisRunCreated(t *testing.T) {
 	if !strings.Contains(hs.screen(), "removed role arn:aws:iam::"+sandboxAccount) {
 		t.Errorf("rollback result:\n%s", hs.screen())
 	}
-	if roleExists(t, sb, steps.DefaultRoleName) {
+	if roleExists(t, sb, prodRole) {
 		t.Error("the role this run created is still there after the rollback")
 	}
 	hs.enter() // quit
@@ -309,7 +309,7 @@ func TestRetryAfterATransientFailureCompletes(t *testing.T) {
 	if hs.m.result.Status != cloudapi.StatusEnabled {
 		t.Fatalf("status %s after retry", hs.m.result.Status)
 	}
-	if slices.Contains(hs.m.result.Created, "arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName) {
+	if slices.Contains(hs.m.result.Created, "arn:aws:iam::"+sandboxAccount+":role/"+prodRole) {
 		t.Error("the retry created the role again")
 	}
 }
@@ -381,7 +381,7 @@ func TestViewsReflowOnResize(t *testing.T) {
 			t.Errorf("line of %d runes at 60 columns: %q", w, l)
 		}
 	}
-	if !strings.Contains(strings.ReplaceAll(hs.screen(), "\n", ""), "arn:aws:iam::"+sandboxAccount+":role/"+steps.DefaultRoleName) {
+	if !strings.Contains(strings.ReplaceAll(hs.screen(), "\n", ""), "arn:aws:iam::"+sandboxAccount+":role/"+prodRole) {
 		t.Errorf("the role ARN was cut instead of wrapped:\n%s", hs.screen())
 	}
 }

@@ -323,3 +323,10 @@ func interruptedJournal(t *testing.T, store steps.JournalStore, clusterID string
 	}
 	return j
 }
+
+// The names setup gives each seeded cluster's role and policy.
+var (
+	prodRole    = steps.DefaultRoleNameFor(cloudemu.ProdAWSClusterName, cloudemu.ProdAWSClusterID)
+	prodPolicy  = steps.DefaultPolicyNameFor(cloudemu.ProdAWSClusterName, cloudemu.ProdAWSClusterID)
+	stagingRole = steps.DefaultRoleNameFor(cloudemu.StagingAWSClusterName, cloudemu.StagingAWSClusterID)
+)

@@ -696,14 +696,16 @@ func (m *Model) summaryTail(w int, lean bool) string {
 	s := m.styles
 	r := m.result
 	var b strings.Builder
-	b.WriteString(ansi.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w, ""))
 	cmds := []string{"status", "doctor", "disable"}
 	if lean {
+		// A short terminal keeps the commands; the console links are
+		// one `crdb-logexport status` away.
 		for i, c := range cmds {
 			cmds[i] = s.Command.Render(c)
 		}
-		b.WriteString("\n" + ansi.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w, ""))
+		b.WriteString(ansi.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w, ""))
 	} else {
+		b.WriteString(ansi.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w, ""))
 		b.WriteString("\n" + s.Section.Render("Next"))
 		for _, c := range cmds {
 			b.WriteString("\n  " + s.Command.Render("crdb-logexport "+c+" --cluster "+r.ClusterName))

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/sandbox"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/awsemu"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
@@ -70,6 +71,12 @@ const probeHeader = "X-Evidence-Probe"
 
 func newScenario(t testing.TB, apiKey string) *scenario {
 	t.Helper()
+	return newScenarioWith(t, apiKey, evidenceTimings)
+}
+
+// newScenarioWith is newScenario with other emulator timings.
+func newScenarioWith(t testing.TB, apiKey string, timings cloudemu.Timings) *scenario {
+	t.Helper()
 	s := &scenario{t: t, calls: &callLog{}, home: t.TempDir(), apiKey: apiKey}
 	s.aws = awsemu.New(awsemu.Options{})
 	raw := httptest.NewServer(s.aws)
@@ -86,7 +93,7 @@ func newScenario(t testing.TB, apiKey string) *scenario {
 		AWSEndpoint:    raw.URL,
 		AWSAccessKeyID: sandbox.AccessKeyID,
 		AWSSecret:      sandbox.SecretAccessKey,
-		Timings:        evidenceTimings,
+		Timings:        timings,
 		APIKey:         apiKey,
 		WrapCloud:      func(h http.Handler) http.Handler { return s.calls.wrap(h, cloudOp) },
 	})
@@ -190,9 +197,20 @@ func (l *lockedBuffer) String() string {
 // start runs the tool with stdin as its standard input.
 func (s *scenario) start(stdin string, args ...string) *process {
 	s.t.Helper()
+	return s.startWith(s.environ(), stdin, args...)
+}
+
+// startEnv runs the tool with exactly env as its environment.
+func (s *scenario) startEnv(env []string, args ...string) *process {
+	s.t.Helper()
+	return s.startWith(env, "", args...)
+}
+
+func (s *scenario) startWith(env []string, stdin string, args ...string) *process {
+	s.t.Helper()
 	p := &process{args: args, lines: make(chan string, 256), done: make(chan struct{})}
 	p.cmd = exec.Command(toolPath(s.t), args...)
-	p.cmd.Env = s.environ()
+	p.cmd.Env = env
 	p.cmd.Dir = s.home
 	p.cmd.Stdin = strings.NewReader(stdin)
 	p.cmd.Stdout = &p.stdout
@@ -288,6 +306,15 @@ type callLog struct {
 	// returning true drops the call (arrive: before the emulator sees it;
 	// applied: after it took effect) and holds it until the client is gone.
 	arrive, applied func(op string) bool
+	// rewrite, when set, may change the body of an answer before the tool
+	// sees it (a status the tool does not know, say).
+	rewrite func(op string, body []byte) []byte
+}
+
+func (l *callLog) rewriteAnswers(f func(op string, body []byte) []byte) {
+	l.mu.Lock()
+	l.rewrite = f
+	l.mu.Unlock()
 }
 
 func (l *callLog) hooks(arrive, applied func(op string) bool) {
@@ -342,15 +369,20 @@ func (l *callLog) wrap(h http.Handler, opOf func(*http.Request) string) http.Han
 			awaitGone(r)
 			return
 		}
+		body := rec.Body.Bytes()
 		l.mu.Lock()
+		if l.rewrite != nil {
+			body = l.rewrite(op, body)
+		}
 		l.calls[i].Status = rec.Code
-		l.calls[i].Body = rec.Body.String()
+		l.calls[i].Body = string(body)
 		l.mu.Unlock()
 		for k, vs := range rec.Header() {
 			w.Header()[k] = vs
 		}
+		w.Header().Del("Content-Length")
 		w.WriteHeader(rec.Code)
-		_, _ = w.Write(rec.Body.Bytes())
+		_, _ = w.Write(body)
 	})
 }
 
@@ -532,7 +564,10 @@ func (s *scenario) fingerprint(clusterID string) string {
 		fmt.Fprintf(&b, "role %s attached=[%s] managed-by=%s\n", r.Name, strings.Join(r.AttachedPolicies, ","), r.Tags["managed-by"])
 	}
 	for _, p := range st.Policies {
-		fmt.Fprintf(&b, "policy %s versions=%d default=%s attached-to=[%s]\n", p.Name, len(p.Versions), p.DefaultVersion, strings.Join(p.AttachedTo, ","))
+		// The default version's document, not the number of versions: a
+		// change made before break writes a bridging version first, so
+		// runs that end alike may have passed through different ones.
+		fmt.Fprintf(&b, "policy %s grants=%s attached-to=[%s]\n", p.Name, defaultDocument(p), strings.Join(p.AttachedTo, ","))
 	}
 	for _, region := range sortedKeys(st.LogGroups) {
 		for _, g := range st.LogGroups[region] {
@@ -547,6 +582,21 @@ func (s *scenario) fingerprint(clusterID string) string {
 	fmt.Fprintf(&b, "export status=%s log_name=%s auth_principal=%s external_id_set=%t redact=%s\n",
 		e.Status, e.Spec.LogName, e.Spec.AuthPrincipal, e.Spec.AWSExternalID != "", redact)
 	return b.String()
+}
+
+// defaultDocument is a policy's default version in canonical form.
+func defaultDocument(p awsemu.PolicyState) string {
+	for _, v := range p.Versions {
+		if !v.IsDefault {
+			continue
+		}
+		doc, err := awsiam.ParsePolicy(string(v.Document))
+		if err != nil {
+			return "unparsable"
+		}
+		return doc.JSON()
+	}
+	return "none"
 }
 
 // readJournal loads the cluster's journal, checking that it is private.

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/crdb-logexport/crdb-logexport/sandbox"
@@ -136,7 +137,8 @@ func awsConfig(ts *testscript.TestScript, region string) aws.Config {
 //	awsq attached ROLE              ARNs of the managed policies attached to ROLE
 //	awsq log-groups REGION          log group names, one a line
 //	awsq streams REGION GROUP       streams with at least one event, one a line
-//	awsq create-role NAME TRUSTJSON create a role by hand (not through the tool)
+//	awsq create-role NAME TRUSTJSON [KEY=VALUE…]  create a role by hand (not through the tool), with tags
+//	awsq update-trust NAME TRUSTJSON             replace a role's trust policy by hand
 //	awsq create-log-group REGION NAME
 func cmdAWSQuery(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
@@ -208,10 +210,20 @@ func cmdAWSQuery(ts *testscript.TestScript, neg bool, args []string) {
 		sort.Strings(names)
 		fmt.Fprintf(&out, "count %d\n%s\n", len(names), strings.Join(names, "\n"))
 	case "create-role":
-		if len(args) != 3 {
-			ts.Fatalf("usage: awsq create-role NAME TRUSTJSON")
+		if len(args) < 3 {
+			ts.Fatalf("usage: awsq create-role NAME TRUSTJSON [KEY=VALUE…]")
 		}
-		_, err = iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: &args[1], AssumeRolePolicyDocument: &args[2]})
+		var tags []iamtypes.Tag
+		for _, kv := range args[3:] {
+			k, v, _ := strings.Cut(kv, "=")
+			tags = append(tags, iamtypes.Tag{Key: aws.String(k), Value: aws.String(v)})
+		}
+		_, err = iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: &args[1], AssumeRolePolicyDocument: &args[2], Tags: tags})
+	case "update-trust":
+		if len(args) != 3 {
+			ts.Fatalf("usage: awsq update-trust NAME TRUSTJSON")
+		}
+		_, err = iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: &args[1], PolicyDocument: &args[2]})
 	case "create-log-group":
 		if len(args) != 3 {
 			ts.Fatalf("usage: awsq create-log-group REGION NAME")
@@ -243,12 +255,17 @@ func compactJSON(s string) string {
 
 // cloudq calls the Cloud API emulator and prints the status code and the
 // compacted JSON answer, whatever the status (scripts match on both):
-// `cloudq GET /api/v1/clusters/ID/logexport`.
+// `cloudq GET /api/v1/clusters/ID/logexport`, `cloudq POST PATH JSON`.
 func cmdCloudQuery(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: cloudq METHOD PATH (match the status in stdout instead of negating)")
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: cloudq METHOD PATH [JSON] (match the status in stdout instead of negating)")
 	}
-	code, body := httpCall(ts, args[0], ts.Getenv("COCKROACH_SERVER")+args[1], "", true)
+	body := ""
+	if len(args) == 3 {
+		body = args[2]
+	}
+	code, answer := httpCall(ts, args[0], ts.Getenv("COCKROACH_SERVER")+args[1], body, true)
+	body = answer
 	fmt.Fprintf(ts.Stdout(), "%d %s\n", code, compactJSON(body))
 }
 

@@ -99,8 +99,8 @@ func TestTmuxDisableConfirmation(t *testing.T) {
 	for _, want := range []string{
 		"Disabling stops",
 		"log group crdb-staging-aws in us-east-2",
-		"Cleanup removes only what this tool created",
-		"role CockroachCloudLogExportRole",
+		"Cleanup removes only what this tool made for this cluster",
+		"role CockroachCloudLogExportRole-staging-aws",
 		"> Disable export",
 	} {
 		if !strings.Contains(screen, want) {
@@ -117,7 +117,7 @@ func TestTmuxDisableConfirmation(t *testing.T) {
 		t.Fatalf("after disabling:\n%s", screen)
 	}
 	ctx := context.Background()
-	if _, err := iam.NewFromConfig(sandboxAWS(sb, "us-east-1")).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("CockroachCloudLogExportRole")}); err == nil {
+	if _, err := iam.NewFromConfig(sandboxAWS(sb, "us-east-1")).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("CockroachCloudLogExportRole-staging-aws")}); err == nil {
 		t.Error("the role this tool created is still there after cleanup")
 	}
 	out, err := cloudwatchlogs.NewFromConfig(sandboxAWS(sb, "us-east-2")).DescribeLogGroups(ctx, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String("crdb-staging-aws")})

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
 
 // Exit codes are part of the command-line contract (README "Exit codes").
@@ -54,8 +57,15 @@ func ExitCode(err error) int {
 	if errors.Is(err, context.Canceled) {
 		return ExitAborted
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if RunTimedOut(err) {
 		return ExitTimeout
 	}
 	return ExitFailure
+}
+
+// RunTimedOut reports whether the run's own deadline (--timeout) ended it.
+// A single call that went unanswered past --request-timeout also carries
+// a deadline in its error, but it is a failure that names the call.
+func RunTimedOut(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) && !awsiam.IsTimeout(err) && !cloudapi.IsAttemptTimeout(err)
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -28,6 +29,13 @@ type Connection struct {
 	Region     string
 	Debug      bool
 	NoInput    bool
+	// RequestTimeout bounds each attempt of every call to AWS and
+	// CockroachDB Cloud (the clients' defaults when 0).
+	RequestTimeout time.Duration
+	// DryRun and NoWait are set by commands that have those flags: a dry
+	// run takes no cluster lock; a run told not to wait (or not to ask)
+	// does not wait for another run's lock either, it fails naming it.
+	DryRun, NoWait bool
 
 	once    sync.Once
 	limiter *cloudapi.Limiter
@@ -40,6 +48,7 @@ func (c *Connection) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Region, "region", "", "AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
 	fs.BoolVar(&c.Debug, "debug", false, "trace HTTP exchanges with CockroachDB Cloud to stderr (the key is redacted)")
 	fs.BoolVar(&c.NoInput, "no-input", false, "never prompt: a missing value is an error naming its flag")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "the longest one request to AWS or CockroachDB Cloud may go unanswered before the call fails, naming it")
 }
 
 // APIKey finds the CockroachDB Cloud key: --api-key-file, then
@@ -90,6 +99,9 @@ func (c *Connection) Cloud() (*cloudapi.Client, error) {
 		APIKey:    key,
 		UserAgent: "crdb-logexport",
 		Limiter:   c.limiter,
+		// A hung endpoint fails the call naming it, instead of holding
+		// the run until --timeout.
+		AttemptTimeout: c.RequestTimeout,
 	}
 	if c.Debug {
 		opts.Debug = c.IO.ErrOut
@@ -116,16 +128,25 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	}
 	cfg.RetryMaxAttempts = 5
 	cfg.RetryMode = aws.RetryModeStandard
-	return awsiam.NewClients(cfg), nil
+	return awsiam.NewClients(awsiam.WithAttemptTimeout(cfg, c.RequestTimeout)), nil
 }
 
 // Env builds the clients the procedures use.
 func (c *Connection) Env(ctx context.Context) (*steps.Env, error) {
-	cloud, err := c.Cloud()
+	env, err := c.CloudEnv()
 	if err != nil {
 		return nil, err
 	}
-	awsc, err := c.AWS(ctx)
+	if env.AWS, err = c.AWS(ctx); err != nil {
+		return nil, err
+	}
+	return env, nil
+}
+
+// CloudEnv is Env without AWS clients, for what needs only the Cloud API
+// (AWS can be added later: env.AWS, err = c.AWS(ctx)).
+func (c *Connection) CloudEnv() (*steps.Env, error) {
+	cloud, err := c.Cloud()
 	if err != nil {
 		return nil, err
 	}
@@ -133,5 +154,15 @@ func (c *Connection) Env(ctx context.Context) (*steps.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &steps.Env{Cloud: cloud, AWS: awsc, Journals: store}, nil
+	return &steps.Env{
+		Cloud: cloud, Journals: store,
+		DryRun: c.DryRun,
+		Lock: steps.LockPolicy{
+			NoWait: c.NoInput || c.NoWait,
+			OnWait: func(h steps.LockHolder) {
+				fmt.Fprintf(c.IO.ErrOut, "Another crdb-logexport run is changing this cluster (%s); waiting for it to finish. Ctrl-C stops.\n", h)
+			},
+		},
+		Warn: func(msg string) { fmt.Fprintf(c.IO.ErrOut, "Warning: %s\n", msg) },
+	}, nil
 }

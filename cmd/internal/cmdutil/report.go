@@ -114,7 +114,7 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 	}
 	code := ExitFailure
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case RunTimedOut(err):
 		code = ExitTimeout
 	case errors.Is(err, context.Canceled):
 		code = ExitAborted

@@ -90,15 +90,17 @@ func run(ctx context.Context, o *Options) error {
 	if !o.Yes && !o.DryRun && !o.Out.JSON() {
 		return runInterface(ctx, o)
 	}
-	cloud, err := o.Conn.Cloud()
+	o.Conn.DryRun = o.DryRun
+	env, err := o.Conn.CloudEnv()
 	if err != nil {
 		return err
 	}
-	store, err := steps.DefaultJournalStore(o.IO.Env)
-	if err != nil {
-		return err
+	if o.In.Cleanup {
+		// Cleanup looks for what the tool made in AWS itself.
+		if env.AWS, err = o.Conn.AWS(ctx); err != nil {
+			return err
+		}
 	}
-	env := &steps.Env{Cloud: cloud, Journals: store}
 	plan, err := steps.PrepareDisable(ctx, env, o.In)
 	if err != nil {
 		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
@@ -116,11 +118,6 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if !o.Yes {
 		if err := confirm(o, plan); err != nil {
-			return err
-		}
-	}
-	if plan.Cleanup {
-		if env.AWS, err = o.Conn.AWS(ctx); err != nil {
 			return err
 		}
 	}

@@ -223,7 +223,7 @@ func fail(o *Options, err error) error {
 	}
 	code := cmdutil.ExitFailure
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
+	case cmdutil.RunTimedOut(err):
 		code = cmdutil.ExitTimeout
 	case errors.Is(err, context.Canceled):
 		code = cmdutil.ExitAborted

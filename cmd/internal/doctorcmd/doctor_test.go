@@ -102,7 +102,7 @@ func TestDoctorFixAsksFirst(t *testing.T) {
 		t.Fatal(err)
 	}
 	own := awsiam.TrustPolicy("314159265358", "")
-	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, steps.DefaultRoleName, own); err != nil {
+	if err := awsiam.UpdateTrust(ctx, env.AWS.IAM, steps.DefaultRoleNameFor(cloudemu.StagingAWSClusterName, cloudemu.StagingAWSClusterID), own); err != nil {
 		t.Fatal(err)
 	}
 
@@ -116,7 +116,7 @@ func TestDoctorFixAsksFirst(t *testing.T) {
 		return cmdutil.ExitCode(cmd.ExecuteContext(ctx)), out.String(), errOut.String()
 	}
 	trust := func() string {
-		st, err := awsiam.InspectRole(ctx, env.AWS.IAM, steps.DefaultRoleName)
+		st, err := awsiam.InspectRole(ctx, env.AWS.IAM, steps.DefaultRoleNameFor(cloudemu.StagingAWSClusterName, cloudemu.StagingAWSClusterID))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -64,8 +64,8 @@ running the same command again resumes an interrupted setup.`,
 	f.StringVar(&o.In.Cluster, "cluster", "", "cluster id or name")
 	f.StringVar(&o.In.LogGroup, "log-group", "", "CloudWatch log group (and log_name); default crdb-<cluster name>")
 	f.IntVar(&o.retention, "retention-days", 0, fmt.Sprintf("retention of the log group: one of AWS's values (1, 3, 5, 7, 14, 30, …, 3653); default %d for new groups, existing groups are changed only when this is given", steps.DefaultRetentionDays))
-	f.StringVar(&o.In.RoleName, "role-name", steps.DefaultRoleName, "name of the IAM role to create or verify")
-	f.StringVar(&o.In.PolicyName, "policy-name", steps.DefaultPolicyName, "name of the managed permission policy")
+	f.StringVar(&o.In.RoleName, "role-name", "", "name of the IAM role to create or verify (default: the role the export uses, else "+steps.DefaultRoleName+"-<cluster name>)")
+	f.StringVar(&o.In.PolicyName, "policy-name", "", "name of the managed permission policy (default: this cluster's, "+steps.DefaultPolicyName+"-<cluster name>)")
 	f.StringVar(&o.In.RoleARN, "role-arn", "", "use this existing role (a ROLE ARN, not a policy ARN) instead of creating one")
 	f.BoolVar(&o.In.RestrictRegions, "restrict-regions", false, "limit the policy to the cluster's regions instead of all regions")
 	f.StringVar(&o.In.ExternalID, "external-id", steps.ExternalIDAuto, "Advanced clusters: auto (reuse or generate one), none, or a value; Standard clusters always use the cluster ID")
@@ -106,6 +106,7 @@ func run(ctx context.Context, o *Options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
+	o.Conn.DryRun, o.Conn.NoWait = o.DryRun, o.NoWait
 	env, err := o.Conn.Env(ctx)
 	if err != nil {
 		return err
@@ -258,7 +259,7 @@ permission policy names YOUR account (the log group is yours).`,
 	out.Register(f)
 	f.StringVar(&clusterRef, "cluster", "", "cluster id or name")
 	f.StringVar(&logGroup, "log-group", "", "log group name; default crdb-<cluster name>")
-	f.StringVar(&externalID, "external-id", "none", "Advanced clusters: none or a value to require in the trust policy")
+	f.StringVar(&externalID, "external-id", steps.ExternalIDAuto, "Advanced clusters: auto (the one the role or the export already uses, else the one setup will use), none, or a value")
 	f.BoolVar(&restrictRegions, "restrict-regions", false, "limit the permission policy to the cluster's regions")
 	return cmd
 }

@@ -125,6 +125,7 @@ func run(ctx context.Context, o *Options) error {
 	if !o.Yes && !o.DryRun && !o.Out.JSON() {
 		return runInterface(ctx, o)
 	}
+	o.Conn.DryRun, o.Conn.NoWait = o.DryRun, o.NoWait
 	env, err := o.Conn.Env(ctx)
 	if err != nil {
 		return err
