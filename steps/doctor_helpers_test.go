@@ -46,7 +46,7 @@ type dtBox struct {
 func newDTBox(t *testing.T) *dtBox {
 	t.Helper()
 	t.Parallel()
-	sb, err := sandbox.Start(sandbox.Options{Timings: cloudemu.Timings{
+	sb, err := sandbox.Start(sandbox.Options{Timings: &cloudemu.Timings{
 		EnableAfter:    100 * time.Millisecond,
 		DisableAfter:   100 * time.Millisecond,
 		IAMPropagation: time.Nanosecond,

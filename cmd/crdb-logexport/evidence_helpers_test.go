@@ -86,7 +86,7 @@ func newScenario(t testing.TB, apiKey string) *scenario {
 		AWSEndpoint:    raw.URL,
 		AWSAccessKeyID: sandbox.AccessKeyID,
 		AWSSecret:      sandbox.SecretAccessKey,
-		Timings:        evidenceTimings,
+		Timings:        &evidenceTimings,
 		APIKey:         apiKey,
 		WrapCloud:      func(h http.Handler) http.Handler { return s.calls.wrap(h, cloudOp) },
 	})

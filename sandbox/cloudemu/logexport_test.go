@@ -108,7 +108,7 @@ func TestFullReplace(t *testing.T) {
 }
 
 func TestLockedCluster(t *testing.T) {
-	h := start(t, Options{Timings: Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond}})
+	h := start(t, Options{Timings: &Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond, EventInterval: DefaultTimings.EventInterval}})
 	gcp := `{"type":"GCP_CLOUD_LOGGING","log_name":"crdb","auth_principal":"acme-logging"}`
 	h.enable(AnalyticsGCPClusterID, gcp)
 	c := h.get("/api/v1/clusters/" + AnalyticsGCPClusterID)

@@ -62,7 +62,7 @@ func TestWriteReport(t *testing.T) {
 // TestDoctorFixAsksFirst runs the command on a terminal: the repairs are
 // shown and applied only when the answer is yes.
 func TestDoctorFixAsksFirst(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{Timings: cloudemu.Timings{
+	sb, err := sandbox.Start(sandbox.Options{Timings: &cloudemu.Timings{
 		EnableAfter: 100 * time.Millisecond, DisableAfter: 100 * time.Millisecond, IAMPropagation: time.Nanosecond, EventInterval: time.Hour,
 	}})
 	if err != nil {
