@@ -303,6 +303,23 @@ func TestEnableFailures(t *testing.T) {
 			want:   []string{"role arn:aws:iam::111122223333:role/" + roleName + " cannot be found"},
 		},
 		{
+			// The docs' troubleshooting case: the policy's ARN where the
+			// role's belongs. STS cannot assume a policy.
+			name: "policy ARN as auth_principal", cluster: ProdAWSClusterID,
+			setup:  func(a *awsSide) { a.role(roleName, trustFor(ProdAWSAccountID, ""), documented) },
+			role:   "arn:aws:iam::" + customerAcct + ":policy/" + roleName + "-policy-0",
+			status: StatusCredentialsError,
+			want: []string{"AccessDenied", "assumed-role/crl-logexport-0f7d3c2e",
+				"is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + customerAcct + ":policy/" + roleName + "-policy-0"},
+		},
+		{
+			name: "not an ARN as auth_principal", cluster: ProdAWSClusterID,
+			setup:  func(a *awsSide) { a.role(roleName, trustFor(ProdAWSAccountID, ""), documented) },
+			role:   roleName,
+			status: StatusCredentialsError,
+			want:   []string{"ValidationError", `"` + roleName + `" is not a valid value for roleArn`},
+		},
+		{
 			name: "trust names the customer's own account", cluster: ProdAWSClusterID,
 			setup:  func(a *awsSide) { a.role(roleName, trustFor(customerAcct, ""), documented) },
 			status: StatusCredentialsError,

@@ -61,6 +61,13 @@ var (
 	logGroupPattern   = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
 )
 
+// arnShaped reports whether s has an ARN's six colon-separated parts,
+// arn:partition:service:region:account:resource, whatever it names.
+func arnShaped(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] != "" && parts[5] != ""
+}
+
 // parseRoleARN returns the account and role name of a role ARN.
 func parseRoleARN(arn string) (account, name string, ok bool) {
 	m := roleARNPattern.FindStringSubmatch(arn)
@@ -252,9 +259,6 @@ func validateSpec(c *cluster, spec exportSpec) error {
 		}
 	}
 	if spec.Type == ExportAWSCloudWatch {
-		if _, _, ok := parseRoleARN(spec.AuthPrincipal); !ok {
-			return fmt.Errorf("auth_principal %q is not an IAM role ARN: expected arn:aws:iam::<account-id>:role/<role-name>", spec.AuthPrincipal)
-		}
 		if spec.Region != "" && !awsRegionPattern.MatchString(spec.Region) {
 			return fmt.Errorf("region %q is not an AWS region", spec.Region)
 		}
