@@ -724,13 +724,18 @@ func (c *doctorContext) asConsequence(fd Finding, others map[string]Finding) Fin
 			}
 		}
 	}
-	slices.SortFunc(causes, func(x, y string) int { return slices.Index(CheckIDs, x) - slices.Index(CheckIDs, y) })
+	inCheckOrder(causes)
 	fd.Severity = SeverityInfo
 	fd.CausedBy = causes
 	fd.Summary = "follows from " + strings.Join(causes, ", ") + ": " + fd.Summary
-	fd.Detail += " " + strings.Join(causes, " and ") + " explain it: CockroachDB Cloud cannot deliver there."
+	fd.Detail += " It follows from " + strings.Join(causes, " and ") + ": CockroachDB Cloud cannot deliver there."
 	if fd.Fixable {
 		fd.Fix = "repaired with " + strings.Join(causes, ", ") + "; " + fd.Fix
 	}
 	return fd
+}
+
+// inCheckOrder sorts check IDs as a report lists them.
+func inCheckOrder(ids []string) {
+	slices.SortFunc(ids, func(x, y string) int { return slices.Index(CheckIDs, x) - slices.Index(CheckIDs, y) })
 }

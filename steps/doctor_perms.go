@@ -548,7 +548,7 @@ func (c *doctorContext) logGroupConsequence(a *permAnalysis, issues []permIssue)
 			causes = append(causes, is.cause)
 		}
 	}
-	slices.SortFunc(causes, func(x, y string) int { return slices.Index(CheckIDs, x) - slices.Index(CheckIDs, y) })
+	inCheckOrder(causes)
 	return Finding{Severity: SeverityInfo, CausedBy: causes,
 		Summary:  fmt.Sprintf("follows from %s: %s refused in %s for that reason", strings.Join(causes, ", "), strings.Join(s.actions, ", "), strings.Join(s.regions, ", ")),
 		Detail:   fmt.Sprintf("The policies allow these requests on %s once %s is repaired: it is the same fault, reported once there.", strings.Join(c.groups, ", "), strings.Join(causes, " and ")),
