@@ -221,7 +221,7 @@ func checkAccount(s, account string, allowAWS bool) error {
 	if allowAWS && account == "aws" {
 		return nil
 	}
-	if !accountIDRE.MatchString(account) {
+	if !accountIDRE().MatchString(account) {
 		return &ARNError{Input: s, Kind: KindMalformed, Reason: fmt.Sprintf("the account field %q must be a 12-digit account ID", account)}
 	}
 	return nil

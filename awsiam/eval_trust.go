@@ -139,8 +139,16 @@ func EvaluateTrust(doc *PolicyDocument, account, externalID string) TrustResult 
 	case len(elsewhere) > 0:
 		res.Decision = ImplicitDeny
 		res.DecidedBy = evRefs(elsewhere)
-		res.Reason = fmt.Sprintf("the trust policy lets only %s assume the role, not %s (the cluster's account %s)",
-			strings.Join(res.PrincipalsAllowed, ", "), root, account)
+		named := append([]string(nil), res.PrincipalsAllowed...)
+		for _, h := range elsewhere {
+			named = append(named, evOtherPrincipals(doc.Statement[h.ref.Index].Principal)...)
+		}
+		if len(named) == 0 {
+			res.Reason = fmt.Sprintf("the trust policy's Principal names nobody, so no one may assume the role, %s (the cluster's account %s) included", root, account)
+		} else {
+			res.Reason = fmt.Sprintf("the trust policy lets only %s assume the role, not %s (the cluster's account %s)",
+				strings.Join(named, ", "), root, account)
+		}
 	default:
 		res.Decision = ImplicitDeny
 		res.Reason = fmt.Sprintf("no statement of the trust policy lets %s perform %s", root, evAssumeRoleAction)
@@ -212,6 +220,24 @@ func evPrincipalList(p *Principal) []string {
 			v = RootPrincipal(v)
 		}
 		out = append(out, v)
+	}
+	return out
+}
+
+// evOtherPrincipals names the principals of a statement that are not AWS
+// accounts or roles: services, federated and canonical users.
+func evOtherPrincipals(p *Principal) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, kind := range []struct {
+		label  string
+		values StringList
+	}{{"service", p.Service}, {"federated principal", p.Federated}, {"canonical user", p.CanonicalUser}} {
+		for _, v := range kind.values {
+			out = append(out, kind.label+" "+v)
+		}
 	}
 	return out
 }

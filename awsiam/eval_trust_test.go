@@ -56,6 +56,12 @@ func TestEvaluateTrustTable(t *testing.T) {
 			reason:     "lets only " + roleInCluster + " assume the role, not " + clusterRoot,
 		},
 		{
+			name:   "a service principal only",
+			doc:    `{"Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`,
+			want:   ImplicitDeny,
+			reason: "lets only service ec2.amazonaws.com assume the role, not " + clusterRoot + " (the cluster's account " + clusterAccount + ")",
+		},
+		{
 			name:       "wildcard principal",
 			doc:        `{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}`,
 			want:       Allowed,
@@ -260,5 +266,16 @@ func TestEvaluateTrustNoDocument(t *testing.T) {
 	doc := evParse(t, `{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam:::root"},"Action":"sts:AssumeRole"}}`)
 	if res := EvaluateTrust(doc, "", ""); res.Allowed {
 		t.Errorf("empty account matched: %+v", res)
+	}
+}
+
+// TestEvaluateTrustPrincipalNamingNobody: a document built in code can hold
+// a Principal with nothing in it (ParsePolicy refuses one); the reason says
+// so instead of listing nobody.
+func TestEvaluateTrustPrincipalNamingNobody(t *testing.T) {
+	doc := &PolicyDocument{Version: PolicyVersion, Statement: []Statement{{Effect: EffectAllow, Principal: &Principal{}, Action: StringList{"sts:AssumeRole"}}}}
+	res := EvaluateTrust(doc, "577215664901", "")
+	if res.Allowed || !strings.Contains(res.Reason, "Principal names nobody") || strings.Contains(res.Reason, "  ") {
+		t.Fatalf("reason = %q (allowed %v)", res.Reason, res.Allowed)
 	}
 }

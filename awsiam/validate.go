@@ -5,15 +5,22 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
+// The patterns compile on first use: a regexp compiled at package init
+// would cost every start of the program, `version` included.
 var (
-	iamNameRE     = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	logGroupRE    = regexp.MustCompile(`^[._/#A-Za-z0-9-]+$`)
-	accountIDRE   = regexp.MustCompile(`^[0-9]{12}$`)
-	regionRE      = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
-	iamPathCharRE = regexp.MustCompile(`^[\x21-\x7e]*$`)
+	iamNameRE     = lazyRegexp(`^[\w+=,.@-]+$`)
+	logGroupRE    = lazyRegexp(`^[._/#A-Za-z0-9-]+$`)
+	accountIDRE   = lazyRegexp(`^[0-9]{12}$`)
+	regionRE      = lazyRegexp(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
+	iamPathCharRE = lazyRegexp(`^[\x21-\x7e]*$`)
 )
+
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // RetentionDays are the values CloudWatch Logs accepts for a log group's
 // retention, in days.
@@ -35,8 +42,8 @@ func validateIAMName(kind, name string, max int) error {
 		return fmt.Errorf("%s name is empty: use 1 to %d letters, digits or + = , . @ _ -", kind, max)
 	case len(name) > max:
 		return fmt.Errorf("%s name %q is %d characters long; the limit is %d", kind, name, len(name), max)
-	case !iamNameRE.MatchString(name):
-		return fmt.Errorf("%s name %q contains %s; allowed are letters, digits and + = , . @ _ -", kind, name, firstBad(name, iamNameRE))
+	case !iamNameRE().MatchString(name):
+		return fmt.Errorf("%s name %q contains %s; allowed are letters, digits and + = , . @ _ -", kind, name, firstBad(name, iamNameRE()))
 	}
 	return nil
 }
@@ -52,8 +59,8 @@ func ValidatePath(path string) error {
 		return fmt.Errorf("IAM path %q must begin and end with \"/\" (for example \"/\" or \"/logexport/\")", path)
 	case strings.Contains(path, "//"):
 		return fmt.Errorf("IAM path %q has an empty segment (\"//\")", path)
-	case !iamPathCharRE.MatchString(path):
-		return fmt.Errorf("IAM path %q contains %s; only printable ASCII without spaces is allowed", path, firstBad(path, iamPathCharRE))
+	case !iamPathCharRE().MatchString(path):
+		return fmt.Errorf("IAM path %q contains %s; only printable ASCII without spaces is allowed", path, firstBad(path, iamPathCharRE()))
 	}
 	return nil
 }
@@ -65,8 +72,8 @@ func ValidateLogGroupName(name string) error {
 		return fmt.Errorf("log group name is empty: use 1 to 512 letters, digits or . - _ / #")
 	case len(name) > 512:
 		return fmt.Errorf("log group name is %d characters long; the limit is 512", len(name))
-	case !logGroupRE.MatchString(name):
-		return fmt.Errorf("log group name %q contains %s; allowed are letters, digits and . - _ / #", name, firstBad(name, logGroupRE))
+	case !logGroupRE().MatchString(name):
+		return fmt.Errorf("log group name %q contains %s; allowed are letters, digits and . - _ / #", name, firstBad(name, logGroupRE()))
 	case strings.HasPrefix(name, "aws/"):
 		return fmt.Errorf("log group name %q starts with \"aws/\", which AWS reserves for its own services", name)
 	}
@@ -90,7 +97,7 @@ func ValidateRetentionDays(days int32) error {
 
 // ValidateAccountID checks a 12-digit AWS account ID.
 func ValidateAccountID(id string) error {
-	if !accountIDRE.MatchString(id) {
+	if !accountIDRE().MatchString(id) {
 		return fmt.Errorf("AWS account ID %q must be exactly 12 digits", id)
 	}
 	return nil
@@ -98,7 +105,7 @@ func ValidateAccountID(id string) error {
 
 // ValidateRegion checks the shape of an AWS region code such as us-east-1.
 func ValidateRegion(region string) error {
-	if !regionRE.MatchString(region) {
+	if !regionRE().MatchString(region) {
 		return fmt.Errorf("%q is not an AWS region code; use the form us-east-1, eu-west-2, ap-southeast-1", region)
 	}
 	return nil

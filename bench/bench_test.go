@@ -197,3 +197,23 @@ func TestBusy(t *testing.T) {
 		}
 	}
 }
+
+func TestParseInitTrace(t *testing.T) {
+	stderr := []byte("init runtime @0.16 ms, 0.12 ms clock, 0 bytes, 0 allocs\n" +
+		"some other line\n" +
+		"init github.com/crdb-logexport/crdb-logexport/cloudapi @3.1 ms, 6.8 ms clock, 353984 bytes, 4210 allocs\n")
+	recs, err := parseInitTrace(stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []initRecord{
+		{pkg: "runtime", clock: 120 * time.Microsecond, bytes: 0},
+		{pkg: "github.com/crdb-logexport/crdb-logexport/cloudapi", clock: 6800 * time.Microsecond, bytes: 353984},
+	}
+	if !reflect.DeepEqual(recs, want) {
+		t.Fatalf("parsed %+v, want %+v", recs, want)
+	}
+	if _, err := parseInitTrace([]byte("crdb-logexport dev\n")); err == nil {
+		t.Fatal("output without a trace parsed")
+	}
+}

@@ -62,7 +62,11 @@
 //     sandbox's environment): the moment the output read from the terminal
 //     first contains the menu's question. The harness answers the
 //     terminal queries the program sends (background colour, device
-//     attributes) as a terminal would.
+//     attributes) as a terminal would. Row 4c is the package
+//     initialisation before main: `version` with GODEBUG=inittrace=1, the
+//     sum of every package's init clock (median), the project's own
+//     packages apart, and the largest packages named, so that a regexp
+//     compiled or a table built at init shows up as a regression.
 //  5. Rendering: `go test -bench '^BenchmarkView$' -benchmem ./wizard`; the
 //     slowest screen's ns/op is the figure.
 //  6. Memory: `/usr/bin/time -v crdb-logexport demo` in a tmux session

@@ -36,7 +36,7 @@ type config struct {
 // rowFuncs are the benchmarks in the order they run: the CPU-bound ones
 // first, while the machine is least likely to have become busy, the
 // long waits last. A row function returns one row or several (row 2 has
-// one per enable delay, row 4 two); the table is in row order.
+// one per enable delay, row 4 three); the table is in row order.
 var rowFuncs = []struct {
 	num, name string
 	run       func(context.Context, *config) []Row

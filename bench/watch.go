@@ -194,7 +194,7 @@ func watchOnce(ctx context.Context, delay, latency time.Duration) (watchSample, 
 		// The role is created before the POST and nothing else is under
 		// test here: no IAM propagation wait, no event writing after
 		// ENABLED.
-		Timings: cloudemu.Timings{EnableAfter: delay, IAMPropagation: time.Nanosecond, EventInterval: time.Hour},
+		Timings: &cloudemu.Timings{EnableAfter: delay, IAMPropagation: 0, EventInterval: time.Hour},
 	})
 	if err != nil {
 		return watchSample{}, err

@@ -21,10 +21,13 @@ import (
 // AWS side (so an enable job ends in ENABLE_FAILED after EnableAfter).
 func emulator(t *testing.T, extra int) (*cloudemu.Server, string) {
 	t.Helper()
-	srv := cloudemu.New(cloudemu.Options{
+	srv, err := cloudemu.New(cloudemu.Options{
 		ExtraClusters: extra,
-		Timings:       cloudemu.Timings{EnableAfter: time.Second, DisableAfter: 200 * time.Millisecond, IAMPropagation: time.Millisecond, EventInterval: time.Second},
+		Timings:       &cloudemu.Timings{EnableAfter: time.Second, DisableAfter: 200 * time.Millisecond, IAMPropagation: time.Millisecond, EventInterval: time.Second},
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(contract.Wrap(t, srv))
 	t.Cleanup(func() {
 		ts.Close()

@@ -3,8 +3,8 @@ package cloudapi
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -19,9 +19,23 @@ var (
 	rejectedChannels = []string{"DEV", "KV_DISTRIBUTION", "SQL_INTERNAL_PERF", "TELEMETRY"}
 )
 
-// logGroupName is CloudWatch's rule for log group names; every log_name of
-// a CloudWatch configuration is one.
-var logGroupName = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+// validLogGroupName is CloudWatch's rule for log group names, 1 to 512 of
+// A-Z a-z 0-9 . - _ / #; every log_name of a CloudWatch configuration is
+// one. Written out rather than as a regexp: a {1,512} repetition compiled
+// at init cost every start of the program milliseconds.
+func validLogGroupName(name string) bool {
+	if len(name) < 1 || len(name) > 512 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '-', c == '_', c == '/', c == '#':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // reservedLogGroupPrefix begins the names CloudWatch keeps for AWS's own
 // services: CreateLogGroup refuses them.
@@ -30,12 +44,104 @@ const reservedLogGroupPrefix = "aws/"
 // checkLogGroupName says what is wrong with a log_name, or "".
 func checkLogGroupName(name string) string {
 	switch {
-	case !logGroupName.MatchString(name):
+	case !validLogGroupName(name):
 		return fmt.Sprintf("log_name %q is not a valid CloudWatch log group name (1 to 512 of A-Z a-z 0-9 . - _ / #)", name)
 	case strings.HasPrefix(name, reservedLogGroupPrefix):
 		return fmt.Sprintf("log_name %q starts with %q, which CloudWatch reserves for AWS services", name, reservedLogGroupPrefix)
 	}
 	return ""
+}
+
+// maxLogStreamName is CloudWatch's limit on a log stream name, in
+// characters. CockroachDB Cloud names its streams
+// {log_name}.{region}.cockroachdbcloud.{channel}.n{node} (Advanced) or
+// without .n{node} (Standard), so a log_name leaves room for the rest.
+const maxLogStreamName = 512
+
+// streamNameForm is the stream name as messages show it.
+const streamNameForm = "{log_name}.{region}.cockroachdbcloud.{channel}.n{node}"
+
+// realisticNode is the node number a cluster's stream names are sized for:
+// node IDs grow past the node count as nodes are replaced, so three digits
+// (or more for a larger cluster).
+const realisticNode = 999
+
+// logNameRoom is the longest log_name whose stream names fit CloudWatch's
+// limit, given the stream's region, channel and node (0: no node suffix).
+func logNameRoom(region, channel string, node int) int {
+	suffix := len("."+region+".cockroachdbcloud.") + len(channel)
+	if node > 0 {
+		suffix += len(".n") + len(strconv.Itoa(node))
+	}
+	return maxLogStreamName - suffix
+}
+
+// anyClusterRoom is the most any cluster leaves a log_name: the shortest
+// region code AWS's form allows (aa-b-1), the shortest channel (OPS), no
+// node suffix (Standard).
+const anyClusterRoom = maxLogStreamName - len(".aa-b-1.cockroachdbcloud.OPS")
+
+// CheckLogName checks a log_name (a --log-group or a group's name) before
+// the cluster is known: CloudWatch's log group rule, and that the log
+// streams of some cluster can fit CloudWatch's limit. Validate checks the
+// room the cluster's own regions and channels leave.
+func CheckLogName(name string) error {
+	if msg := checkLogGroupName(name); msg != "" {
+		return errors.New(msg)
+	}
+	if len(name) > anyClusterRoom {
+		return fmt.Errorf("log_name %q is %d characters: CockroachDB Cloud writes to log streams named %s and CloudWatch allows %d characters in a stream name, so no cluster can use a log_name longer than %d characters", name, len(name), streamNameForm, maxLogStreamName, anyClusterRoom)
+	}
+	return nil
+}
+
+// checkStreamRoom says whether the streams CockroachDB Cloud would write
+// for a log_name and the channels routed to it fit CloudWatch's limit on
+// cluster c, for its longest region name, the longest of those channels and
+// a realistic node number; "" when they do (or when no channel goes there).
+func checkStreamRoom(c Cluster, field, name string, channels []string) string {
+	region := ""
+	nodes := 0
+	for _, r := range c.Regions {
+		if len(r.Name) > len(region) {
+			region = r.Name
+		}
+		nodes += r.NodeCount
+	}
+	channel := ""
+	for _, ch := range channels {
+		if len(ch) > len(channel) && slices.Contains(exportableChannels, ch) {
+			channel = ch
+		}
+	}
+	if region == "" || channel == "" {
+		return ""
+	}
+	node, nodeText := max(realisticNode, nodes), ""
+	if c.Plan == PlanStandard {
+		node = 0
+	} else {
+		nodeText = fmt.Sprintf(" and node numbers up to n%d", node)
+	}
+	room := logNameRoom(region, channel, node)
+	if len(name) <= room {
+		return ""
+	}
+	return fmt.Sprintf("%s %q is %d characters, too long for its log streams: CloudWatch allows %d characters in a stream name, CockroachDB Cloud names them %s, and with region %s, channel %s%s the longest %s allowed on cluster %s is %d characters",
+		field, name, len(name), maxLogStreamName, streamNameForm, region, channel, nodeText, field, c.Name, room)
+}
+
+// routedToLogName lists the exportable channels that go to the
+// configuration's log_name: those neither omitted nor in a group.
+func (r EnableLogExportRequest) routedToLogName() []string {
+	var out []string
+	for _, ch := range exportableChannels {
+		if slices.Contains(r.OmittedChannels, ch) || slices.ContainsFunc(r.Groups, func(g LogExportGroup) bool { return slices.Contains(g.Channels, ch) }) {
+			continue
+		}
+		out = append(out, ch)
+	}
+	return out
 }
 
 // ExportableChannels lists the log channels CockroachDB Cloud can export.
@@ -111,6 +217,8 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 		errs = append(errs, errors.New("log_name (the log group name) is required"))
 	} else if msg := checkLogGroupName(r.LogName); msg != "" {
 		errs = append(errs, errors.New(msg))
+	} else if msg := checkStreamRoom(c, "log_name", r.LogName, r.routedToLogName()); msg != "" {
+		errs = append(errs, errors.New(msg))
 	}
 	if r.AuthPrincipal == "" {
 		errs = append(errs, errors.New("auth_principal (the IAM role ARN) is required"))
@@ -126,6 +234,8 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 		if g.LogName == "" {
 			errs = append(errs, fmt.Errorf("groups[%d]: log_name is required", i))
 		} else if msg := checkLogGroupName(g.LogName); msg != "" {
+			errs = append(errs, fmt.Errorf("groups[%d]: %s", i, msg))
+		} else if msg := checkStreamRoom(c, "log_name", g.LogName, g.Channels); msg != "" {
 			errs = append(errs, fmt.Errorf("groups[%d]: %s", i, msg))
 		}
 		if len(g.Channels) == 0 {

@@ -232,3 +232,77 @@ func TestRequestRoundTrip(t *testing.T) {
 		t.Fatal("Request().Spec() changed the configuration")
 	}
 }
+
+// TestLogNameStreamRoom: a log_name whose streams
+// {log_name}.{region}.cockroachdbcloud.{channel}.n{node} cannot fit
+// CloudWatch's 512 characters is refused, naming the limit and the longest
+// name allowed; one character less is accepted.
+func TestLogNameStreamRoom(t *testing.T) {
+	prod := Cluster{Name: "prod-aws", Plan: PlanAdvanced, CloudProvider: ProviderAWS,
+		Regions: []Region{{Name: "us-east-1", NodeCount: 3}, {Name: "ap-southeast-1", NodeCount: 3}}}
+	standard := Cluster{Name: "standard-aws", Plan: PlanStandard, CloudProvider: ProviderAWS, Regions: []Region{{Name: "us-east-1"}}}
+	// ".ap-southeast-1.cockroachdbcloud.SENSITIVE_ACCESS.n999" is 54 characters
+	const prodRoom = 512 - 54
+	// ".us-east-1.cockroachdbcloud.SENSITIVE_ACCESS", no node suffix: 44
+	const standardRoom = 512 - 44
+	name := func(n int) string { return strings.Repeat("a", n) }
+	cases := []struct {
+		test    string
+		cluster Cluster
+		req     func(n int) EnableLogExportRequest
+		room    int
+		want    string
+	}{
+		{"log_name on Advanced", prod, func(n int) EnableLogExportRequest {
+			r := validRequest()
+			r.LogName = name(n)
+			return r
+		}, prodRoom, "with region ap-southeast-1, channel SENSITIVE_ACCESS and node numbers up to n999 the longest log_name allowed on cluster prod-aws is 458 characters"},
+		{"log_name on Standard", standard, func(n int) EnableLogExportRequest {
+			r := validRequest()
+			r.LogName = name(n)
+			return r
+		}, standardRoom, "with region us-east-1, channel SENSITIVE_ACCESS the longest log_name allowed on cluster standard-aws is 468 characters"},
+		{"a group sized by its own channels", prod, func(n int) EnableLogExportRequest {
+			r := validRequest()
+			r.Groups = []LogExportGroup{{LogName: name(n), Channels: []string{"OPS", "HEALTH"}}}
+			return r
+		}, 512 - len(".ap-southeast-1.cockroachdbcloud.HEALTH.n999"), "groups[0]: log_name"},
+		{"log_name sized by the channels it still gets", prod, func(n int) EnableLogExportRequest {
+			r := validRequest()
+			r.LogName = name(n)
+			r.OmittedChannels = []string{"SENSITIVE_ACCESS", "USER_ADMIN", "SQL_SCHEMA", "PRIVILEGES", "CHANGEFEED", "SESSIONS", "SQL_EXEC", "SQL_PERF", "STORAGE"}
+			return r
+		}, 512 - len(".ap-southeast-1.cockroachdbcloud.HEALTH.n999"), "channel HEALTH"},
+	}
+	for _, c := range cases {
+		if err := c.req(c.room).Validate(c.cluster); err != nil {
+			t.Errorf("%s: a log_name of %d characters, which fits, is refused: %v", c.test, c.room, err)
+		}
+		err := c.req(c.room + 1).Validate(c.cluster)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "CloudWatch allows 512 characters in a stream name") {
+			t.Errorf("%s: a log_name of %d characters: err = %v, want it to say %q and the limit", c.test, c.room+1, err, c.want)
+		}
+	}
+	// A 512-character name is a valid log group name but never fits.
+	r := validRequest()
+	r.LogName = name(512)
+	if err := r.Validate(prod); err == nil {
+		t.Error("a 512-character log_name is accepted")
+	}
+}
+
+// TestCheckLogName: before the cluster is known, a name that fits no
+// cluster's streams is refused, as is one that is no log group name.
+func TestCheckLogName(t *testing.T) {
+	long := strings.Repeat("a", 512)
+	if err := CheckLogName(long); err == nil || !strings.Contains(err.Error(), "no cluster can use a log_name longer than 484 characters") {
+		t.Errorf("512 characters: %v", err)
+	}
+	if err := CheckLogName(long[:484]); err != nil {
+		t.Errorf("484 characters: %v", err)
+	}
+	if err := CheckLogName("my logs"); err == nil || !strings.Contains(err.Error(), "not a valid CloudWatch log group name") {
+		t.Errorf("a space: %v", err)
+	}
+}

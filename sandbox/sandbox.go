@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,9 +34,11 @@ type Options struct {
 	AWSAccessKeyID, AWSSecret string
 	Region                    string
 	Latency                   time.Duration
-	Timings                   cloudemu.Timings
-	ExtraClusters             int
-	APIKey                    string
+	// Timings nil means cloudemu.DefaultTimings; given, each field is
+	// taken as it is (zero is no delay).
+	Timings       *cloudemu.Timings
+	ExtraClusters int
+	APIKey        string
 	// WrapCloud, when set, wraps the Cloud emulator's handler (tests use it
 	// to validate every exchange against the OpenAPI contract).
 	WrapCloud func(http.Handler) http.Handler
@@ -56,39 +59,68 @@ type Env struct {
 	servers []*http.Server
 }
 
-// Start listens on loopback and serves both emulators until Close.
+// Validate checks every option Start would refuse, binding nothing.
+func (o Options) Validate() error {
+	if _, err := loopbackAddr(o.CloudAddr, "--cloud-addr"); err != nil {
+		return err
+	}
+	if o.AWSEndpoint == "" {
+		if _, err := loopbackAddr(o.AWSAddr, "--aws-addr"); err != nil {
+			return err
+		}
+	} else if !strings.HasPrefix(o.AWSEndpoint, "http://") && !strings.HasPrefix(o.AWSEndpoint, "https://") {
+		return fmt.Errorf("--aws-endpoint must be an http:// or https:// URL, got %q", o.AWSEndpoint)
+	}
+	if o.Timings != nil {
+		return o.Timings.Validate()
+	}
+	return nil
+}
+
+// Start listens on loopback and serves both emulators until Close. Options
+// are validated before anything is bound, so a bad one leaves no port taken
+// and is reported as itself, not as a clash on another address.
 func Start(opts Options) (*Env, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	env := &Env{
 		APIKey:          firstNonEmpty(opts.APIKey, cloudemu.DefaultAPIKey),
 		AccessKeyID:     firstNonEmpty(opts.AWSAccessKeyID, AccessKeyID),
 		SecretAccessKey: firstNonEmpty(opts.AWSSecret, SecretAccessKey),
 		Region:          firstNonEmpty(opts.Region, DefaultRegion),
 	}
-	var awsLn net.Listener
+	cloudAddr, _ := loopbackAddr(opts.CloudAddr, "--cloud-addr")
+	awsAddr := ""
 	if opts.AWSEndpoint == "" {
-		ln, err := listenLoopback(opts.AWSAddr, "--aws-addr")
+		awsAddr, _ = loopbackAddr(opts.AWSAddr, "--aws-addr")
+	} else {
+		env.AWSURL = strings.TrimRight(opts.AWSEndpoint, "/")
+	}
+
+	var awsLn net.Listener
+	if awsAddr != "" {
+		ln, err := net.Listen("tcp", awsAddr)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--aws-addr: %w", err)
 		}
 		awsLn = ln
 		env.AWS = awsemu.New(awsemu.Options{})
 		env.AWS.Controls().SetLatency(opts.Latency)
 		env.AWSURL = "http://" + ln.Addr().String()
-	} else {
-		if !strings.HasPrefix(opts.AWSEndpoint, "http://") && !strings.HasPrefix(opts.AWSEndpoint, "https://") {
-			return nil, fmt.Errorf("--aws-endpoint must be an http:// or https:// URL, got %q", opts.AWSEndpoint)
-		}
-		env.AWSURL = strings.TrimRight(opts.AWSEndpoint, "/")
 	}
-	cloudLn, err := listenLoopback(opts.CloudAddr, "--cloud-addr")
-	if err != nil {
+	closeAWS := func() {
 		if awsLn != nil {
 			awsLn.Close()
 		}
-		return nil, err
+	}
+	cloudLn, err := net.Listen("tcp", cloudAddr)
+	if err != nil {
+		closeAWS()
+		return nil, fmt.Errorf("--cloud-addr: %w", err)
 	}
 	env.CloudURL = "http://" + cloudLn.Addr().String()
-	env.Cloud = cloudemu.New(cloudemu.Options{
+	env.Cloud, err = cloudemu.New(cloudemu.Options{
 		APIKey: env.APIKey,
 		AWS: cloudemu.AWSTarget{
 			Endpoint:        env.AWSURL,
@@ -98,6 +130,11 @@ func Start(opts Options) (*Env, error) {
 		Timings:       opts.Timings,
 		ExtraClusters: opts.ExtraClusters,
 	})
+	if err != nil {
+		cloudLn.Close()
+		closeAWS()
+		return nil, err
+	}
 	env.Cloud.Controls().SetLatency(opts.Latency)
 
 	if awsLn != nil {
@@ -160,29 +197,27 @@ func (e *Env) ExportLines() string {
 	return b.String()
 }
 
-// listenLoopback refuses anything but a loopback address: the sandbox has a
-// well-known API key and accepts any AWS credentials.
-func listenLoopback(addr, flag string) (net.Listener, error) {
+// loopbackAddr refuses anything but a loopback address (the sandbox has a
+// well-known API key and accepts any AWS credentials) and returns the
+// address to listen on; "" picks a free port on 127.0.0.1.
+func loopbackAddr(addr, flag string) (string, error) {
 	if addr == "" {
-		addr = "127.0.0.1:0"
+		return "127.0.0.1:0", nil
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("%s %q: want host:port, e.g. 127.0.0.1:26280", flag, addr)
+	host, port, err := net.SplitHostPort(addr)
+	if _, perr := strconv.ParseUint(port, 10, 16); err != nil || perr != nil {
+		return "", fmt.Errorf("%s %q: want host:port with a port number, e.g. 127.0.0.1:0 (0 picks a free port)", flag, addr)
 	}
 	if host == "" {
-		addr = "127.0.0.1" + addr
-	} else if host != "localhost" {
+		return "127.0.0.1" + addr, nil
+	}
+	if host != "localhost" {
 		ip := net.ParseIP(host)
 		if ip == nil || !ip.IsLoopback() {
-			return nil, fmt.Errorf("%s %q: the sandbox only listens on loopback (127.0.0.1, ::1 or localhost)", flag, addr)
+			return "", fmt.Errorf("%s %q: the sandbox only listens on loopback (127.0.0.1, ::1 or localhost)", flag, addr)
 		}
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	return ln, nil
+	return addr, nil
 }
 
 func firstNonEmpty(a, b string) string {

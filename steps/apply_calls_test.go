@@ -24,7 +24,7 @@ import (
 func TestFreshSetupCallsEachThingOnce(t *testing.T) {
 	// The emulator's own enable job (which reads the role through AWS) must
 	// not start before the counts are taken.
-	sb, err := sandbox.Start(sandbox.Options{Timings: cloudemu.Timings{EnableAfter: time.Minute, IAMPropagation: time.Nanosecond}})
+	sb, err := sandbox.Start(sandbox.Options{Timings: &cloudemu.Timings{EnableAfter: time.Minute, DisableAfter: time.Second, IAMPropagation: time.Nanosecond, EventInterval: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}

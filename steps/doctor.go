@@ -67,6 +67,11 @@ type Finding struct {
 	Evidence string `json:"evidence"`
 	Fix      string `json:"fix"`
 	Fixable  bool   `json:"fixable"`
+	// CausedBy lists the checks whose fault this finding follows from (it
+	// is then a consequence, not a fault of its own, and no error unless
+	// PRODUCT.md §5 makes it one, as export-status on a failed export);
+	// empty for a root cause or a finding that is fine.
+	CausedBy []string `json:"caused_by"`
 }
 
 // DoctorReport is the doctor's answer for one cluster. Its JSON form is
@@ -92,6 +97,27 @@ func (r *DoctorReport) Finding(check string) Finding {
 		}
 	}
 	return Finding{Check: check}
+}
+
+// Problems are the errors, then the warnings. Within each, the findings
+// that name a cause come before those that follow from one — the export's
+// failed status, logs that do not arrive, a finding with CausedBy — so the
+// field to fix is read first. Every view of a report lists them so.
+func (r *DoctorReport) Problems() []Finding {
+	consequence := func(fd Finding) bool {
+		return fd.Check == CheckExportStatus || fd.Check == CheckLogsArriving || len(fd.CausedBy) > 0
+	}
+	var out []Finding
+	for _, sev := range []Severity{SeverityError, SeverityWarning} {
+		for _, later := range []bool{false, true} {
+			for _, fd := range r.Findings {
+				if fd.Severity == sev && consequence(fd) == later {
+					out = append(out, fd)
+				}
+			}
+		}
+	}
+	return out
 }
 
 // Counts returns how many findings have each severity.
@@ -420,6 +446,7 @@ func RunChecks(f *DoctorFacts) *DoctorReport {
 		byCheck[id] = fd
 	}
 	r.ctx = c
+	byCheck[CheckLogsArriving] = c.asConsequence(byCheck[CheckLogsArriving], byCheck)
 	byCheck[CheckExportStatus] = c.checkExportStatus(byCheck)
 	r.OK = true
 	for _, id := range CheckIDs {
@@ -427,6 +454,9 @@ func RunChecks(f *DoctorFacts) *DoctorReport {
 		fd.Check = id
 		if fd.Severity == "" {
 			fd.Severity = SeverityInfo
+		}
+		if fd.CausedBy == nil {
+			fd.CausedBy = []string{}
 		}
 		if fd.Severity == SeverityError {
 			r.OK = false

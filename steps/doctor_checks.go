@@ -29,6 +29,9 @@ type doctorContext struct {
 	roleOwn bool
 	trust   *awsiam.TrustResult
 	perm    *permAnalysis
+	// silent are the destination regions where no logs arrive although
+	// the export is ENABLED (set by checkLogsArriving).
+	silent []string
 }
 
 func newDoctorContext(f *DoctorFacts) *doctorContext {
@@ -604,6 +607,7 @@ func (c *doctorContext) checkLogsArriving() Finding {
 		}
 	}
 	evidence = append(evidence, notes...)
+	c.silent = silent
 	if len(silent) > 0 {
 		fd := Finding{Severity: SeverityError, Evidence: strings.Join(evidence, "\n"),
 			Summary: "no logs arriving in " + strings.Join(silent, ", "),
@@ -651,19 +655,87 @@ func (c *doctorContext) checkExportStatus(others map[string]Finding) Finding {
 	}
 	var causes []string
 	for _, id := range CheckIDs {
-		if id != CheckExportStatus && id != CheckLogsArriving && others[id].Severity == SeverityError {
+		if id != CheckExportStatus && others[id].Severity == SeverityError && len(others[id].CausedBy) == 0 {
 			causes = append(causes, id)
 		}
 	}
-	fd := Finding{Severity: SeverityError, Evidence: evidence, Fixable: true,
+	fd := Finding{Severity: SeverityError, Evidence: evidence, Fixable: true, CausedBy: causes,
 		Summary: fmt.Sprintf("log export is %s", st),
 		Fix:     "--fix enables the export again (POSTs the current configuration) once the other findings are repaired"}
 	if len(causes) > 0 {
-		fd.Detail = "The findings " + strings.Join(causes, ", ") + " explain it. A failed export does not retry by itself: once they are fixed it must be enabled again."
+		explain := "The finding " + causes[0] + " explains it"
+		if len(causes) > 1 {
+			explain = "The findings " + strings.Join(causes, ", ") + " explain it"
+		}
+		fd.Detail = explain + ". A failed export does not retry by itself: once the cause is fixed it must be enabled again."
 	} else {
 		fd.Detail = "Every check this tool can make passes. Possible causes: IAM has not yet propagated a role created or changed moments ago; " +
 			"a service control policy (SCP) of your AWS Organization denies the calls (SCPs cannot be seen from inside the account); " +
 			"or a KMS key policy refuses CloudWatch Logs. Enabling again makes CockroachDB Cloud try once more."
 	}
 	return fd
+}
+
+// asConsequence turns the logs-arriving finding into a consequence when
+// every silent region has a fault the other checks found that stops
+// delivery there: the finding then points to those checks instead of being
+// a second error.
+func (c *doctorContext) asConsequence(fd Finding, others map[string]Finding) Finding {
+	if len(c.silent) == 0 || (fd.Severity != SeverityError && fd.Severity != SeverityWarning) {
+		return fd
+	}
+	blocked := map[string][]string{}
+	for _, id := range CheckIDs {
+		if of := others[id]; of.Severity != SeverityError || len(of.CausedBy) > 0 {
+			continue
+		}
+		var regions []string
+		switch id {
+		case CheckAuthPrincipalKind, CheckRoleExists, CheckRoleAccount, CheckTrustPrincipal, CheckTrustExternalID:
+			regions = c.regions
+		case CheckPermissionsActions, CheckPermissionsAccount, CheckPermissionsLogGroup, CheckPermissionsRegions, CheckPermissionsBoundary:
+			if c.perm == nil {
+				continue
+			}
+			for _, is := range c.perm.issues[id] {
+				regions = append(regions, is.req.Region)
+			}
+		case CheckLogGroupExists:
+			for _, lg := range c.f.LogGroups {
+				if lg.Err == nil && !lg.State.Exists {
+					regions = append(regions, lg.Region)
+				}
+			}
+		}
+		for _, r := range regions {
+			if !slices.Contains(blocked[r], id) {
+				blocked[r] = append(blocked[r], id)
+			}
+		}
+	}
+	var causes []string
+	for _, r := range c.silent {
+		if len(blocked[r]) == 0 {
+			return fd
+		}
+		for _, id := range blocked[r] {
+			if !slices.Contains(causes, id) {
+				causes = append(causes, id)
+			}
+		}
+	}
+	inCheckOrder(causes)
+	fd.Severity = SeverityInfo
+	fd.CausedBy = causes
+	fd.Summary = "follows from " + strings.Join(causes, ", ") + ": " + fd.Summary
+	fd.Detail += " It follows from " + strings.Join(causes, " and ") + ": CockroachDB Cloud cannot deliver there."
+	if fd.Fixable {
+		fd.Fix = "repaired with " + strings.Join(causes, ", ") + "; " + fd.Fix
+	}
+	return fd
+}
+
+// inCheckOrder sorts check IDs as a report lists them.
+func inCheckOrder(ids []string) {
+	slices.SortFunc(ids, func(x, y string) int { return slices.Index(CheckIDs, x) - slices.Index(CheckIDs, y) })
 }

@@ -102,7 +102,7 @@ func PlanFixes(r *DoctorReport) *FixPlan {
 	case exporting:
 	case f.Export.Status.Failed():
 		p.Reenable, p.ReenableReason = true, fmt.Sprintf("the export is %s", f.Export.Status)
-	case r.Finding(CheckLogsArriving).Severity == SeverityError:
+	case logsStopped(r.Finding(CheckLogsArriving)):
 		p.Reenable, p.ReenableReason = true, "logs are not arriving"
 	case creating:
 		p.Reenable, p.ReenableReason = true, "the role is recreated, and CockroachDB Cloud must assume the new one"
@@ -123,6 +123,12 @@ func PlanFixes(r *DoctorReport) *FixPlan {
 }
 
 func (p *FixPlan) add(x Fix) { p.Fixes = append(p.Fixes, x) }
+
+// logsStopped: logs do not arrive and enabling again is the repair, whether
+// the finding is a fault of its own or the consequence of another.
+func logsStopped(fd Finding) bool {
+	return fd.Severity == SeverityError || len(fd.CausedBy) > 0 && fd.Fixable
+}
 
 // planExport re-POSTs the configuration when one of its fields is what is
 // wrong: a policy ARN (or a role ARN with the wrong path or account) in

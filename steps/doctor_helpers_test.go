@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -46,7 +47,7 @@ type dtBox struct {
 func newDTBox(t *testing.T) *dtBox {
 	t.Helper()
 	t.Parallel()
-	sb, err := sandbox.Start(sandbox.Options{Timings: cloudemu.Timings{
+	sb, err := sandbox.Start(sandbox.Options{Timings: &cloudemu.Timings{
 		EnableAfter:    100 * time.Millisecond,
 		DisableAfter:   100 * time.Millisecond,
 		IAMPropagation: time.Nanosecond,
@@ -196,6 +197,66 @@ func (b *dtBox) deliver(region, group string) {
 	_, err = logs.PutLogEvents(b.ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream),
 		LogEvents: []logstypes.InputLogEvent{{Message: aws.String("I250101 00:00:00 1 node started"), Timestamp: aws.Int64(time.Now().UnixMilli())}}})
 	b.must(err)
+}
+
+// postPrincipal POSTs staging-aws's configuration again with another
+// auth_principal and waits for the enable to fail.
+func (b *dtBox) postPrincipal(principal string) {
+	b.t.Helper()
+	info, err := b.env.Cloud.LogExport(b.ctx, cloudemu.StagingAWSClusterID)
+	b.must(err)
+	req := info.Spec.Request()
+	req.AuthPrincipal = principal
+	_, err = b.env.Cloud.EnableLogExport(b.ctx, cloudemu.StagingAWSClusterID, req)
+	b.must(err)
+	b.waitStatus(cloudemu.StagingAWSClusterID, cloudapi.StatusCredentialsError)
+}
+
+// dtCausedBy checks that a finding follows from exactly the given checks,
+// in the report and in its JSON document.
+func dtCausedBy(t *testing.T, r *DoctorReport, check string, causes ...string) Finding {
+	t.Helper()
+	fd := r.Finding(check)
+	if !slices.Equal(fd.CausedBy, causes) {
+		t.Fatalf("%s caused_by = %v, want %v (%s: %s)", check, fd.CausedBy, causes, fd.Severity, fd.Summary)
+	}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Findings []struct {
+			Check    string   `json:"check"`
+			CausedBy []string `json:"caused_by"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string][]string{}
+	for _, f := range doc.Findings {
+		ids[f.Check] = f.CausedBy
+	}
+	if !slices.Equal(ids[check], causes) {
+		t.Fatalf("JSON: %s caused_by = %v, want %v", check, ids[check], causes)
+	}
+	for _, c := range causes {
+		if got, ok := ids[c]; !ok || len(got) != 0 {
+			t.Fatalf("JSON: the cause %s is missing or follows from %v itself", c, got)
+		}
+	}
+	return fd
+}
+
+// dtConsequence checks that a finding is reported as a consequence of the
+// given checks, not as an error of its own.
+func dtConsequence(t *testing.T, r *DoctorReport, check string, causes ...string) Finding {
+	t.Helper()
+	fd := dtCausedBy(t, r, check, causes...)
+	if fd.Severity != SeverityInfo || !strings.HasPrefix(fd.Summary, "follows from "+strings.Join(causes, ", ")+": ") {
+		t.Fatalf("%s is %s %q, want info following from %v", check, fd.Severity, fd.Summary, causes)
+	}
+	return fd
 }
 
 // waitStatus polls the export until it has status want.

@@ -46,6 +46,12 @@ type permIssue struct {
 	kind   string
 	refs   []awsiam.StatementRef
 	reason string
+	// cause is the check whose fault alone explains the refusal: the
+	// request would be allowed in the cluster's account or in another
+	// region once its resource is also shaped as the policy has it (a group
+	// without ":*", DescribeLogGroups on a named group). Such an issue is a
+	// consequence of that check, not a fault of its own.
+	cause string
 }
 
 // permAnalysis is the outcome of evaluating every required request.
@@ -284,7 +290,51 @@ func (c *doctorContext) whyRefused(rq permRequest, identity, neutered []awsiam.P
 			return CheckPermissionsRegions, permIssue{req: rq, kind: permRegion, refs: mentions}
 		}
 	}
-	return CheckPermissionsLogGroup, permIssue{req: rq, kind: permGroup, refs: mentions}
+	return CheckPermissionsLogGroup, permIssue{req: rq, kind: permGroup, refs: mentions, cause: c.refusalCause(rq, allowed, candidates)}
+}
+
+// refusalCause finds the account or region fault that explains a refusal
+// the resources' shape alone does not: the request, moved to the cluster's
+// account (any region) or to another region of the owner's account, and
+// with its resource shaped as a policy may grant it, is allowed. "" when
+// neither is enough.
+func (c *doctorContext) refusalCause(rq permRequest, allowed func(awsiam.Request) bool, candidates []string) string {
+	shapes := func(account, region string) []awsiam.Request {
+		prefix := "arn:aws:logs:" + region + ":" + account + ":log-group:"
+		out := []awsiam.Request{}
+		if rq.Group == "" {
+			for _, g := range c.groups {
+				r := rq.Request
+				r.Resource = prefix + g + ":log-stream:"
+				out = append(out, r)
+			}
+			return out
+		}
+		for _, r := range awsiam.RequiredRequests(account, []string{region}, []string{rq.Group}) {
+			if r.Action == rq.Action {
+				bare := r
+				bare.Resource = prefix + rq.Group
+				out = append(out, r, bare)
+			}
+		}
+		return out
+	}
+	allowedIn := func(account, region string) bool {
+		return slices.ContainsFunc(shapes(account, region), allowed)
+	}
+	if c.clusterAccount != "" && c.clusterAccount != c.ownerAccount {
+		for _, region := range append([]string{rq.Region}, candidates...) {
+			if allowedIn(c.clusterAccount, region) {
+				return CheckPermissionsAccount
+			}
+		}
+	}
+	for _, region := range candidates {
+		if region != rq.Region && allowedIn(c.ownerAccount, region) {
+			return CheckPermissionsRegions
+		}
+	}
+	return ""
 }
 
 // permGate says why the permission checks cannot run.
@@ -434,7 +484,17 @@ func (c *doctorContext) accountFinding(a *permAnalysis) Finding {
 }
 
 func (c *doctorContext) logGroupFinding(a *permAnalysis) Finding {
-	issues := a.issues[CheckPermissionsLogGroup]
+	var issues, consequences []permIssue
+	for _, is := range a.issues[CheckPermissionsLogGroup] {
+		if is.cause != "" && a.has(is.cause) {
+			consequences = append(consequences, is)
+		} else {
+			issues = append(issues, is)
+		}
+	}
+	if len(issues) == 0 && len(consequences) > 0 {
+		return c.logGroupConsequence(a, consequences)
+	}
 	if len(issues) == 0 {
 		return Finding{Severity: SeverityOK, Summary: "the resources cover " + strings.Join(c.groups, ", ") + " with the \":*\" suffix"}
 	}
@@ -457,6 +517,10 @@ func (c *doctorContext) logGroupFinding(a *permAnalysis) Finding {
 	}
 	if is := byKind[permGroup]; len(is) > 0 {
 		s := a.collect(is)
+		if len(s.groups) == 0 {
+			// Only DescribeLogGroups, which names no group, was refused.
+			s.groups = c.groups
+		}
 		summary = append(summary, "the resources do not cover log group "+strings.Join(s.groups, ", "))
 		detail = append(detail, fmt.Sprintf("%s on %s in %s match no resource of the policies.", strings.Join(s.actions, ", "), strings.Join(s.groups, ", "), strings.Join(s.regions, ", ")))
 		evidence = append(evidence, s.evidence...)
@@ -473,6 +537,26 @@ func (c *doctorContext) logGroupFinding(a *permAnalysis) Finding {
 		Evidence: strings.Join(evidence, "\n"), Fix: c.policyFixText(), Fixable: true}
 }
 
+// logGroupConsequence is the finding of requests refused only because of
+// another permission check's fault: it points to that check instead of
+// reporting a second error.
+func (c *doctorContext) logGroupConsequence(a *permAnalysis, issues []permIssue) Finding {
+	s := a.collect(issues)
+	var causes []string
+	for _, is := range issues {
+		if !slices.Contains(causes, is.cause) {
+			causes = append(causes, is.cause)
+		}
+	}
+	inCheckOrder(causes)
+	return Finding{Severity: SeverityInfo, CausedBy: causes,
+		Summary:  fmt.Sprintf("follows from %s: %s refused in %s for that reason", strings.Join(causes, ", "), strings.Join(s.actions, ", "), strings.Join(s.regions, ", ")),
+		Detail:   fmt.Sprintf("The policies allow these requests on %s once %s is repaired: it is the same fault, reported once there.", strings.Join(c.groups, ", "), strings.Join(causes, " and ")),
+		Evidence: strings.Join(s.evidence, "\n"),
+		Fix:      "repaired with " + strings.Join(causes, ", ") + ": " + c.policyFixText(),
+		Fixable:  a.fixableByPolicy(causes[0])}
+}
+
 func (c *doctorContext) regionsFinding(a *permAnalysis) Finding {
 	issues := a.issues[CheckPermissionsRegions]
 	if len(issues) == 0 {
@@ -480,8 +564,10 @@ func (c *doctorContext) regionsFinding(a *permAnalysis) Finding {
 	}
 	s := a.collect(issues)
 	covered := "no region"
-	if len(a.allowedRegions) > 0 {
+	if named := permLogsRegions(a.identity); len(a.allowedRegions) > 0 {
 		covered = strings.Join(a.allowedRegions, ", ")
+	} else if len(named) > 0 {
+		covered = strings.Join(named, ", ")
 	}
 	return Finding{Severity: SeverityError,
 		Summary:  fmt.Sprintf("the resources cover %s but not %s", covered, strings.Join(s.regions, ", ")),

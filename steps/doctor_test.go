@@ -64,8 +64,11 @@ func TestDoctorCorrectConfiguration(t *testing.T) {
 		t.Fatalf("%d findings", len(findings))
 	}
 	for _, f := range findings {
-		if keys := dtKeys(f.(map[string]any)); !slices.Equal(keys, []string{"check", "detail", "evidence", "fix", "fixable", "severity", "summary"}) {
+		if keys := dtKeys(f.(map[string]any)); !slices.Equal(keys, []string{"caused_by", "check", "detail", "evidence", "fix", "fixable", "severity", "summary"}) {
 			t.Fatalf("finding keys = %v", keys)
+		}
+		if c, ok := f.(map[string]any)["caused_by"].([]any); !ok || len(c) != 0 {
+			t.Fatalf("caused_by of a healthy finding = %v, want []", f.(map[string]any)["caused_by"])
 		}
 	}
 }
@@ -501,16 +504,17 @@ func TestDoctorScenarios(t *testing.T) {
 	t.Run("a policy ARN as auth_principal", func(t *testing.T) {
 		b := newDTBox(t)
 		b.setup(SetupInput{Cluster: dtStaging})
-		// The Cloud API (and its emulator) refuse a policy ARN, so the
-		// configuration is substituted in the facts; the AWS side is read
-		// for real.
-		f := dtFactsWithPrincipal(t, b, dtPolicyARN)
-		r := RunChecks(f)
-		dtOnly(t, r, CheckAuthPrincipalKind)
+		// The docs' troubleshooting case, end to end: the API takes the
+		// policy's ARN, and CockroachDB Cloud's AssumeRole on it fails.
+		b.postPrincipal(dtPolicyARN)
+		r := b.diagnose(dtStaging, DoctorOptions{})
+		dtOnly(t, r, CheckAuthPrincipalKind, CheckExportStatus)
 		fd := dtFinding(t, r, CheckAuthPrincipalKind, SeverityError, true, `auth_principal: "`+dtPolicyARN+`"`, "attached to: "+dtRoleARN)
 		if !strings.Contains(fd.Fix, "auth_principal "+dtRoleARN) {
 			t.Errorf("fix: %s", fd.Fix)
 		}
+		dtCausedBy(t, r, CheckExportStatus, CheckAuthPrincipalKind)
+		dtFinding(t, r, CheckExportStatus, SeverityError, true, "sts:AssumeRole on resource: "+dtPolicyARN)
 		plan, after := b.fix(r, DoctorOptions{})
 		if k := dtKinds(plan); !slices.Equal(k, []FixKind{FixExport}) || plan.Fixes[0].Diff != "- auth_principal: "+dtPolicyARN+"\n+ auth_principal: "+dtRoleARN {
 			t.Fatalf("plan = %v\n%s", k, plan.Fixes[0].Diff)
@@ -522,7 +526,8 @@ func TestDoctorScenarios(t *testing.T) {
 		b.must(err)
 		_, err = awsiam.AttachPolicy(b.ctx, b.iam, "SecondRole", dtPolicyARN)
 		b.must(err)
-		r = RunChecks(dtFactsWithPrincipal(t, b, dtPolicyARN))
+		b.postPrincipal(dtPolicyARN)
+		r = b.diagnose(dtStaging, DoctorOptions{})
 		fd = dtFinding(t, r, CheckAuthPrincipalKind, SeverityError, false, "attached to: "+dtRoleARN+", arn:aws:iam::"+dtOwnAccount+":role/SecondRole")
 		if !strings.Contains(fd.Fix, "--role-arn ROLE_ARN") {
 			t.Errorf("fix: %s", fd.Fix)
@@ -545,17 +550,4 @@ func TestDoctorScenarios(t *testing.T) {
 		dtOnly(t, r, CheckChannelsValid)
 		dtFinding(t, r, CheckChannelsValid, SeverityError, false, `omitted_channels: "DEV"`, `groups[0] (crdb-staging-aws).channels: "TELEMETRY"`)
 	})
-}
-
-// dtFactsWithPrincipal reads the facts of staging-aws with auth_principal
-// replaced, re-reading the role side for it.
-func dtFactsWithPrincipal(t *testing.T, b *dtBox, principal string) *DoctorFacts {
-	t.Helper()
-	f, err := GatherDoctorFacts(b.ctx, b.env, dtStaging, DoctorOptions{})
-	b.must(err)
-	f.Export.Spec.AuthPrincipal = principal
-	f.Principal, f.PrincipalErr = awsiam.ParseARN(principal)
-	f.RoleARN, f.Role, f.RoleErr, f.Policies, f.PoliciesErr = "", awsiam.RoleState{}, nil, awsiam.RolePolicySet{}, nil
-	doctorGatherRole(b.ctx, b.env, f)
-	return f
 }

@@ -20,7 +20,7 @@ import (
 func lifecycleEnv(t *testing.T, extra int) (*Env, *sandbox.Env) {
 	t.Helper()
 	sb, err := sandbox.Start(sandbox.Options{
-		Timings: cloudemu.Timings{
+		Timings: &cloudemu.Timings{
 			EnableAfter:    150 * time.Millisecond,
 			DisableAfter:   150 * time.Millisecond,
 			IAMPropagation: time.Nanosecond,

@@ -159,7 +159,7 @@ func writeDoctorText(w io.Writer, r *steps.DoctorReport) {
 		c[steps.SeverityWarning], plural(c[steps.SeverityWarning], "warning", "warnings"),
 		c[steps.SeverityInfo], c[steps.SeverityOK])
 	labels := map[steps.Severity]string{steps.SeverityError: "Error", steps.SeverityWarning: "Warning"}
-	for _, fd := range worstFirst(r) {
+	for _, fd := range r.Problems() {
 		fmt.Fprintf(w, "%s, check %s: %s\n", labels[fd.Severity], fd.Check, fd.Summary)
 		if fd.Detail != "" {
 			fmt.Fprintf(w, "  %s\n", fd.Detail)

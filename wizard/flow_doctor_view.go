@@ -168,7 +168,7 @@ func (f *doctorFlow) progressBody(m *Model, now string, w, h int) string {
 // findings one line each, and the checks that passed as one list.
 func renderDoctorReport(r *steps.DoctorReport, s *Styles, w int) string {
 	var blocks []string
-	for _, fd := range worstFirst(r) {
+	for _, fd := range r.Problems() {
 		blocks = append(blocks, strings.Join(findingLines(fd, s, w), "\n"))
 	}
 	var rest []string
@@ -190,27 +190,6 @@ func renderDoctorReport(r *steps.DoctorReport, s *Styles, w int) string {
 		blocks = append(blocks, strings.Join(rest, "\n"))
 	}
 	return strings.Join(blocks, "\n\n")
-}
-
-// worstFirst are the errors, then the warnings. Within each, the findings
-// that name a cause come before the symptoms they explain — the export's
-// failed status, the logs that do not arrive — so that the field to fix is
-// the first thing on screen.
-func worstFirst(r *steps.DoctorReport) []steps.Finding {
-	symptom := func(fd steps.Finding) bool {
-		return fd.Check == steps.CheckExportStatus || fd.Check == steps.CheckLogsArriving
-	}
-	var out []steps.Finding
-	for _, sev := range []steps.Severity{steps.SeverityError, steps.SeverityWarning} {
-		for _, symptoms := range []bool{false, true} {
-			for _, fd := range r.Findings {
-				if fd.Severity == sev && symptom(fd) == symptoms {
-					out = append(out, fd)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // severityGlyph marks a finding; the glyph carries the severity without

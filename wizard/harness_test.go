@@ -41,7 +41,7 @@ func testSandbox(t *testing.T, timings cloudemu.Timings) (*sandbox.Env, func(con
 		timings.EventInterval = 150 * time.Millisecond
 	}
 	timings.DisableAfter = 150 * time.Millisecond
-	sb, err := sandbox.Start(sandbox.Options{Timings: timings})
+	sb, err := sandbox.Start(sandbox.Options{Timings: &timings})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func newScenarioWith(t testing.TB, apiKey string, timings cloudemu.Timings) *sce
 		AWSEndpoint:    raw.URL,
 		AWSAccessKeyID: sandbox.AccessKeyID,
 		AWSSecret:      sandbox.SecretAccessKey,
-		Timings:        timings,
+		Timings:        &timings,
 		APIKey:         apiKey,
 		WrapCloud:      func(h http.Handler) http.Handler { return s.calls.wrap(h, cloudOp) },
 	})

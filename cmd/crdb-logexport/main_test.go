@@ -59,7 +59,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_CONFIG_FILE", filepath.Join(env.WorkDir, "no-aws-config"))
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(env.WorkDir, "no-aws-credentials"))
 			sb, err := sandbox.Start(sandbox.Options{
-				Timings: cloudemu.Timings{
+				Timings: &cloudemu.Timings{
 					EnableAfter:    300 * time.Millisecond,
 					DisableAfter:   300 * time.Millisecond,
 					IAMPropagation: time.Nanosecond,

@@ -47,7 +47,7 @@ func sandboxAWS(sb *sandbox.Env, region string) aws.Config {
 // create, and applying reaches ENABLED with the new group in AWS.
 func TestTmuxUpdateDiffScreen(t *testing.T) {
 	requireTmux(t)
-	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, IAMPropagation: time.Nanosecond, EventInterval: 200 * time.Millisecond})
+	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond, IAMPropagation: 0, EventInterval: 200 * time.Millisecond})
 	setupStaging(t, env)
 
 	s := startTmux(t, 100, 32, env, "update", "--cluster", "staging-aws", "--log-group", "crdb-staging-v2")
@@ -91,7 +91,7 @@ func TestTmuxUpdateDiffScreen(t *testing.T) {
 // role gone and the log group kept.
 func TestTmuxDisableConfirmation(t *testing.T) {
 	requireTmux(t)
-	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, IAMPropagation: time.Nanosecond, DisableAfter: 300 * time.Millisecond})
+	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond, IAMPropagation: 0, EventInterval: cloudemu.DefaultTimings.EventInterval})
 	setupStaging(t, env)
 
 	s := startTmux(t, 100, 32, env, "disable", "--cluster", "staging-aws")
@@ -130,7 +130,7 @@ func TestTmuxDisableConfirmation(t *testing.T) {
 // status of the chosen cluster with its logs arriving, and q leaves.
 func TestTmuxMenuStatus(t *testing.T) {
 	requireTmux(t)
-	_, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, IAMPropagation: time.Nanosecond, EventInterval: 200 * time.Millisecond})
+	_, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond, IAMPropagation: 0, EventInterval: 200 * time.Millisecond})
 	setupStaging(t, env)
 
 	s := startTmux(t, 100, 32, env)

@@ -153,7 +153,7 @@ func TestTmuxDemoAcceptingEveryDefault(t *testing.T) {
 // AWS configuration of its own.
 func tmuxSandbox(t *testing.T, timings cloudemu.Timings) (*sandbox.Env, map[string]string) {
 	t.Helper()
-	sb, err := sandbox.Start(sandbox.Options{Timings: timings})
+	sb, err := sandbox.Start(sandbox.Options{Timings: &timings})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func tmuxSandbox(t *testing.T, timings cloudemu.Timings) (*sandbox.Env, map[stri
 // attached to; Ctrl-C then stops with status 130 and nothing changed.
 func TestTmuxPolicyARNWarning(t *testing.T) {
 	requireTmux(t)
-	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, IAMPropagation: time.Nanosecond})
+	sb, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: cloudemu.DefaultTimings.DisableAfter, IAMPropagation: 0, EventInterval: cloudemu.DefaultTimings.EventInterval})
 	ctx := context.Background()
 	iamc := iam.NewFromConfig(aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(sb.AWSURL), Credentials: credentials.NewStaticCredentialsProvider(sb.AccessKeyID, sb.SecretAccessKey, "")})
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + cloudemu.ProdAWSAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
@@ -270,7 +270,7 @@ func TestTmuxNoColor(t *testing.T) {
 // then completes the setup without questions.
 func TestTmuxCtrlCDuringApplyPrintsTheResumeCommand(t *testing.T) {
 	requireTmux(t)
-	_, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 2 * time.Second, IAMPropagation: time.Nanosecond, EventInterval: 300 * time.Millisecond})
+	_, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 2 * time.Second, DisableAfter: cloudemu.DefaultTimings.DisableAfter, IAMPropagation: 0, EventInterval: 300 * time.Millisecond})
 	s := startTmux(t, 100, 30, env, "setup", "--cluster", "staging-aws")
 	s.enterAt(`(?m)^┃ > crdb-staging-aws`)
 	s.enterAt(`(?m)^┃ ← 30 days →`)

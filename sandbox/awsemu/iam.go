@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,10 +24,10 @@ const (
 )
 
 var (
-	iamNamePattern   = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	iamPathPattern   = regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`)
-	iamPrefixPattern = regexp.MustCompile(`^/[\x21-\x7F]*$`)
-	versionIDPattern = regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`)
+	iamNamePattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@-]+$`) })
+	iamPathPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(/|/[\x21-\x7E]+/)$`) })
+	iamPrefixPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/[\x21-\x7F]*$`) })
+	versionIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v[1-9][0-9]*(\.[A-Za-z0-9-]*)?$`) })
 )
 
 // iamState is the account's IAM: global, not per region. Names are unique
@@ -106,7 +107,7 @@ func checkName(member, name string, maxLen int) *apiError {
 	if len(name) > maxLen {
 		return validationError(member, name, fmt.Sprintf("Member must have length less than or equal to %d", maxLen))
 	}
-	if !iamNamePattern.MatchString(name) {
+	if !iamNamePattern().MatchString(name) {
 		return validationError(member, name, `Member must satisfy regular expression pattern: [\w+=,.@-]+`)
 	}
 	return nil
@@ -137,7 +138,7 @@ func (c *queryCall) path() (string, *apiError) {
 	if len(p) > maxPathLength {
 		return "", validationError("path", p, fmt.Sprintf("Member must have length less than or equal to %d", maxPathLength))
 	}
-	if !iamPathPattern.MatchString(p) {
+	if !iamPathPattern().MatchString(p) {
 		return "", validationError("path", p, `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
 	}
 	return p, nil
@@ -149,7 +150,7 @@ func (c *queryCall) pathPrefix() (string, *apiError) {
 		return "/", nil
 	}
 	p := c.str("PathPrefix")
-	if len(p) > maxPathLength || !iamPrefixPattern.MatchString(p) {
+	if len(p) > maxPathLength || !iamPrefixPattern().MatchString(p) {
 		return "", validationError("pathPrefix", p, `Member must satisfy regular expression pattern: \u002F[\u0021-\u007F]*`)
 	}
 	return p, nil

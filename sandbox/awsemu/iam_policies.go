@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,14 +40,16 @@ func (p *managedPolicy) version(id string) *policyVersion {
 	return nil
 }
 
-var policyARNPattern = regexp.MustCompile(`^arn:aws:iam::([0-9]{12}|aws):policy(/.*)?/([^/]+)$`)
+var policyARNPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^arn:aws:iam::([0-9]{12}|aws):policy(/.*)?/([^/]+)$`)
+})
 
 // policyByARNLocked finds a customer managed policy by ARN.
 func (s *Server) policyByARNLocked(arn string) (*managedPolicy, *apiError) {
 	if len(arn) < 20 || len(arn) > 2048 {
 		return nil, validationError("policyArn", arn, "Member must have length between 20 and 2048")
 	}
-	m := policyARNPattern.FindStringSubmatch(arn)
+	m := policyARNPattern().FindStringSubmatch(arn)
 	if m == nil {
 		return nil, invalidInput("ARN %s is not valid.", arn)
 	}
@@ -70,7 +73,7 @@ func (c *queryCall) versionID() (string, *apiError) {
 	if e != nil {
 		return "", e
 	}
-	if !versionIDPattern.MatchString(id) {
+	if !versionIDPattern().MatchString(id) {
 		return "", validationError("versionId", id, `Member must satisfy regular expression pattern: v[1-9][0-9]*(\.[A-Za-z0-9-]*)?`)
 	}
 	return id, nil

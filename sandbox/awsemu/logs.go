@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,9 +31,9 @@ const (
 )
 
 var (
-	logGroupNamePattern  = regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]+$`)
-	logStreamNamePattern = regexp.MustCompile(`^[^:*]*$`)
-	kmsKeyARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$`)
+	logGroupNamePattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\.\-_/#A-Za-z0-9]+$`) })
+	logStreamNamePattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[^:*]*$`) })
+	kmsKeyARNPattern     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$`) })
 	// retentionDays are the values PutRetentionPolicy accepts.
 	retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 )
@@ -116,7 +117,7 @@ func checkLogGroupName(name *string) *apiError {
 	if len(*name) < 1 || len(*name) > maxLogGroupName {
 		return logsValidation("logGroupName", *name, fmt.Sprintf("Member must have length between 1 and %d", maxLogGroupName))
 	}
-	if !logGroupNamePattern.MatchString(*name) {
+	if !logGroupNamePattern().MatchString(*name) {
 		return logsValidation("logGroupName", *name, `Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+`)
 	}
 	return nil
@@ -129,7 +130,7 @@ func checkLogStreamName(name *string) *apiError {
 	if len(*name) < 1 || len(*name) > maxLogStreamName {
 		return logsValidation("logStreamName", *name, fmt.Sprintf("Member must have length between 1 and %d", maxLogStreamName))
 	}
-	if !logStreamNamePattern.MatchString(*name) {
+	if !logStreamNamePattern().MatchString(*name) {
 		return logsValidation("logStreamName", *name, "Member must satisfy regular expression pattern: [^:*]*")
 	}
 	return nil
@@ -265,7 +266,7 @@ func (s *Server) createLogGroup(c *jsonCall) (any, *apiError) {
 	if strings.HasPrefix(strings.ToLower(*in.LogGroupName), "aws/") {
 		return nil, logsInvalidParameter("Log groups starting with AWS/ are reserved for AWS.")
 	}
-	if in.KmsKeyID != nil && !kmsKeyARNPattern.MatchString(*in.KmsKeyID) {
+	if in.KmsKeyID != nil && !kmsKeyARNPattern().MatchString(*in.KmsKeyID) {
 		return nil, logsInvalidParameter("Specified KMS key ARN %s is not valid: a log group's kmsKeyId must be the key's ARN.", *in.KmsKeyID)
 	}
 	if e := checkLogTags(in.Tags); e != nil {

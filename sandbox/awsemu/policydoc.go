@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -28,9 +29,9 @@ const (
 )
 
 var (
-	actionPattern    = regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`)
-	awsPrincipalAcct = regexp.MustCompile(`^[0-9]{12}$`)
-	awsPrincipalARN  = regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$`)
+	actionPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$`) })
+	awsPrincipalAcct = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	awsPrincipalARN  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$`) })
 	statementFields  = set("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition")
 	documentFields   = set("Version", "Id", "Statement")
 	principalKinds   = set("AWS", "Service", "Federated", "CanonicalUser")
@@ -153,7 +154,7 @@ func checkStatement(st map[string]any, kind policyKind) *apiError {
 		if !strings.Contains(a, ":") || strings.HasPrefix(a, ":") {
 			return malformedPolicy(errVendorPrefix)
 		}
-		if !actionPattern.MatchString(a) {
+		if !actionPattern().MatchString(a) {
 			return malformedPolicy("Invalid Action: %s", a)
 		}
 		if kind == trustPolicy && !strings.EqualFold(a[:strings.Index(a, ":")], "sts") {
@@ -282,7 +283,7 @@ func validPrincipal(kind, v string) bool {
 		return false
 	}
 	if kind == "AWS" {
-		return v == "*" || awsPrincipalAcct.MatchString(v) || awsPrincipalARN.MatchString(v)
+		return v == "*" || awsPrincipalAcct().MatchString(v) || awsPrincipalARN().MatchString(v)
 	}
 	return true
 }

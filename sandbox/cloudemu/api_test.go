@@ -253,7 +253,9 @@ func TestFaultInjection(t *testing.T) {
 }
 
 func TestAdminTimingsAndReset(t *testing.T) {
-	h := start(t, Options{Timings: Timings{EnableAfter: time.Hour}})
+	initial := DefaultTimings
+	initial.EnableAfter = time.Hour
+	h := start(t, Options{Timings: &initial})
 	r := h.do("PUT", "/_sandbox/timings", `{"enable_after":"15ms","event_interval":40}`)
 	if r.status != 200 {
 		t.Fatalf("PUT timings = %d %s", r.status, r.raw)
@@ -268,6 +270,22 @@ func TestAdminTimingsAndReset(t *testing.T) {
 	}
 	h.do("PUT", "/_sandbox/timings", `{"enable_after":"soon"}`).wantStatus(t, 400)
 
+	// Zero is a delay like any other, not "use the default".
+	h.do("PUT", "/_sandbox/timings", `{"iam_propagation":"0s","disable_after":0}`).wantStatus(t, 200)
+	if err := json.Unmarshal(h.do("GET", "/_sandbox/timings", "").raw, &view); err != nil || view["iam_propagation"] != "0s" || view["disable_after"] != "0s" || view["enable_after"] != "15ms" {
+		t.Errorf("GET timings after setting zeros = %v (%v)", view, err)
+	}
+	// A period of zero or a negative delay is refused and changes nothing.
+	for _, body := range []string{`{"event_interval":"0s"}`, `{"enable_after":"-1s"}`} {
+		r := h.do("PUT", "/_sandbox/timings", body)
+		if r.status != 400 || !strings.Contains(string(r.raw), strings.Split(body[2:], `"`)[0]) {
+			t.Errorf("PUT %s = %d %s, want 400 naming the field", body, r.status, r.raw)
+		}
+	}
+	if got := h.srv.Timings(); got.EventInterval != 40*time.Millisecond || got.EnableAfter != 15*time.Millisecond {
+		t.Errorf("a refused PUT changed the timings: %+v", got)
+	}
+
 	h.enable(AnalyticsGCPClusterID, `{"type":"GCP_CLOUD_LOGGING","log_name":"crdb","auth_principal":"acme-logs"}`)
 	if info := h.waitSettled(AnalyticsGCPClusterID); info["status"] != StatusEnabled {
 		t.Fatalf("GCP export = %v", info)
@@ -279,6 +297,30 @@ func TestAdminTimingsAndReset(t *testing.T) {
 	}
 	if st := h.srv.Controls().Stats(); st.Requests != 1 {
 		t.Errorf("after reset the counters hold %d requests, want 1 (the GET after it)", st.Requests)
+	}
+}
+
+// TestTimingsZeroMeansZero: timings given in-process are taken as they are;
+// only absent ones get DefaultTimings.
+func TestTimingsZeroMeansZero(t *testing.T) {
+	if srv, err := New(Options{}); err != nil || srv.Timings() != DefaultTimings {
+		t.Errorf("no Timings: %+v (%v), want DefaultTimings", srv.Timings(), err)
+	}
+	zero := Timings{EventInterval: time.Hour}
+	srv, err := New(Options{Timings: &zero})
+	if err != nil || srv.Timings() != zero {
+		t.Fatalf("zero timings became %+v (%v)", srv.Timings(), err)
+	}
+	if err := srv.SetTimings(Timings{EnableAfter: time.Second, EventInterval: time.Second}); err != nil || srv.Timings().IAMPropagation != 0 || srv.Timings().DisableAfter != 0 {
+		t.Errorf("SetTimings with zeros: %+v (%v)", srv.Timings(), err)
+	}
+	for _, bad := range []Timings{{}, {EventInterval: time.Second, IAMPropagation: -time.Second}} {
+		if _, err := New(Options{Timings: &bad}); err == nil {
+			t.Errorf("New accepted %+v", bad)
+		}
+		if err := srv.SetTimings(bad); err == nil {
+			t.Errorf("SetTimings accepted %+v", bad)
+		}
 	}
 }
 

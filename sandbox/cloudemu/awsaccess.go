@@ -329,30 +329,40 @@ func (s *Server) decide(ctx context.Context, t target) verdict {
 	if s.aws == nil {
 		return verdict{status: StatusEnableFailed, message: "CloudWatch log export is unavailable: this sandbox was started without an AWS endpoint"}
 	}
-	roleAcct, roleName, _ := parseRoleARN(t.spec.AuthPrincipal)
-	rv, err := s.aws.readRole(ctx, roleName)
-	if errors.Is(err, errRoleNotFound) || (err == nil && rv.arn != t.spec.AuthPrincipal) {
-		return verdict{status: StatusCredentialsError, message: fmt.Sprintf(
-			"unable to assume role: role %s cannot be found; check that auth_principal names an existing role in AWS account %s", t.spec.AuthPrincipal, roleAcct)}
-	}
-	if err != nil {
-		return verdict{transient: err}
-	}
-
 	extID, sendsExtID := t.externalID()
-	denied := func() verdict {
+	denied := func(resource string) verdict {
 		how := "without an external ID"
 		if sendsExtID {
 			how = fmt.Sprintf("with external ID %q", extID)
 		}
 		return verdict{status: StatusCredentialsError, message: fmt.Sprintf(
 			"unable to assume role %s %s: AccessDenied: User: %s is not authorized to perform: sts:AssumeRole on resource: %s",
-			rv.arn, how, t.callerSession(), rv.arn)}
+			resource, how, t.callerSession(), resource)}
+	}
+	principal := t.spec.AuthPrincipal
+	roleAcct, roleName, isRole := parseRoleARN(principal)
+	if !isRole {
+		// The API takes any string; STS is what refuses it. Something
+		// ARN-shaped that is not a role (a policy, a user) cannot be
+		// assumed, which STS answers as a denial on that resource.
+		if !arnShaped(principal) {
+			return verdict{status: StatusCredentialsError, message: fmt.Sprintf(
+				"unable to assume role %s: ValidationError: %q is not a valid value for roleArn: it must be an IAM role ARN, arn:aws:iam::<account-id>:role/<role-name>", principal, principal)}
+		}
+		return denied(principal)
+	}
+	rv, err := s.aws.readRole(ctx, roleName)
+	if errors.Is(err, errRoleNotFound) || (err == nil && rv.arn != principal) {
+		return verdict{status: StatusCredentialsError, message: fmt.Sprintf(
+			"unable to assume role: role %s cannot be found; check that auth_principal names an existing role in AWS account %s", principal, roleAcct)}
+	}
+	if err != nil {
+		return verdict{transient: err}
 	}
 	// A role younger than the propagation delay is not yet visible to STS
 	// everywhere; AWS then refuses exactly as if the trust did not allow it.
 	if time.Since(rv.created) < s.Timings().IAMPropagation {
-		return denied()
+		return denied(rv.arn)
 	}
 	caller := t.caller()
 	reqCtx := map[string]string{"aws:PrincipalAccount": caller.Account, "aws:PrincipalArn": caller.ARN}
@@ -360,7 +370,7 @@ func (s *Server) decide(ctx context.Context, t target) verdict {
 		reqCtx["sts:ExternalId"] = extID
 	}
 	if rv.trust == nil || access.Evaluate(access.Request{Caller: &caller, Action: "sts:AssumeRole", Resource: rv.arn, Context: reqCtx}, rv.trust) != access.Allow {
-		return denied()
+		return denied(rv.arn)
 	}
 
 	session := fmt.Sprintf("arn:aws:sts::%s:assumed-role/%s/crl-logexport-%s", rv.account, rv.name, t.shortID())

@@ -43,9 +43,9 @@ func newAWSSide(t *testing.T) *awsSide {
 }
 
 // cloud starts a Cloud API emulator pointed at this AWS account.
-func (a *awsSide) cloud(timings Timings) *harness {
-	if timings == (Timings{}) {
-		timings = fast
+func (a *awsSide) cloud(timings *Timings) *harness {
+	if timings == nil {
+		timings = &fast
 	}
 	return start(a.t, Options{Timings: timings, AWS: AWSTarget{Endpoint: a.url, AccessKeyID: "AKIACLOUDEMUTEST0001", SecretAccessKey: "s"}})
 }
@@ -172,7 +172,7 @@ func TestEnableWritesLogsInEveryRegion(t *testing.T) {
 	role := a.role("CockroachCloudLogExportRole", trustFor(ProdAWSAccountID, ""), documented)
 	// The group exists in one region; the export creates it in the others.
 	a.logGroup("us-east-1", "crdb")
-	h := a.cloud(Timings{})
+	h := a.cloud(nil)
 	h.enable(ProdAWSClusterID, spec(role, ""))
 	info := h.waitSettled(ProdAWSClusterID)
 	if info["status"] != StatusEnabled {
@@ -232,7 +232,7 @@ func TestEnableAdvancedWithExternalIDRegionAndGroups(t *testing.T) {
 	const extID = "c2f9a7e4-61b0-4d3e-9a55-0e8b7f4d1c22"
 	role := a.role("StagingLogs", trustFor(StagingAWSAccountID, externalIDCondition(extID)),
 		permissions("arn:aws:logs:us-west-2:"+customerAcct+":log-group:crdb:*", "arn:aws:logs:us-west-2:"+customerAcct+":log-group:ops:*"))
-	h := a.cloud(Timings{})
+	h := a.cloud(nil)
 	h.enable(StagingAWSClusterID, spec(role, `,"aws_external_id":"`+extID+`","region":"us-west-2","omitted_channels":["SESSIONS"],
 		"groups":[{"log_name":"ops","channels":["OPS","HEALTH"],"min_level":"WARNING","redact":true}]`))
 	info := h.waitSettled(StagingAWSClusterID)
@@ -262,7 +262,7 @@ func TestEnableStandard(t *testing.T) {
 	a := newAWSSide(t)
 	// Standard clusters always send their cluster ID as the external ID.
 	role := a.role("StandardLogs", trustFor(StandardAWSAccountID, externalIDCondition(StandardAWSClusterID)), documented)
-	h := a.cloud(Timings{})
+	h := a.cloud(nil)
 	h.enable(StandardAWSClusterID, spec(role, ""))
 	info := h.waitSettled(StandardAWSClusterID)
 	if info["status"] != StatusEnabled {
@@ -301,6 +301,23 @@ func TestEnableFailures(t *testing.T) {
 			role:   "arn:aws:iam::111122223333:role/" + roleName,
 			status: StatusCredentialsError,
 			want:   []string{"role arn:aws:iam::111122223333:role/" + roleName + " cannot be found"},
+		},
+		{
+			// The docs' troubleshooting case: the policy's ARN where the
+			// role's belongs. STS cannot assume a policy.
+			name: "policy ARN as auth_principal", cluster: ProdAWSClusterID,
+			setup:  func(a *awsSide) { a.role(roleName, trustFor(ProdAWSAccountID, ""), documented) },
+			role:   "arn:aws:iam::" + customerAcct + ":policy/" + roleName + "-policy-0",
+			status: StatusCredentialsError,
+			want: []string{"AccessDenied", "assumed-role/crl-logexport-0f7d3c2e",
+				"is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::" + customerAcct + ":policy/" + roleName + "-policy-0"},
+		},
+		{
+			name: "not an ARN as auth_principal", cluster: ProdAWSClusterID,
+			setup:  func(a *awsSide) { a.role(roleName, trustFor(ProdAWSAccountID, ""), documented) },
+			role:   roleName,
+			status: StatusCredentialsError,
+			want:   []string{"ValidationError", `"` + roleName + `" is not a valid value for roleArn`},
 		},
 		{
 			name: "trust names the customer's own account", cluster: ProdAWSClusterID,
@@ -414,7 +431,7 @@ func TestEnableFailures(t *testing.T) {
 			t.Parallel()
 			a := newAWSSide(t)
 			tc.setup(a)
-			h := a.cloud(Timings{})
+			h := a.cloud(nil)
 			principal := myRole
 			if tc.role != "" {
 				principal = tc.role
@@ -448,7 +465,7 @@ func TestYoungRoleThenRetry(t *testing.T) {
 	role := a.role("FreshRole", trustFor(StagingAWSAccountID, ""), documented)
 	slow := fast
 	slow.IAMPropagation = time.Hour
-	h := a.cloud(slow)
+	h := a.cloud(&slow)
 	h.enable(StagingAWSClusterID, spec(role, ""))
 	info := h.waitSettled(StagingAWSClusterID)
 	msg, _ := info["user_message"].(string)
@@ -463,10 +480,23 @@ func TestYoungRoleThenRetry(t *testing.T) {
 	}
 }
 
+// TestZeroPropagationAssumesAtOnce: with iam_propagation and enable_after
+// of zero, a role created just before the POST is assumed at once (with
+// the defaults, the same POST would fail after 3 s: 5 s of propagation).
+func TestZeroPropagationAssumesAtOnce(t *testing.T) {
+	a := newAWSSide(t)
+	h := a.cloud(&Timings{EventInterval: time.Hour})
+	role := a.role("JustMade", trustFor(StagingAWSAccountID, ""), documented)
+	h.enable(StagingAWSClusterID, spec(role, ""))
+	if info := h.waitSettled(StagingAWSClusterID); info["status"] != StatusEnabled {
+		t.Fatalf("status %v (%v), want ENABLED at once", info["status"], info["user_message"])
+	}
+}
+
 func TestAccessLostWhileEnabled(t *testing.T) {
 	a := newAWSSide(t)
 	role := a.role("LosingRole", trustFor(StagingAWSAccountID, ""), documented)
-	h := a.cloud(Timings{})
+	h := a.cloud(nil)
 	h.enable(StagingAWSClusterID, spec(role, ""))
 	if info := h.waitSettled(StagingAWSClusterID); info["status"] != StatusEnabled {
 		t.Fatalf("status %v: %v", info["status"], info["user_message"])

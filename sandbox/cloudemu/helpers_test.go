@@ -34,10 +34,13 @@ func start(t *testing.T, opts Options) *harness {
 	if opts.RateLimit == 0 {
 		opts.RateLimit = 10000
 	}
-	if opts.Timings == (Timings{}) {
-		opts.Timings = fast
+	if opts.Timings == nil {
+		opts.Timings = &fast
 	}
-	srv := New(opts)
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hs := httptest.NewServer(contract.Wrap(t, srv, contract.AllowInvalidRequests()))
 	t.Cleanup(func() {
 		hs.Close()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -55,15 +56,24 @@ func isExportable(ch string) bool {
 }
 
 var (
-	roleARNPattern    = regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
-	externalIDPattern = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
-	awsRegionPattern  = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	logGroupPattern   = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`)
+	roleARNPattern = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^arn:aws:iam::(\d{12}):role/(?:[\x21-\x7e]*/)?([\w+=,.@-]{1,64})$`)
+	})
+	externalIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\w+=,.@:/-]+$`) })
+	awsRegionPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`) })
+	logGroupPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[.\-_/#A-Za-z0-9]{1,512}$`) })
 )
+
+// arnShaped reports whether s has an ARN's six colon-separated parts,
+// arn:partition:service:region:account:resource, whatever it names.
+func arnShaped(s string) bool {
+	parts := strings.SplitN(s, ":", 6)
+	return len(parts) == 6 && parts[0] == "arn" && parts[1] != "" && parts[2] != "" && parts[5] != ""
+}
 
 // parseRoleARN returns the account and role name of a role ARN.
 func parseRoleARN(arn string) (account, name string, ok bool) {
-	m := roleARNPattern.FindStringSubmatch(arn)
+	m := roleARNPattern().FindStringSubmatch(arn)
 	if m == nil {
 		return "", "", false
 	}
@@ -247,18 +257,15 @@ func validateSpec(c *cluster, spec exportSpec) error {
 		if c.Plan != PlanAdvanced || c.CloudProvider != CloudAWS {
 			return errors.New("aws_external_id is only supported for Advanced clusters on AWS")
 		}
-		if n := len(spec.AWSExternalID); n < 2 || n > 1224 || !externalIDPattern.MatchString(spec.AWSExternalID) {
+		if n := len(spec.AWSExternalID); n < 2 || n > 1224 || !externalIDPattern().MatchString(spec.AWSExternalID) {
 			return errors.New("aws_external_id must be 2 to 1224 characters of letters, digits and +=,.@:/-_")
 		}
 	}
 	if spec.Type == ExportAWSCloudWatch {
-		if _, _, ok := parseRoleARN(spec.AuthPrincipal); !ok {
-			return fmt.Errorf("auth_principal %q is not an IAM role ARN: expected arn:aws:iam::<account-id>:role/<role-name>", spec.AuthPrincipal)
-		}
-		if spec.Region != "" && !awsRegionPattern.MatchString(spec.Region) {
+		if spec.Region != "" && !awsRegionPattern().MatchString(spec.Region) {
 			return fmt.Errorf("region %q is not an AWS region", spec.Region)
 		}
-		if !logGroupPattern.MatchString(spec.LogName) {
+		if !logGroupPattern().MatchString(spec.LogName) {
 			return fmt.Errorf("log_name %q is not a valid CloudWatch log group name: use 1 to 512 of a-z, A-Z, 0-9, '_', '-', '/', '.', '#'", spec.LogName)
 		}
 	}
@@ -274,7 +281,7 @@ func validateSpec(c *cluster, spec exportSpec) error {
 		if g.LogName == "" {
 			return fmt.Errorf("%s.log_name is required", field)
 		}
-		if spec.Type == ExportAWSCloudWatch && !logGroupPattern.MatchString(g.LogName) {
+		if spec.Type == ExportAWSCloudWatch && !logGroupPattern().MatchString(g.LogName) {
 			return fmt.Errorf("%s.log_name %q is not a valid CloudWatch log group name", field, g.LogName)
 		}
 		if len(g.Channels) == 0 {

@@ -43,30 +43,44 @@ type Timings struct {
 	EventInterval time.Duration
 }
 
-// DefaultTimings are used for zero Timings fields.
+// DefaultTimings are the delays of an emulator whose Options give none.
 var DefaultTimings = Timings{EnableAfter: 3 * time.Second, DisableAfter: 2 * time.Second, IAMPropagation: 5 * time.Second, EventInterval: 2 * time.Second}
 
-func (t Timings) withDefaults() Timings {
-	if t.EnableAfter <= 0 {
-		t.EnableAfter = DefaultTimings.EnableAfter
+// TimingError is a timing the emulator cannot honour. Name is the field's
+// name in /_sandbox/timings ("event_interval").
+type TimingError struct {
+	Name   string
+	Value  time.Duration
+	Reason string
+}
+
+func (e *TimingError) Error() string { return fmt.Sprintf("%s %s: %s", e.Name, e.Value, e.Reason) }
+
+// Validate reports a timing the emulator cannot honour. Zero is a valid
+// delay (no wait at all); EventInterval is a period and must be positive, as
+// a ticker's is, or an enabled export would write without pause.
+func (t Timings) Validate() error {
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"enable_after", t.EnableAfter}, {"disable_after", t.DisableAfter}, {"iam_propagation", t.IAMPropagation}, {"event_interval", t.EventInterval}} {
+		if f.d < 0 {
+			return &TimingError{Name: f.name, Value: f.d, Reason: "must not be negative (0 means no delay)"}
+		}
 	}
-	if t.DisableAfter <= 0 {
-		t.DisableAfter = DefaultTimings.DisableAfter
+	if t.EventInterval == 0 {
+		return &TimingError{Name: "event_interval", Value: 0, Reason: "must be more than zero: it is the pause between two writes of log events (a long one, e.g. 1h, writes only the first events)"}
 	}
-	if t.IAMPropagation <= 0 {
-		t.IAMPropagation = DefaultTimings.IAMPropagation
-	}
-	if t.EventInterval <= 0 {
-		t.EventInterval = DefaultTimings.EventInterval
-	}
-	return t
+	return nil
 }
 
 // Options configure a Server.
 type Options struct {
-	APIKey        string // the accepted bearer key; default DefaultAPIKey
-	AWS           AWSTarget
-	Timings       Timings // zero fields get DefaultTimings
+	APIKey string // the accepted bearer key; default DefaultAPIKey
+	AWS    AWSTarget
+	// Timings nil means DefaultTimings; given, every field is taken as
+	// it is, zero included.
+	Timings       *Timings
 	ExtraClusters int
 	Controls      *knobs.Controls
 	RateLimit     float64 // requests/second per key; 0 → 10
@@ -105,14 +119,21 @@ func newRunner() *runner {
 	return &runner{ctx: ctx, cancel: cancel}
 }
 
-// New returns a seeded emulator.
-func New(opts Options) *Server {
+// New returns a seeded emulator, or an error when its Timings are invalid.
+func New(opts Options) (*Server, error) {
+	timings := DefaultTimings
+	if opts.Timings != nil {
+		timings = *opts.Timings
+	}
+	if err := timings.Validate(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		apiKey:   opts.APIKey,
 		rps:      opts.RateLimit,
 		controls: opts.Controls,
 		aws:      newAWSClients(opts.AWS),
-		initial:  opts.Timings.withDefaults(),
+		initial:  timings,
 		extra:    opts.ExtraClusters,
 		run:      newRunner(),
 	}
@@ -131,7 +152,7 @@ func New(opts Options) *Server {
 		Extra:    map[string]http.Handler{"/_sandbox/timings": http.HandlerFunc(s.serveTimings)},
 	}
 	s.seedLocked()
-	return s
+	return s, nil
 }
 
 // seedLocked (re)creates the seeded state; s.mu is held or s is not shared yet.
@@ -156,12 +177,17 @@ func (s *Server) Timings() Timings {
 	return s.timings
 }
 
-// SetTimings changes the delays; zero fields get DefaultTimings. Jobs
-// already waiting keep the delay they started with.
-func (s *Server) SetTimings(t Timings) {
+// SetTimings changes the delays, each exactly as given (zero is no delay),
+// or refuses invalid ones. Jobs already waiting keep the delay they started
+// with.
+func (s *Server) SetTimings(t Timings) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
 	s.mu.Lock()
-	s.timings = t.withDefaults()
+	s.timings = t
 	s.mu.Unlock()
+	return nil
 }
 
 // Reset restores the seed and the initial timings and stops every
@@ -383,7 +409,10 @@ func (s *Server) serveTimings(w http.ResponseWriter, r *http.Request) {
 		set(&t.DisableAfter, body.DisableAfter)
 		set(&t.IAMPropagation, body.IAMPropagation)
 		set(&t.EventInterval, body.EventInterval)
-		s.SetTimings(t)
+		if err := s.SetTimings(t); err != nil {
+			knobs.WriteJSON(w, http.StatusBadRequest, map[string]any{"error": err.Error()})
+			return
+		}
 	default:
 		w.Header().Set("Allow", "GET, PUT")
 		knobs.WriteJSON(w, http.StatusMethodNotAllowed, map[string]any{"error": "method not allowed", "allow": "GET, PUT"})

@@ -31,7 +31,7 @@ type options struct {
 // NewCmd returns the demo command; reports print what each task of the
 // menu did (the home menu's own).
 func NewCmd(ios *cmdutil.IOStreams, reports tui.Reports) *cobra.Command {
-	var o options
+	o := options{timings: cloudemu.DefaultTimings}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Try the guided setup against the built-in sandbox (no credentials needed)",
@@ -51,9 +51,9 @@ the journal lives in a temporary directory removed on exit.`,
 		},
 	}
 	f := cmd.Flags()
-	f.DurationVar(&o.timings.EnableAfter, "enable-after", 3*time.Second, "time an enable job takes in the sandbox")
+	f.DurationVar(&o.timings.EnableAfter, "enable-after", o.timings.EnableAfter, "time an enable job takes in the sandbox")
 	f.DurationVar(&o.timings.IAMPropagation, "iam-propagation", 6*time.Second, "a role younger than this cannot be assumed yet in the sandbox")
-	f.DurationVar(&o.timings.EventInterval, "event-interval", 2*time.Second, "how often the sandbox writes more log events")
+	f.DurationVar(&o.timings.EventInterval, "event-interval", o.timings.EventInterval, "how often the sandbox writes more log events")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every sandbox API call")
 	for _, name := range []string{"enable-after", "iam-propagation", "event-interval", "latency"} {
 		_ = f.MarkHidden(name)
@@ -65,7 +65,7 @@ func run(ctx context.Context, cmd *cobra.Command, ios *cmdutil.IOStreams, o opti
 	if !ios.CanPrompt() {
 		return cmdutil.UsageError("demo is interactive and needs a terminal; to script against the sandbox, run `crdb-logexport sandbox serve` and then `crdb-logexport setup --cluster prod-aws --yes` with the variables it prints")
 	}
-	sb, err := sandbox.Start(sandbox.Options{Timings: o.timings, Latency: o.latency})
+	sb, err := sandbox.Start(sandbox.Options{Timings: &o.timings, Latency: o.latency})
 	if err != nil {
 		return fmt.Errorf("starting the sandbox: %w", err)
 	}

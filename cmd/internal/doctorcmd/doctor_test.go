@@ -59,10 +59,34 @@ func TestWriteReport(t *testing.T) {
 	}
 }
 
+// TestWriteReportCausesFirst: a finding that follows from another comes
+// after its cause, whatever the check order; a consequence takes one line
+// that names its cause.
+func TestWriteReportCausesFirst(t *testing.T) {
+	r := &steps.DoctorReport{ClusterID: "c-1", ClusterName: "staging-aws", Status: cloudapi.StatusEnableFailed, Findings: []steps.Finding{
+		{Check: steps.CheckExportStatus, Severity: steps.SeverityError, Summary: "log export is ENABLE_FAILED", CausedBy: []string{steps.CheckPermissionsAccount},
+			Detail: "The finding permissions-resource-account explains it.", Fix: "--fix enables the export again", Fixable: true},
+		{Check: steps.CheckPermissionsAccount, Severity: steps.SeverityError, Summary: "the resource ARNs name the cluster's account", Fix: "--fix writes the policy", Fixable: true},
+		{Check: steps.CheckPermissionsLogGroup, Severity: steps.SeverityInfo, CausedBy: []string{steps.CheckPermissionsAccount},
+			Summary: "follows from permissions-resource-account: logs:DescribeLogGroups refused in us-east-2 for that reason"},
+	}}
+	var b bytes.Buffer
+	WriteReport(&b, r)
+	out := b.String()
+	cause := strings.Index(out, "✗ error    permissions-resource-account")
+	status := strings.Index(out, "✗ error    export-status")
+	if cause < 0 || status < cause {
+		t.Fatalf("the cause does not come before the status that follows from it:\n%s", out)
+	}
+	if !strings.Contains(out, "\n· info     permissions-log-group         follows from permissions-resource-account: logs:DescribeLogGroups refused in us-east-2 for that reason\n") {
+		t.Fatalf("the consequence is not one line naming its cause:\n%s", out)
+	}
+}
+
 // TestDoctorFixAsksFirst runs the command on a terminal: the repairs are
 // shown and applied only when the answer is yes.
 func TestDoctorFixAsksFirst(t *testing.T) {
-	sb, err := sandbox.Start(sandbox.Options{Timings: cloudemu.Timings{
+	sb, err := sandbox.Start(sandbox.Options{Timings: &cloudemu.Timings{
 		EnableAfter: 100 * time.Millisecond, DisableAfter: 100 * time.Millisecond, IAMPropagation: time.Nanosecond, EventInterval: time.Hour,
 	}})
 	if err != nil {

@@ -23,8 +23,10 @@ var marks = map[steps.Severity]string{
 }
 
 // WriteReport prints a report for people: a headline, then the findings
-// grouped by severity, worst first. Errors and warnings carry their detail,
-// evidence and fix; info and ok findings take one line each.
+// grouped by severity, worst first, and within errors and warnings the
+// causes before what follows from them (steps.DoctorReport.Problems).
+// Errors and warnings carry their detail, evidence and fix; info and ok
+// findings, consequences of another finding among them, take one line each.
 func WriteReport(w io.Writer, r *steps.DoctorReport) {
 	counts := r.Counts()
 	name := r.ClusterName
@@ -33,7 +35,15 @@ func WriteReport(w io.Writer, r *steps.DoctorReport) {
 	}
 	fmt.Fprintf(w, "Log export of %s (%s): status %s — %d error(s), %d warning(s), %d info, %d ok\n",
 		name, r.ClusterID, r.Status, counts[steps.SeverityError], counts[steps.SeverityWarning], counts[steps.SeverityInfo], counts[steps.SeverityOK])
-	for _, sev := range []steps.Severity{steps.SeverityError, steps.SeverityWarning, steps.SeverityInfo, steps.SeverityOK} {
+	// Errors and warnings in full, causes before what follows from them.
+	problems := r.Problems()
+	for i, fd := range problems {
+		if i == 0 || problems[i-1].Severity != fd.Severity {
+			fmt.Fprintln(w)
+		}
+		writeFinding(w, fd, true)
+	}
+	for _, sev := range []steps.Severity{steps.SeverityInfo, steps.SeverityOK} {
 		first := true
 		for _, fd := range r.Findings {
 			if fd.Severity != sev {
@@ -43,33 +53,38 @@ func WriteReport(w io.Writer, r *steps.DoctorReport) {
 				fmt.Fprintln(w)
 				first = false
 			}
-			full := sev == steps.SeverityError || sev == steps.SeverityWarning
-			head := fmt.Sprintf("%-10s %-29s %s", marks[sev], fd.Check, fd.Summary)
-			if full && len([]rune(head)) > width {
-				// The summary goes below, wrapped, instead of running on.
-				fmt.Fprintf(w, "%-10s %s\n", marks[sev], fd.Check)
-				writeWrapped(w, "    ", fd.Summary)
-			} else {
-				fmt.Fprintln(w, head)
-			}
-			if !full {
-				continue
-			}
-			writeWrapped(w, "    ", fd.Detail)
-			if fd.Evidence != "" {
-				fmt.Fprintln(w, "    Evidence:")
-				for _, line := range strings.Split(fd.Evidence, "\n") {
-					fmt.Fprintf(w, "      %s\n", line)
-				}
-			}
-			if fd.Fix != "" {
-				fix := "Fix: " + fd.Fix
-				if fd.Fixable {
-					fix += " (doctor --fix can do this)"
-				}
-				writeWrapped(w, "    ", fix)
-			}
+			writeFinding(w, fd, false)
 		}
+	}
+}
+
+// writeFinding prints one finding: its head line, and in full its detail,
+// evidence and fix.
+func writeFinding(w io.Writer, fd steps.Finding, full bool) {
+	head := fmt.Sprintf("%-10s %-29s %s", marks[fd.Severity], fd.Check, fd.Summary)
+	if full && len([]rune(head)) > width {
+		// The summary goes below, wrapped, instead of running on.
+		fmt.Fprintf(w, "%-10s %s\n", marks[fd.Severity], fd.Check)
+		writeWrapped(w, "    ", fd.Summary)
+	} else {
+		fmt.Fprintln(w, head)
+	}
+	if !full {
+		return
+	}
+	writeWrapped(w, "    ", fd.Detail)
+	if fd.Evidence != "" {
+		fmt.Fprintln(w, "    Evidence:")
+		for _, line := range strings.Split(fd.Evidence, "\n") {
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+	if fd.Fix != "" {
+		fix := "Fix: " + fd.Fix
+		if fd.Fixable {
+			fix += " (doctor --fix can do this)"
+		}
+		writeWrapped(w, "    ", fix)
 	}
 }
 

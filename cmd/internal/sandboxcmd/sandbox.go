@@ -4,6 +4,7 @@ package sandboxcmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -68,10 +69,11 @@ latency, and (Cloud) timings. Ctrl-C stops the sandbox (exit status 0).`,
 	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "AWS_REGION to print")
 	f.StringVar(&o.envFile, "env-file", "", "also write the export lines to this file (mode 0600)")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API call on both emulators, e.g. 100ms")
-	f.DurationVar(&o.timings.EnableAfter, "enable-after", 3*time.Second, "time an enable job takes before its outcome")
-	f.DurationVar(&o.timings.DisableAfter, "disable-after", 2*time.Second, "time a disable job takes")
-	f.DurationVar(&o.timings.IAMPropagation, "iam-propagation", 5*time.Second, "a role younger than this cannot be assumed yet (IAM eventual consistency)")
-	f.DurationVar(&o.timings.EventInterval, "event-interval", 2*time.Second, "how often an enabled export writes more log events")
+	d := cloudemu.DefaultTimings
+	f.DurationVar(&o.timings.EnableAfter, "enable-after", d.EnableAfter, "time an enable job takes before its outcome (0: at once)")
+	f.DurationVar(&o.timings.DisableAfter, "disable-after", d.DisableAfter, "time a disable job takes (0: at once)")
+	f.DurationVar(&o.timings.IAMPropagation, "iam-propagation", d.IAMPropagation, "a role younger than this cannot be assumed yet, as with IAM eventual consistency (0: at once)")
+	f.DurationVar(&o.timings.EventInterval, "event-interval", d.EventInterval, "how often an enabled export writes more log events (more than 0)")
 	f.IntVar(&o.extraClusters, "extra-clusters", 0, "add this many Advanced AWS clusters to the seeded organization")
 	return cmd
 }
@@ -80,10 +82,8 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 	if o.extraClusters < 0 {
 		return cmdutil.UsageError("--extra-clusters must be 0 or more, got %d", o.extraClusters)
 	}
-	for name, d := range map[string]time.Duration{"--latency": o.latency, "--enable-after": o.timings.EnableAfter, "--disable-after": o.timings.DisableAfter, "--iam-propagation": o.timings.IAMPropagation, "--event-interval": o.timings.EventInterval} {
-		if d < 0 {
-			return cmdutil.UsageError("%s must not be negative, got %s", name, d)
-		}
+	if o.latency < 0 {
+		return cmdutil.UsageError("--latency must not be negative, got %s", o.latency)
 	}
 	opts := sandbox.Options{
 		CloudAddr:     o.cloudAddr,
@@ -91,7 +91,7 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 		AWSEndpoint:   o.awsEndpoint,
 		Region:        o.region,
 		Latency:       o.latency,
-		Timings:       o.timings,
+		Timings:       &o.timings,
 		ExtraClusters: o.extraClusters,
 	}
 	if o.awsEndpoint != "" {
@@ -100,6 +100,13 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 		if opts.AWSAccessKeyID == "" || opts.AWSSecret == "" {
 			return cmdutil.UsageError("--aws-endpoint needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment for that endpoint")
 		}
+	}
+	if err := opts.Validate(); err != nil {
+		var te *cloudemu.TimingError
+		if errors.As(err, &te) {
+			return cmdutil.UsageError("--%s %s %s", strings.ReplaceAll(te.Name, "_", "-"), te.Value, te.Reason)
+		}
+		return cmdutil.UsageError("%s", err)
 	}
 	env, err := sandbox.Start(opts)
 	if err != nil {

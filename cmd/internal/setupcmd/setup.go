@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
@@ -88,6 +89,11 @@ func run(ctx context.Context, o *Options) error {
 	}
 	if o.flags.Changed("redact") {
 		o.In.Redact = &o.Redact
+	}
+	if o.In.LogGroup != "" {
+		if err := cloudapi.CheckLogName(o.In.LogGroup); err != nil {
+			return cmdutil.UsageError("--log-group: %v", err)
+		}
 	}
 	if !o.Yes && !o.DryRun && !o.Conn.NoInput && o.IO.CanPrompt() {
 		return runWizard(ctx, o)

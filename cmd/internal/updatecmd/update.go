@@ -196,8 +196,16 @@ func (o *Options) readEdit() error {
 	} else if e.Channels == nil {
 		e.Channels = []string{}
 	}
+	if e.LogGroup != "" {
+		if err := cloudapi.CheckLogName(e.LogGroup); err != nil {
+			return cmdutil.UsageError("--log-group: %v", err)
+		}
+	}
 	for _, g := range o.groups {
 		grp, err := steps.ParseGroup(g)
+		if err == nil {
+			err = cloudapi.CheckLogName(grp.LogName)
+		}
 		if err != nil {
 			return cmdutil.UsageError("--group: %v", err)
 		}

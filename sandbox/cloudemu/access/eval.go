@@ -3,6 +3,7 @@ package access
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Decision is the outcome of evaluating policies for one request.
@@ -119,7 +120,7 @@ func (st *Statement) matchesPrincipal(c *Caller) bool {
 	}
 }
 
-var accountID = regexp.MustCompile(`^\d{12}$`)
+var accountID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d{12}$`) })
 
 func (p *Principals) matches(c *Caller) bool {
 	if p.Any {
@@ -127,7 +128,7 @@ func (p *Principals) matches(c *Caller) bool {
 	}
 	for _, v := range p.ByType["AWS"] {
 		switch {
-		case accountID.MatchString(v):
+		case accountID().MatchString(v):
 			if v == c.Account {
 				return true
 			}
