@@ -32,6 +32,9 @@ type LogGroupState struct {
 	KMSKeyID string
 	// ARN is the group's ARN without the ":*" suffix.
 	ARN string
+	// Class is the log group class (STANDARD, INFREQUENT_ACCESS, …) as
+	// DescribeLogGroups reports it; "" when it does not say.
+	Class string
 }
 
 // InspectLogGroup reads a log group without changing anything.
@@ -45,6 +48,7 @@ func InspectLogGroup(ctx context.Context, c LogsAPI, name string) (LogGroupState
 		RetentionDays: g.RetentionInDays,
 		KMSKeyID:      aws.ToString(g.KmsKeyId),
 		ARN:           aws.ToString(g.LogGroupArn),
+		Class:         string(g.LogGroupClass),
 	}
 	if st.ARN == "" {
 		st.ARN = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
@@ -68,6 +72,22 @@ func findLogGroup(ctx context.Context, c LogsAPI, name string) (*logstypes.LogGr
 		}
 	}
 	return nil, nil
+}
+
+// LogGroupTags reads a log group's tags (logs:ListTagsForResource). arn is
+// the group's ARN, with or without the ":*" suffix DescribeLogGroups adds.
+// A group without tags gives an empty map.
+func LogGroupTags(ctx context.Context, c LogsAPI, arn string) (map[string]string, error) {
+	arn = strings.TrimSuffix(arn, ":*")
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return nil, opErr("logs:ListTagsForResource", arn, err)
+	}
+	tags := make(map[string]string, len(out.Tags))
+	for k, v := range out.Tags {
+		tags[k] = v
+	}
+	return tags, nil
 }
 
 // LogGroupResult says what EnsureLogGroup did.
