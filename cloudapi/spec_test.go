@@ -232,3 +232,15 @@ func TestRequestRoundTrip(t *testing.T) {
 		t.Fatal("Request().Spec() changed the configuration")
 	}
 }
+
+func TestSpecLogGroups(t *testing.T) {
+	spec := LogExportSpec{LogName: "main", Groups: []LogExportGroup{
+		{LogName: "sql"}, {LogName: "main"}, {LogName: "ops"}, {LogName: "sql"}, {LogName: ""},
+	}}
+	if got := spec.LogGroups(); !slices.Equal(got, []string{"main", "sql", "ops"}) {
+		t.Errorf("LogGroups() = %q", got)
+	}
+	if got := (LogExportSpec{}).LogGroups(); got == nil || len(got) != 0 {
+		t.Errorf("empty spec: %#v, want an empty list", got)
+	}
+}
