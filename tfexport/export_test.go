@@ -104,6 +104,22 @@ func canonical(c *tfConfig) string {
 	return string(b)
 }
 
+// exportChecked exports a cluster and checks the output: the native syntax
+// against its golden file and terraform fmt, both syntaxes for the same
+// content and no secret, and the decoded configuration against the live
+// state.
+func exportChecked(t *testing.T, env *steps.Env, sb *sandbox.Env, cluster, goldenName string) (*Config, *tfConfig) {
+	t.Helper()
+	cfg := exportFor(t, env, cluster)
+	hclDoc := cfg.Document(FormatHCL)
+	golden(t, goldenName, hclDoc)
+	checkFormatted(t, hclDoc)
+	checkNoSecrets(t, sb, hclDoc, cfg.Document(FormatJSON))
+	tc := checkSameContent(t, cfg)
+	checkAgainstLive(t, env, tc, cluster)
+	return cfg, tc
+}
+
 // TestProdAWSGolden exports the tool's own setup of prod-aws — three
 // regions, two groups with their own log groups, an external ID — and
 // holds the output to golden files, then reads it back and checks every
@@ -112,19 +128,11 @@ func canonical(c *tfConfig) string {
 func TestProdAWSGolden(t *testing.T) {
 	env, sb := testEnv(t)
 	prodSetup(t, env)
-	cfg := exportFor(t, env, cloudemu.ProdAWSClusterName)
-
-	hclDoc, jsonDoc := cfg.Document(FormatHCL), cfg.Document(FormatJSON)
-	golden(t, "prod-aws.tf", hclDoc)
-	golden(t, "prod-aws.tf.json", jsonDoc)
-	checkFormatted(t, hclDoc)
-	checkNoSecrets(t, sb, hclDoc, jsonDoc)
+	cfg, tc := exportChecked(t, env, sb, cloudemu.ProdAWSClusterName, "prod-aws.tf")
+	golden(t, "prod-aws.tf.json", cfg.Document(FormatJSON))
 	if len(cfg.Warnings) != 0 {
 		t.Errorf("warnings for a healthy setup: %q", cfg.Warnings)
 	}
-
-	tc := checkSameContent(t, cfg)
-	checkAgainstLive(t, env, tc, cloudemu.ProdAWSClusterName)
 
 	// prod-aws specifics: three regions, three log groups in each, the
 	// external ID on both sides.
@@ -160,13 +168,7 @@ func TestProdAWSGolden(t *testing.T) {
 func TestStandardAWSGolden(t *testing.T) {
 	env, sb := testEnv(t)
 	setUp(t, env, steps.SetupInput{Cluster: cloudemu.StandardAWSClusterName})
-	cfg := exportFor(t, env, cloudemu.StandardAWSClusterName)
-	hclDoc := cfg.Document(FormatHCL)
-	golden(t, "standard-aws.tf", hclDoc)
-	checkFormatted(t, hclDoc)
-	checkNoSecrets(t, sb, hclDoc, cfg.Document(FormatJSON))
-	tc := checkSameContent(t, cfg)
-	checkAgainstLive(t, env, tc, cloudemu.StandardAWSClusterName)
+	_, tc := exportChecked(t, env, sb, cloudemu.StandardAWSClusterName, "standard-aws.tf")
 
 	export := tc.Resources["cockroach_log_export_config.standard_aws"]
 	if _, ok := export.Args["aws_external_id"]; ok {
@@ -189,15 +191,9 @@ func TestStandardAWSGolden(t *testing.T) {
 func TestHandMadeExport(t *testing.T) {
 	env, sb := testEnv(t)
 	handMade(t, env, sb)
-	cfg := exportFor(t, env, cloudemu.StagingAWSClusterName)
-	hclDoc := cfg.Document(FormatHCL)
-	golden(t, "hand-made.tf", hclDoc)
-	checkFormatted(t, hclDoc)
-	checkNoSecrets(t, sb, hclDoc, cfg.Document(FormatJSON))
-	tc := checkSameContent(t, cfg)
-	checkAgainstLive(t, env, tc, cloudemu.StagingAWSClusterName)
+	cfg, tc := exportChecked(t, env, sb, cloudemu.StagingAWSClusterName, "hand-made.tf")
 
-	text := string(hclDoc)
+	text := string(cfg.Document(FormatHCL))
 	for _, what := range []string{"role", "policy", "log group"} {
 		if !strings.Contains(text, "# This "+what+" was not made by crdb-logexport") {
 			t.Errorf("no comment saying the %s is not the tool's", what)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
@@ -96,24 +95,4 @@ func TestReadAWSFailureNamesTheFix(t *testing.T) {
 	}
 	resp.Body.Close()
 	readError(t, env, cloudemu.StandardAWSClusterName, "logs:ListTagsForResource", "logs:ListTagsForResource")
-}
-
-// waitTerminal polls the export until its status is terminal.
-func waitTerminal(t *testing.T, env *steps.Env, clusterID string) cloudapi.Status {
-	t.Helper()
-	ctx := testCtx(t)
-	for {
-		info, err := env.Cloud.LogExport(ctx, clusterID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if info.Status.Terminal() {
-			return info.Status
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("export still %s", info.Status)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }

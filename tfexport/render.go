@@ -311,16 +311,7 @@ func jsonExpr(e Expr) any {
 	case Keyword:
 		return string(v)
 	case Template:
-		var sb strings.Builder
-		for _, part := range v {
-			switch p := part.(type) {
-			case Str:
-				sb.WriteString(escapeTemplate(string(p)))
-			case Ref:
-				sb.WriteString("${" + string(p) + "}")
-			}
-		}
-		return sb.String()
+		return templateText(v, escapeTemplate)
 	case List:
 		out := make([]any, len(v.Items))
 		for i, it := range v.Items {
@@ -349,17 +340,12 @@ func writeEncoded(sb *strings.Builder, e Expr) {
 	case Str:
 		sb.WriteString(escapeTemplate(quoteJSON(string(v))))
 	case Template:
-		sb.WriteByte('"')
-		for _, part := range v {
-			switch p := part.(type) {
-			case Str:
-				q := quoteJSON(string(p))
-				sb.WriteString(escapeTemplate(q[1 : len(q)-1]))
-			case Ref:
-				sb.WriteString("${" + string(p) + "}")
-			}
-		}
-		sb.WriteByte('"')
+		// A JSON string whose literal parts are escaped for JSON, then for
+		// the template the whole document is.
+		sb.WriteString(`"` + templateText(v, func(s string) string {
+			q := quoteJSON(s)
+			return escapeTemplate(q[1 : len(q)-1])
+		}) + `"`)
 	case Num:
 		sb.WriteString(string(v))
 	case Bool:
@@ -389,6 +375,21 @@ func writeEncoded(sb *strings.Builder, e Expr) {
 	default:
 		panic(fmt.Sprintf("tfexport: cannot encode %T in a document", e))
 	}
+}
+
+// templateText writes a template in the JSON syntax's string form: literal
+// parts through lit, references as interpolations.
+func templateText(t Template, lit func(string) string) string {
+	var sb strings.Builder
+	for _, part := range t {
+		switch p := part.(type) {
+		case Str:
+			sb.WriteString(lit(string(p)))
+		case Ref:
+			sb.WriteString("${" + string(p) + "}")
+		}
+	}
+	return sb.String()
 }
 
 // escapeTemplate keeps "${" and "%{" literal in a string that Terraform

@@ -138,17 +138,22 @@ func cloudPost(t *testing.T, sb *sandbox.Env, path string, body any) {
 // waitEnabled polls the export until it is ENABLED.
 func waitEnabled(t *testing.T, env *steps.Env, clusterID string) {
 	t.Helper()
+	if st := waitTerminal(t, env, clusterID); st != cloudapi.StatusEnabled {
+		t.Fatalf("hand-made export ended %s", st)
+	}
+}
+
+// waitTerminal polls the export until its status is terminal.
+func waitTerminal(t *testing.T, env *steps.Env, clusterID string) cloudapi.Status {
+	t.Helper()
 	ctx := testCtx(t)
 	for {
 		info, err := env.Cloud.LogExport(ctx, clusterID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		switch {
-		case info.Status == cloudapi.StatusEnabled:
-			return
-		case info.Status.Failed():
-			t.Fatalf("hand-made export ended %s: %s", info.Status, info.UserMessage)
+		if info.Status.Terminal() {
+			return info.Status
 		}
 		select {
 		case <-ctx.Done():

@@ -207,7 +207,6 @@ func fail(o *Options, err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	code := cmdutil.ExitCode(err)
 	fix := ""
 	var te *tfexport.Error
 	if errors.As(err, &te) {
@@ -216,18 +215,8 @@ func fail(o *Options, err error) error {
 	if o.Out.JSON() {
 		_ = cmdutil.WriteJSON(o.IO.Out, map[string]string{"error": err.Error(), "fix": fix})
 	}
-	w := o.IO.ErrOut
-	switch code {
-	case cmdutil.ExitTimeout:
-		fmt.Fprintf(w, "Timed out after %s.\n", o.Timeout)
-	case cmdutil.ExitAborted:
-		fmt.Fprintln(w, "Interrupted.")
-	default:
-		fmt.Fprintf(w, "Error: %v\n", err)
-		if fix != "" {
-			fmt.Fprintf(w, "Fix: %s\n", fix)
-		}
-	}
+	code := cmdutil.ExitCode(err)
+	cmdutil.ReportFailure(o.IO.ErrOut, code, err.Error(), fix, o.Timeout)
 	return cmdutil.Silent(code)
 }
 
