@@ -177,7 +177,7 @@ func (b *builder) nameVariables() {
 		v, desc := "log_group_name", "CloudWatch log group the cluster's logs go to, the same name in every destination region"
 		if i > 0 {
 			v = fmt.Sprintf("group_%d_log_group_name", i)
-			desc = fmt.Sprintf("CloudWatch log group of export group %d (channels %s), in every destination region", i, strings.Join(groupChannels(spec, name), ", "))
+			desc = fmt.Sprintf("CloudWatch log group of the export group with channels %s, in every destination region", strings.Join(groupChannels(spec, name), ", "))
 		}
 		b.variable(v, desc, "string", Str(name))
 		b.logNames[name] = Ref("var." + v)
@@ -220,13 +220,12 @@ func (b *builder) variable(name, description, typ string, def Expr) {
 
 // resource adds a resource block, and its import block when importID is
 // not "".
-func (b *builder) resource(typ, name string, provider Keyword, importID string, comment []string, body ...Item) *Block {
+func (b *builder) resource(typ, name string, provider Keyword, importID string, comment []string, body ...Item) {
 	items := []Item{}
 	if provider != "" {
 		items = append(items, attr("provider", provider))
 	}
-	blk := &Block{Type: "resource", Labels: []string{typ, name}, Comment: comment, Body: append(items, body...)}
-	b.resources = append(b.resources, blk)
+	b.resources = append(b.resources, &Block{Type: "resource", Labels: []string{typ, name}, Comment: comment, Body: append(items, body...)})
 	addr := typ + "." + name
 	b.cfg.Resources = append(b.cfg.Resources, Resource{Address: addr, ImportID: importID})
 	if importID != "" {
@@ -237,7 +236,6 @@ func (b *builder) resource(typ, name string, provider Keyword, importID string, 
 		imp.Body = append(imp.Body, attr("id", Str(importID)))
 		b.imports = append(b.imports, imp)
 	}
-	return blk
 }
 
 // logGroups writes one aws_cloudwatch_log_group per destination region and

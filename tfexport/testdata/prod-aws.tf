@@ -50,13 +50,13 @@ variable "log_group_name" {
 }
 
 variable "group_1_log_group_name" {
-  description = "CloudWatch log group of export group 1 (channels SQL_SCHEMA, PRIVILEGES), in every destination region"
+  description = "CloudWatch log group of the export group with channels SQL_SCHEMA, PRIVILEGES, in every destination region"
   type        = string
   default     = "crdb-prod-aws-sql"
 }
 
 variable "group_2_log_group_name" {
-  description = "CloudWatch log group of export group 2 (channels OPS, HEALTH, STORAGE), in every destination region"
+  description = "CloudWatch log group of the export group with channels OPS, HEALTH, STORAGE, in every destination region"
   type        = string
   default     = "crdb-prod-aws-ops"
 }
