@@ -12,8 +12,9 @@
 //     instance-profile and session ARNs people paste by mistake, and
 //     CheckRoleARN says what to use instead.
 //   - Operations: idempotent Inspect*/Ensure* calls for log groups, roles and
-//     managed policies, the reads the doctor needs (RolePolicies,
-//     RolesForPolicy, RecentStreams) and the deletes rollback needs. They
+//     managed policies, the reads the doctor and export terraform need
+//     (RolePolicies, RolesForPolicy, RecentStreams, LogGroupTags) and the
+//     deletes rollback needs. They
 //     depend on the small IAMAPI, STSAPI and LogsAPI interfaces, which the
 //     SDK clients satisfy. Existing resources are verified, never silently
 //     changed: EnsureRole reports a different trust policy instead of

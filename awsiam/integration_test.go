@@ -429,6 +429,13 @@ func TestRolePoliciesSandbox(t *testing.T) {
 	if r := got.Inline[0].Document.Statement[0].Resource[0]; r != "arn:aws:logs:*:314159265358:log-group:a+b:*" {
 		t.Errorf("plus sign lost in decoding: %s", r)
 	}
+	// The text is what IAM stored, spelling and all, not a canonical form.
+	if got.Inline[0].Text != inlineText {
+		t.Errorf("inline text = %s\nwant %s", got.Inline[0].Text, inlineText)
+	}
+	if a := got.Attached[0]; a.Path != "/" || a.Text != perm.JSON() || a.Tags[ManagedByTagKey] != ManagedByTagValue {
+		t.Errorf("attached path %q, tags %v, text:\n%s", a.Path, a.Tags, a.Text)
+	}
 	if got.Boundary == nil || got.Boundary.ARN != boundary.ARN || !Equivalent(got.Boundary.Document, boundaryDoc) {
 		t.Errorf("boundary: %+v", got.Boundary)
 	}
@@ -436,6 +443,82 @@ func TestRolePoliciesSandbox(t *testing.T) {
 	must(t, err)
 	if st.BoundaryARN != boundary.ARN {
 		t.Errorf("InspectRole boundary %q", st.BoundaryARN)
+	}
+}
+
+func TestInspectRoleAndPolicyDetailsSandbox(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := testCtx(t)
+	c := sb.clients.IAM
+	_, err := c.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName: aws.String("Exporter"), Path: aws.String("/logs/"), Description: aws.String("made by hand"),
+		MaxSessionDuration:       aws.Int32(7200),
+		AssumeRolePolicyDocument: aws.String(TrustPolicy(clusterAccount, "").JSON()),
+	})
+	must(t, err)
+	st, err := InspectRole(ctx, c, "Exporter")
+	must(t, err)
+	if st.Name != "Exporter" || st.Path != "/logs/" || st.Description != "made by hand" || st.MaxSessionDuration != 7200 {
+		t.Errorf("role state = %+v", st)
+	}
+	_, err = c.CreatePolicy(ctx, &iam.CreatePolicyInput{
+		PolicyName: aws.String("ExporterLogs"), Path: aws.String("/logs/"), Description: aws.String("logs for the exporter"),
+		PolicyDocument: aws.String(PermissionPolicy(PermissionSpec{Account: ownAccount, LogGroups: []string{"x"}}).JSON()),
+	})
+	must(t, err)
+	arn := PolicyARN(ownAccount, "ExporterLogs", "/logs/")
+	_, err = AttachPolicy(ctx, c, "Exporter", arn)
+	must(t, err)
+	set, err := RolePolicies(ctx, c, "Exporter")
+	must(t, err)
+	if len(set.Attached) != 1 {
+		t.Fatalf("attached = %+v", set.Attached)
+	}
+	// IAM returns a managed policy's description only from GetPolicy, which
+	// is where RolePolicies reads it.
+	if a := set.Attached[0]; a.Path != "/logs/" || a.Description != "logs for the exporter" || len(a.Tags) != 0 {
+		t.Errorf("attached = %+v", a)
+	}
+}
+
+func TestLogGroupTagsSandbox(t *testing.T) {
+	sb := newSandbox(t)
+	ctx := testCtx(t)
+	logs := sb.clients.LogsFor("eu-west-1")
+	_, err := logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
+		LogGroupName: aws.String("tagged"), Tags: map[string]string{"team": "platform", ManagedByTagKey: ManagedByTagValue},
+		LogGroupClass: logstypes.LogGroupClassInfrequentAccess,
+	})
+	must(t, err)
+	_, err = EnsureLogGroup(ctx, logs, "bare", 0, nil)
+	must(t, err)
+	tagged, err := InspectLogGroup(ctx, logs, "tagged")
+	must(t, err)
+	if tagged.Class != "INFREQUENT_ACCESS" {
+		t.Errorf("class = %q", tagged.Class)
+	}
+	// The ARN works with and without the ":*" DescribeLogGroups may add.
+	for _, arn := range []string{tagged.ARN, tagged.ARN + ":*"} {
+		tags, err := LogGroupTags(ctx, logs, arn)
+		must(t, err)
+		if len(tags) != 2 || tags["team"] != "platform" || !ManagedByTool(tags) {
+			t.Errorf("tags of %s = %v", arn, tags)
+		}
+	}
+	bare, err := InspectLogGroup(ctx, logs, "bare")
+	must(t, err)
+	if bare.Class != "STANDARD" {
+		t.Errorf("class of a group created without one = %q", bare.Class)
+	}
+	tags, err := LogGroupTags(ctx, logs, bare.ARN)
+	must(t, err)
+	if len(tags) != 1 || !ManagedByTool(tags) {
+		t.Errorf("tags of the tool's group = %v", tags)
+	}
+	_, err = LogGroupTags(ctx, logs, strings.Replace(bare.ARN, ":bare", ":gone", 1))
+	var op *OpError
+	if !IsNotFound(err) || !errors.As(err, &op) || !strings.Contains(err.Error(), "logs:ListTagsForResource") {
+		t.Errorf("missing group: %v", err)
 	}
 }
 

@@ -35,6 +35,9 @@ type LogGroupState struct {
 	// Created is when the group was made: a group deleted and made again
 	// by someone else is a new group.
 	Created time.Time
+	// Class is the log group class (STANDARD, INFREQUENT_ACCESS, …) as
+	// DescribeLogGroups reports it; "" when it does not say.
+	Class string
 }
 
 // InspectLogGroup reads a log group without changing anything.
@@ -49,6 +52,7 @@ func InspectLogGroup(ctx context.Context, c LogsAPI, name string) (LogGroupState
 		KMSKeyID:      aws.ToString(g.KmsKeyId),
 		ARN:           aws.ToString(g.LogGroupArn),
 		Created:       millis(g.CreationTime),
+		Class:         string(g.LogGroupClass),
 	}
 	if st.ARN == "" {
 		st.ARN = strings.TrimSuffix(aws.ToString(g.Arn), ":*")
@@ -72,6 +76,22 @@ func findLogGroup(ctx context.Context, c LogsAPI, name string) (*logstypes.LogGr
 		}
 	}
 	return nil, nil
+}
+
+// LogGroupTags reads a log group's tags (logs:ListTagsForResource). arn is
+// the group's ARN, with or without the ":*" suffix DescribeLogGroups adds.
+// A group without tags gives an empty map.
+func LogGroupTags(ctx context.Context, c LogsAPI, arn string) (map[string]string, error) {
+	arn = strings.TrimSuffix(arn, ":*")
+	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+	if err != nil {
+		return nil, opErr("logs:ListTagsForResource", arn, err)
+	}
+	tags := make(map[string]string, len(out.Tags))
+	for k, v := range out.Tags {
+		tags[k] = v
+	}
+	return tags, nil
 }
 
 // LogGroupResult says what EnsureLogGroup did.
@@ -155,16 +175,6 @@ func ensureLogGroup(ctx context.Context, c LogsAPI, name string, retentionDays i
 		res.RetentionChanged = true
 	}
 	return res, nil
-}
-
-// LogGroupTags reads a log group's tags (logs:ListTagsForResource) by its
-// ARN without the ":*" suffix (LogGroupState.ARN).
-func LogGroupTags(ctx context.Context, c LogsAPI, arn string) (map[string]string, error) {
-	out, err := c.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-	if err != nil {
-		return nil, opErr("logs:ListTagsForResource", arn, err)
-	}
-	return out.Tags, nil
 }
 
 // DeleteLogGroup deletes a log group and all its events. A group that is

@@ -351,8 +351,13 @@ func RolesForPolicy(ctx context.Context, c IAMAPI, policyARN string) ([]string, 
 type ManagedPolicy struct {
 	ARN      string
 	Name     string
+	Path     string
 	Version  string
 	Document *PolicyDocument
+	// Text is the default version's JSON as IAM stores it (URL-decoded),
+	// for showing or exporting it unchanged.
+	Text        string
+	Description string
 	// Tags and Created say who made it and when (ownership).
 	Tags    map[string]string
 	Created time.Time
@@ -362,6 +367,8 @@ type ManagedPolicy struct {
 type InlinePolicy struct {
 	Name     string
 	Document *PolicyDocument
+	// Text is the document's JSON as IAM stores it (URL-decoded).
+	Text string
 }
 
 // RolePolicySet is everything that shapes what a role may do.
@@ -428,12 +435,16 @@ func RolePolicies(ctx context.Context, c IAMAPI, roleName string) (RolePolicySet
 			if err != nil {
 				return opErr("iam:GetRolePolicy", "role "+roleName+" inline policy "+name, err)
 			}
-			doc, err := ParsePolicy(aws.ToString(out.PolicyDocument))
+			text, err := DecodePolicyText(aws.ToString(out.PolicyDocument))
+			if err != nil {
+				return fmt.Errorf("role %s inline policy %s: %w", roleName, name, err)
+			}
+			doc, err := ParsePolicy(text)
 			if err != nil {
 				return fmt.Errorf("role %s inline policy %s: %w", roleName, name, err)
 			}
 			mu.Lock()
-			res.Inline = append(res.Inline, InlinePolicy{Name: name, Document: doc})
+			res.Inline = append(res.Inline, InlinePolicy{Name: name, Document: doc, Text: text})
 			mu.Unlock()
 			return nil
 		})
@@ -464,17 +475,22 @@ func readManagedPolicy(ctx context.Context, c IAMAPI, policyARN string) (Managed
 		return ManagedPolicy{}, opErr("iam:GetPolicy", policyARN, err)
 	}
 	mp := ManagedPolicy{
-		ARN:     policyARN,
-		Name:    aws.ToString(out.Policy.PolicyName),
-		Version: aws.ToString(out.Policy.DefaultVersionId),
-		Tags:    tagMap(out.Policy.Tags),
-		Created: aws.ToTime(out.Policy.CreateDate),
+		ARN:         policyARN,
+		Name:        aws.ToString(out.Policy.PolicyName),
+		Path:        aws.ToString(out.Policy.Path),
+		Version:     aws.ToString(out.Policy.DefaultVersionId),
+		Description: aws.ToString(out.Policy.Description),
+		Tags:        tagMap(out.Policy.Tags),
+		Created:     aws.ToTime(out.Policy.CreateDate),
 	}
 	text, err := policyVersionText(ctx, c, policyARN, mp.Version)
 	if err != nil {
 		return ManagedPolicy{}, err
 	}
-	if mp.Document, err = ParsePolicy(text); err != nil {
+	if mp.Text, err = DecodePolicyText(text); err != nil {
+		return ManagedPolicy{}, fmt.Errorf("policy %s version %s: %w", policyARN, mp.Version, err)
+	}
+	if mp.Document, err = ParsePolicy(mp.Text); err != nil {
 		return ManagedPolicy{}, fmt.Errorf("policy %s version %s: %w", policyARN, mp.Version, err)
 	}
 	return mp, nil

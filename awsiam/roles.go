@@ -16,8 +16,13 @@ import (
 type RoleState struct {
 	Exists     bool
 	ARN        string
+	Name       string
 	Path       string
 	CreateDate time.Time
+	// Description is "" when the role has none; MaxSessionDuration is in
+	// seconds (IAM's default is 3600).
+	Description        string
+	MaxSessionDuration int32
 	// Trust is the parsed trust policy; TrustRaw its decoded JSON text as
 	// AWS stores it.
 	Trust    *PolicyDocument
@@ -68,11 +73,14 @@ func InspectRole(ctx context.Context, c IAMAPI, name string) (RoleState, error) 
 	}
 	r := out.Role
 	st := RoleState{
-		Exists:     true,
-		ARN:        aws.ToString(r.Arn),
-		Path:       aws.ToString(r.Path),
-		CreateDate: aws.ToTime(r.CreateDate),
-		Tags:       tagMap(r.Tags),
+		Exists:             true,
+		ARN:                aws.ToString(r.Arn),
+		Name:               aws.ToString(r.RoleName),
+		Path:               aws.ToString(r.Path),
+		CreateDate:         aws.ToTime(r.CreateDate),
+		Description:        aws.ToString(r.Description),
+		MaxSessionDuration: aws.ToInt32(r.MaxSessionDuration),
+		Tags:               tagMap(r.Tags),
 	}
 	if r.PermissionsBoundary != nil {
 		st.BoundaryARN = aws.ToString(r.PermissionsBoundary.PermissionsBoundaryArn)

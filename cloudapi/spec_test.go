@@ -306,3 +306,15 @@ func TestCheckLogName(t *testing.T) {
 		t.Errorf("a space: %v", err)
 	}
 }
+
+func TestSpecLogGroups(t *testing.T) {
+	spec := LogExportSpec{LogName: "main", Groups: []LogExportGroup{
+		{LogName: "sql"}, {LogName: "main"}, {LogName: "ops"}, {LogName: "sql"}, {LogName: ""},
+	}}
+	if got := spec.LogGroups(); !slices.Equal(got, []string{"main", "sql", "ops"}) {
+		t.Errorf("LogGroups() = %q", got)
+	}
+	if got := (LogExportSpec{}).LogGroups(); got == nil || len(got) != 0 {
+		t.Errorf("empty spec: %#v, want an empty list", got)
+	}
+}

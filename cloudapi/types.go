@@ -222,6 +222,22 @@ type LogExportSpec struct {
 	Groups          []LogExportGroup `json:"groups,omitempty"`
 }
 
+// LogGroups lists every log group the configuration writes to: log_name,
+// then each group's log_name, each once and in that order.
+func (s LogExportSpec) LogGroups() []string {
+	out := []string{}
+	add := func(name string) {
+		if name != "" && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	add(s.LogName)
+	for _, g := range s.Groups {
+		add(g.LogName)
+	}
+	return out
+}
+
 // Request turns a reported configuration into the body that would POST it
 // unchanged. The API replaces the whole configuration on every POST, so an
 // update starts from this and edits it.

@@ -139,7 +139,7 @@ func planCleanup(ctx context.Context, env *Env, p *DisablePlan, cluster cloudapi
 	}
 	if p.Spec != nil {
 		cands.addRoleARN(p.Spec.AuthPrincipal, account)
-		for _, g := range exportLogGroups(*p.Spec) {
+		for _, g := range p.Spec.LogGroups() {
 			for _, region := range cluster.ExportRegions(*p.Spec) {
 				cands.logGroups[logGroupKey(g, region)] = true
 			}
@@ -340,7 +340,7 @@ func usedByOtherExports(ctx context.Context, env *Env, clusterID string) (roles,
 		mu.Lock()
 		defer mu.Unlock()
 		roles[info.Spec.AuthPrincipal] = cl.Name
-		for _, g := range exportLogGroups(info.Spec) {
+		for _, g := range info.Spec.LogGroups() {
 			for _, region := range cl.ExportRegions(info.Spec) {
 				groups[logGroupKey(g, region)] = cl.Name
 			}

@@ -160,7 +160,7 @@ func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePla
 	}
 	if !p.AlreadyDisabled && p.Spec != nil {
 		regions := cluster.ExportRegions(*p.Spec)
-		for _, g := range exportLogGroups(*p.Spec) {
+		for _, g := range p.Spec.LogGroups() {
 			p.Stops = append(p.Stops, fmt.Sprintf("delivery of the cluster's logs to log group %s in %s", g, strings.Join(regions, ", ")))
 		}
 		p.Stops = append(p.Stops, "CockroachDB Cloud's use of the role "+p.Spec.AuthPrincipal)

@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -277,7 +276,7 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 		return nil
 	})
 	regions := cluster.ExportRegions(info.Spec)
-	groups := doctorLogGroups(info.Spec)
+	groups := info.Spec.LogGroups()
 	f.LogGroups = make([]LogGroupFact, 0, len(regions)*len(groups))
 	for _, region := range regions {
 		for _, name := range groups {
@@ -335,22 +334,6 @@ func doctorGatherSharedUse(ctx context.Context, env *Env, f *DoctorFacts) error 
 // doctorActive: the export has a configuration worth checking.
 func doctorActive(info cloudapi.LogExportInfo) bool {
 	return info.Configured && info.Status != cloudapi.StatusDisabled && info.Status != cloudapi.StatusDisabling
-}
-
-// doctorLogGroups lists the log groups an export writes to: log_name and
-// every group's log_name, each once.
-func doctorLogGroups(spec cloudapi.LogExportSpec) []string {
-	names := []string{}
-	add := func(n string) {
-		if n != "" && !slices.Contains(names, n) {
-			names = append(names, n)
-		}
-	}
-	add(spec.LogName)
-	for _, g := range spec.Groups {
-		add(g.LogName)
-	}
-	return names
 }
 
 // doctorGatherRole reads what auth_principal leads to: for a role ARN, the role

@@ -40,7 +40,7 @@ func newDoctorContext(f *DoctorFacts) *doctorContext {
 		active:         doctorActive(f.Export),
 		clusterAccount: f.Cluster.ExportAccountID(),
 		regions:        f.Cluster.ExportRegions(f.Export.Spec),
-		groups:         doctorLogGroups(f.Export.Spec),
+		groups:         f.Export.Spec.LogGroups(),
 	}
 	if f.PrincipalErr == nil {
 		c.ownerAccount = f.Principal.AccountID

@@ -135,7 +135,7 @@ func checkLogs(ctx context.Context, env *Env, info cloudapi.LogExportInfo, regio
 	if role.AccountID != caller.Account {
 		return []RegionLogs{}, fmt.Sprintf("not checked: the log groups are in the role's account %s, and this tool acts in %s", role.AccountID, caller.Account)
 	}
-	groups := exportLogGroups(info.Spec)
+	groups := info.Spec.LogGroups()
 	out := make([]RegionLogs, 0, len(regions)*len(groups))
 	for _, region := range regions {
 		for _, g := range groups {
@@ -169,27 +169,6 @@ func regionLogs(ctx context.Context, env *Env, region, group string, now time.Ti
 	rl.Streams, rl.Newest = rs.Streams, rs.Newest
 	rl.Arriving = !rl.Newest.IsZero() && now.Sub(rl.Newest) <= ArrivingWindow
 	return rl
-}
-
-// exportLogGroups lists every log group a configuration writes to: its
-// log_name and each group's, without repeats.
-func exportLogGroups(spec cloudapi.LogExportSpec) []string {
-	out := []string{}
-	add := func(name string) {
-		for _, g := range out {
-			if g == name {
-				return
-			}
-		}
-		if name != "" {
-			out = append(out, name)
-		}
-	}
-	add(spec.LogName)
-	for _, g := range spec.Groups {
-		add(g.LogName)
-	}
-	return out
 }
 
 // WatchExport follows a cluster's export status (with its cluster's state)

@@ -221,7 +221,7 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 		Current:       t.Current,
 		Desired:       desired,
 		Regions:       cluster.ExportRegions(desired),
-		LogGroups:     exportLogGroups(desired),
+		LogGroups:     desired.LogGroups(),
 		RetentionDays: retentionDays,
 		roleName:      role.Name,
 		roleAccount:   role.AccountID,

@@ -87,6 +87,8 @@ var secretTour = []secretRun{
 	{args: []string{"doctor", "--cluster", "prod-aws", "--output", "json"}, cloud: true},
 	{args: []string{"doctor", "--cluster", "prod-aws", "--fix", "--yes"}, cloud: true},
 	{args: []string{"update", "--cluster", "prod-aws", "--redact", "--yes"}, cloud: true},
+	{args: []string{"export", "terraform", "--cluster", "prod-aws"}, cloud: true},
+	{args: []string{"export", "terraform", "--cluster", "prod-aws", "--dir", "terraform", "--format", "json", "--output", "json"}, cloud: true},
 	{args: []string{"setup", "--cluster", "staging-aws", "--yes"}, code: 1, cloud: true, echo: "cloud:GetOrganizationInfo"},
 	{args: []string{"disable", "--cluster", "prod-aws", "--yes", "--cleanup"}, cloud: true},
 }

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -112,13 +111,7 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 	if errors.As(err, &ee) {
 		return err
 	}
-	code := ExitFailure
-	switch {
-	case RunTimedOut(err):
-		code = ExitTimeout
-	case errors.Is(err, context.Canceled):
-		code = ExitAborted
-	}
+	code := ExitCode(err)
 	msg := err.Error()
 	se, isStep := steps.AsStepError(err)
 	if isStep {
@@ -140,22 +133,34 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 		_ = WriteJSON(ios.Out, doc)
 	}
 	w := ios.ErrOut
-	switch code {
-	case ExitTimeout:
-		fmt.Fprintf(w, "\nTimed out after %s.\n", timeout)
-	case ExitAborted:
-		fmt.Fprintln(w, "\nInterrupted.")
-	default:
-		fmt.Fprintf(w, "\nError: %s\n", msg)
+	fmt.Fprintln(w)
+	fix := ""
+	if isStep {
+		fix = se.Fix
 	}
-	if isStep && se.Fix != "" && code == ExitFailure {
-		fmt.Fprintf(w, "Fix: %s\n", se.Fix)
-	}
+	ReportFailure(w, code, msg, fix, timeout)
 	if isStep && !se.Permanent && code == ExitFailure {
 		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
 	}
 	fmt.Fprintf(w, "Resume (the journal keeps what was done; nothing is repeated):\n  %s\n", resume)
 	return Silent(code)
+}
+
+// ReportFailure tells on w how a command failed, by its exit status: it
+// timed out (124), was interrupted (130), or failed with msg and its fix
+// ("" for none).
+func ReportFailure(w io.Writer, code int, msg, fix string, timeout time.Duration) {
+	switch code {
+	case ExitTimeout:
+		fmt.Fprintf(w, "Timed out after %s.\n", timeout)
+	case ExitAborted:
+		fmt.Fprintln(w, "Interrupted.")
+	default:
+		fmt.Fprintf(w, "Error: %s\n", msg)
+		if fix != "" {
+			fmt.Fprintf(w, "Fix: %s\n", fix)
+		}
+	}
 }
 
 // ResumeCommand rebuilds a command line from the flags the user set, for

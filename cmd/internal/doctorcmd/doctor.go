@@ -221,35 +221,23 @@ func fail(o *Options, err error) error {
 	if errors.As(err, &ee) {
 		return err
 	}
-	code := cmdutil.ExitFailure
-	switch {
-	case cmdutil.RunTimedOut(err):
-		code = cmdutil.ExitTimeout
-	case errors.Is(err, context.Canceled):
-		code = cmdutil.ExitAborted
-	}
 	se, isStep := steps.AsStepError(err)
+	fix := ""
+	if isStep {
+		fix = se.Fix
+	}
 	if o.Out.JSON() {
 		doc := map[string]any{"error": err.Error()}
 		if isStep {
-			doc["fix"] = se.Fix
+			doc["fix"] = fix
 		}
 		_ = cmdutil.WriteJSON(o.IO.Out, doc)
 	}
 	w := o.IO.ErrOut
-	switch code {
-	case cmdutil.ExitTimeout:
-		fmt.Fprintf(w, "Timed out after %s.\n", o.Timeout)
-	case cmdutil.ExitAborted:
-		fmt.Fprintln(w, "Interrupted.")
-	default:
-		fmt.Fprintf(w, "Error: %v\n", err)
-		if isStep && se.Fix != "" {
-			fmt.Fprintf(w, "Fix: %s\n", se.Fix)
-		}
-		if isStep && !se.Permanent {
-			fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
-		}
+	code := cmdutil.ExitCode(err)
+	cmdutil.ReportFailure(w, code, err.Error(), fix, o.Timeout)
+	if code == cmdutil.ExitFailure && isStep && !se.Permanent {
+		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
 	}
 	again := "crdb-logexport doctor --cluster " + o.Cluster
 	if o.Fix {
