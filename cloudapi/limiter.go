@@ -15,19 +15,22 @@ const DefaultRate = 10
 // shared by several Clients using the same API key (the server counts per
 // user, not per connection).
 //
-// Why a burst of one: the server's bucket holds B = 10 tokens and refills at
-// r = 10/s, so it accepts a stream of arrivals exactly when every window of
-// length w sees at most B + r·w of them. The Limiter hands out send times
-// at least 1/r apart, so any window of length w holds at most 1 + r·w sends.
-// Network latency varies; if it varies by at most J, the arrivals in a
-// window of length w were sent within a window of length w + J, so they
-// number at most 1 + r·w + r·J, which stays within B + r·w for any J up to
-// (B−1)/r = 0.9 s. The full 10 requests per second are used, and the server
-// bucket's spare capacity absorbs the jitter. A client bucket with burst 10
-// would instead send 10 at once and 10 more a second later: if the first
-// ten travel J slower than the next ten, the server sees 20 arrivals within
-// 1 − J seconds, where it allows only 20 − 10·J, so any variation in
-// latency trips it.
+// Why a burst of two, and no more: the server's bucket holds B = 10 tokens
+// and refills at r = 10/s, so it accepts a stream of arrivals exactly when
+// every window of length w sees at most B + r·w of them. The Limiter hands
+// out send times on a schedule (a generic cell-rate algorithm) where any
+// window of length w holds at most 2 + r·w sends: two at once after an
+// idle tenth of a second, then 1/r apart. Network latency varies; if it
+// varies by at most J, the arrivals in a window of length w were sent
+// within a window of length w + J, so they number at most 2 + r·w + r·J,
+// which stays within B + r·w for any J up to (B−2)/r = 0.8 s. The full 10
+// requests per second are used, and the server bucket's spare capacity
+// absorbs the jitter. The second token is what lets a run send its first
+// two independent requests (the cluster list and the organization) in the
+// same round trip. A client bucket with burst 10 would instead send 10 at
+// once and 10 more a second later: if the first ten travel J slower than
+// the next ten, the server sees 20 arrivals within 1 − J seconds, where it
+// allows only 20 − 10·J, so any variation in latency trips it.
 //
 // Retries pass through the Limiter like first attempts. When the server
 // still says "rate limit exceeded" (another process using the same key),
@@ -36,13 +39,18 @@ type Limiter struct {
 	interval time.Duration // 0: no spacing
 	clock    Clock
 
-	mu          sync.Mutex
-	next        time.Time // earliest send time for the next reservation
+	mu sync.Mutex
+	// tat is the theoretical arrival time of the next request: a request
+	// may go at tat − (limiterBurst−1)·interval at the earliest.
+	tat         time.Time
 	pausedUntil time.Time
 }
 
+// limiterBurst is how many requests may go at once after an idle interval.
+const limiterBurst = 2
+
 // NewLimiter returns a Limiter allowing perSecond requests per second with
-// no burst beyond one. perSecond <= 0 means no spacing (Pause still
+// a burst of two. perSecond <= 0 means no spacing (Pause still
 // applies), for tests against servers without a limit. A nil clock is the
 // system clock.
 func NewLimiter(perSecond float64, clock Clock) *Limiter {
@@ -87,14 +95,18 @@ func (l *Limiter) reserve() (now, at time.Time) {
 	defer l.mu.Unlock()
 	now = l.clock.Now()
 	at = now
-	if l.next.After(at) {
-		at = l.next
+	if earliest := l.tat.Add(-(limiterBurst - 1) * l.interval); earliest.After(at) {
+		at = earliest
 	}
 	if l.pausedUntil.After(at) {
 		at = l.pausedUntil
 	}
 	if l.interval > 0 {
-		l.next = at.Add(l.interval)
+		tat := l.tat
+		if tat.Before(at) {
+			tat = at
+		}
+		l.tat = tat.Add(l.interval)
 	}
 	return now, at
 }

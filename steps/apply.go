@@ -80,7 +80,7 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 		rep = NopReporter{}
 	}
 	if c := p.Conflicts(); len(c) > 0 {
-		return nil, &StepError{Step: c[0].ID, Cause: fmt.Errorf("%w: %s", ErrConflict, c[0].Summary), Fix: strings.Join(c[0].Details, "\n"), Permanent: true}
+		return nil, conflictError(c[0])
 	}
 	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
 		return nil, err
@@ -126,6 +126,13 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 		_ = journal.MarkStep(id, "done", summary)
 		rep.StepDone(id, p.Step(id).Action, summary, took)
 		return nil
+	}
+
+	// Everything the plan creates is written down as intended, in one
+	// write, before the first create: a run killed after AWS made a
+	// resource but before it heard back leaves a trace the rerun adopts.
+	if err := journal.IntendAll(p.intents()); err != nil {
+		return res, err
 	}
 
 	// Steps 2–4 were done while planning; report them so a checklist ticks.
@@ -183,6 +190,29 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	return res, err
 }
 
+// intents are the resources the plan creates.
+func (p *Plan) intents() []Resource {
+	var out []Resource
+	for _, region := range p.Regions {
+		if !p.logGroups[region].Exists {
+			out = append(out, Resource{Kind: KindLogGroup, ID: p.LogGroup, Region: region})
+		}
+	}
+	if !p.roleInOwnAccount {
+		return out
+	}
+	if !p.role.Exists && !p.BringOwnRole {
+		out = append(out, Resource{Kind: KindRole, ID: p.RoleARN})
+	}
+	if !p.policy.Exists {
+		out = append(out, Resource{Kind: KindPolicy, ID: p.PolicyARN})
+	}
+	if !p.attached {
+		out = append(out, Resource{Kind: KindAttachment, ID: p.RoleName + "|" + p.PolicyARN})
+	}
+	return out
+}
+
 func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
 	var g errgroup.Group
 	gctx := ctx
@@ -220,25 +250,29 @@ func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created
 			r, err := ensure(gctx, env.AWS.LogsFor(region), p.LogGroup, int32(p.RetentionDays), awsiam.ClusterTags(p.ClusterID, p.ClusterName))
 			arn := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", region, p.YourAccount, p.LogGroup)
 			if r.Created {
-				// Recorded even when setting its retention failed: the
-				// group exists. The intent stays, so the rerun gives it
-				// its retention (markRetentionPending).
-				if err := j.RecordCreated(KindLogGroup, p.LogGroup, region); err != nil {
-					return err
-				}
 				created(arn)
 				mu.Lock()
 				made = append(made, region)
 				mu.Unlock()
 			}
 			if err != nil {
+				if r.Created {
+					// Recorded although setting its retention failed: the
+					// group exists. The intent stays, so the rerun gives
+					// it its retention (markRetentionPending).
+					if err := j.RecordCreated(KindLogGroup, p.LogGroup, region); err != nil {
+						return err
+					}
+				}
 				return &StepError{Step: StepLogGroup, Cause: fmt.Errorf("log group %s in %s: %w", p.LogGroup, region, err), Fix: awsFix(err, "logs:CreateLogGroup and logs:PutRetentionPolicy"), Permanent: !awsiam.IsThrottling(err)}
 			}
 			if r.RetentionChanged && !r.Created {
 				changed(arn + " retention")
 			}
 			if r.Created {
-				return j.Finish(KindLogGroup, p.LogGroup, region)
+				// A kill before this write leaves the intent, which the
+				// rerun adopts by the group's tags.
+				return j.Complete(KindLogGroup, p.LogGroup, region, false)
 			}
 			return finishLogGroup(gctx, env, j, p.ClusterID, p.LogGroup, region, st)
 		})
@@ -361,13 +395,7 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 		return "role " + r.ARN + " exists", j.Finish(KindRole, r.ARN, "")
 	}
 	p.madeRole = true
-	if err := j.RecordCreated(KindRole, r.ARN, ""); err != nil {
-		return "", err
-	}
-	if err := j.NoteRoleChanged(); err != nil {
-		return "", err
-	}
-	if err := j.Finish(KindRole, r.ARN, ""); err != nil {
+	if err := j.Complete(KindRole, r.ARN, "", true); err != nil {
 		return "", err
 	}
 	created(r.ARN)
@@ -459,11 +487,10 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 	}
 	if r.Created {
 		p.madePolicy = true
-		if err := j.RecordCreated(KindPolicy, r.ARN, ""); err != nil {
+		if err := j.Complete(KindPolicy, r.ARN, "", false); err != nil {
 			return "", err
 		}
-	}
-	if err := j.Finish(KindPolicy, r.ARN, ""); err != nil {
+	} else if err := j.Finish(KindPolicy, r.ARN, ""); err != nil {
 		return "", err
 	}
 	switch {
@@ -516,10 +543,7 @@ func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed fu
 		}
 		return p.PolicyARN + " is attached to " + p.RoleName, j.Finish(KindAttachment, key, "")
 	}
-	if err := j.RecordCreated(KindAttachment, key, ""); err != nil {
-		return "", err
-	}
-	if err := j.Finish(KindAttachment, key, ""); err != nil {
+	if err := j.Complete(KindAttachment, key, "", false); err != nil {
 		return "", err
 	}
 	changed(p.RoleARN + " attached " + p.PolicyARN)

@@ -441,6 +441,52 @@ func (j *Journal) Intend(kind, id, region string) error {
 	return j.saveLocked()
 }
 
+// IntendAll saves, in one write, the intents of everything a run is about
+// to create (see Intend).
+func (j *Journal) IntendAll(rs []Resource) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	added := false
+	for _, r := range rs {
+		if j.intendsLocked(r.Kind, r.ID, r.Region) {
+			continue
+		}
+		j.noteAdded(&j.intended, j.finished, r.Kind, r.ID, r.Region)
+		j.Intended = append(j.Intended, Resource{Kind: r.Kind, ID: r.ID, Region: r.Region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+		added = true
+	}
+	if !added {
+		return nil
+	}
+	return j.saveLocked()
+}
+
+// Complete records, in one write, that the run created a resource and
+// finished it (its intent closes); roleChanged also notes that IAM may
+// still be propagating it (NoteRoleChanged).
+func (j *Journal) Complete(kind, id, region string, roleChanged bool) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.ownsLocked(kind, id, region) {
+		j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
+		j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+	}
+	if j.intendsLocked(kind, id, region) {
+		kept := j.Intended[:0]
+		for _, r := range j.Intended {
+			if !(r.Kind == kind && r.ID == id && r.Region == region) {
+				kept = append(kept, r)
+			}
+		}
+		j.Intended = kept
+		j.noteRemoved(&j.finished, j.intended, kind, id, region)
+	}
+	if roleChanged {
+		j.RoleChangedAt = j.now().UTC()
+	}
+	return j.saveLocked()
+}
+
 // Intends reports whether a run set out to create the resource and did not
 // finish it.
 func (j *Journal) Intends(kind, id, region string) bool {

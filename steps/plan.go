@@ -114,6 +114,28 @@ func conflicts(steps []PlannedStep) []PlannedStep {
 	return out
 }
 
+// conflictError is how applying a plan with a conflict stops: the step, the
+// conflict, and its fix — the step's "Fix:" line when it has one, with the
+// other details (the evidence) before it.
+func conflictError(s PlannedStep) error {
+	var fix, rest []string
+	for _, d := range s.Details {
+		if f, ok := strings.CutPrefix(d, "Fix: "); ok {
+			fix = append(fix, f)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	text := strings.Join(s.Details, "\n")
+	if len(fix) > 0 {
+		text = strings.Join(fix, "\n")
+		if len(rest) > 0 {
+			text += "\n" + strings.Join(rest, "\n")
+		}
+	}
+	return &StepError{Step: s.ID, Cause: fmt.Errorf("%w: %s", ErrConflict, s.Summary), Fix: text, Permanent: true}
+}
+
 // stepByID returns the planned step with the given id, or nil.
 func stepByID(steps []PlannedStep, id string) *PlannedStep {
 	for i := range steps {

@@ -196,22 +196,47 @@ func (NopReporter) Streams(RegionStreams)                                {}
 func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, cloudapi.Organization, awsiam.Identity, *cloudapi.LogExportInfo, error) {
 	cluster, caller, current, org, err := discover(ctx, env, clusterRef)
 	if err != nil {
-		return cluster, cloudapi.Organization{}, caller, current, err
+		return cluster, cloudapi.Organization{}, caller, nil, err
+	}
+	info, err := current()
+	if err != nil {
+		return cluster, cloudapi.Organization{}, caller, nil, err
 	}
 	o, err := org()
-	return cluster, o, caller, current, err
+	return cluster, o, caller, info, err
 }
 
-// discover is Discover with the organization still on its way: it is read
-// last, after the export, so that its request does not delay the reads
-// the plan depends on (the client sends at most one request every 100 ms),
-// and the caller collects it with org() once its own next reads are under
-// way.
-func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, *cloudapi.LogExportInfo, func() (cloudapi.Organization, error), error) {
+// discover returns once the cluster and the caller are known (one round
+// trip: the cluster list, the caller's identity and the organization go
+// out together). The export and the organization are still on their way:
+// the caller collects them with current() and org() once its own next
+// reads — those that need the cluster or the account — are under way, so
+// that they share a round trip.
+func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, func() (*cloudapi.LogExportInfo, error), func() (cloudapi.Organization, error), error) {
+	type orgAnswer struct {
+		org cloudapi.Organization
+		err error
+	}
+	orgCh := make(chan orgAnswer, 1)
+	go func() {
+		o, err := env.Cloud.Organization(ctx)
+		if err != nil {
+			err = orgError(err)
+		}
+		orgCh <- orgAnswer{o, err}
+	}()
+	org := sync.OnceValues(func() (cloudapi.Organization, error) {
+		a := <-orgCh
+		return a.org, a.err
+	})
+	type exportAnswer struct {
+		info *cloudapi.LogExportInfo
+		err  error
+	}
+	exportCh := make(chan exportAnswer, 1)
 	var (
 		cluster cloudapi.Cluster
 		caller  awsiam.Identity
-		current *cloudapi.LogExportInfo
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -223,11 +248,16 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 			return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
 		}
 		cluster = c
-		info, err := env.Cloud.LogExport(gctx, c.ID)
-		if err != nil {
-			return &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster", Permanent: !transientCloud(err)}
-		}
-		current = &info
+		// The export needs only the cluster: it goes now, and is
+		// collected after the AWS reads have been sent.
+		go func() {
+			info, err := env.Cloud.LogExport(ctx, c.ID)
+			if err != nil {
+				exportCh <- exportAnswer{nil, &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster", Permanent: !transientCloud(err)}}
+				return
+			}
+			exportCh <- exportAnswer{&info, nil}
+		}()
 		return nil
 	})
 	g.Go(func() error {
@@ -239,27 +269,16 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		return nil
 	})
 	if err := g.Wait(); err != nil {
-		return cluster, caller, current, nil, err
+		return cluster, caller, nil, org, err
 	}
 	if err := cluster.CheckCloudWatch(); err != nil {
-		return cluster, caller, current, nil, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
+		return cluster, caller, nil, org, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
 	}
-	type answer struct {
-		org cloudapi.Organization
-		err error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		o, err := env.Cloud.Organization(ctx)
-		if err != nil {
-			err = orgError(err)
-		}
-		ch <- answer{o, err}
-	}()
-	return cluster, caller, current, sync.OnceValues(func() (cloudapi.Organization, error) {
-		a := <-ch
-		return a.org, a.err
-	}), nil
+	current := sync.OnceValues(func() (*cloudapi.LogExportInfo, error) {
+		a := <-exportCh
+		return a.info, a.err
+	})
+	return cluster, caller, current, org, nil
 }
 
 func orgError(err error) error {
@@ -287,7 +306,7 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err := checkPolicyARNGiven(ctx, env, in.RoleARN); err != nil {
 		return nil, err
 	}
-	cluster, caller, current, org, err := discover(ctx, env, in.Cluster)
+	cluster, caller, currentFn, org, err := discover(ctx, env, in.Cluster)
 	if err != nil {
 		return nil, err
 	}
@@ -297,7 +316,7 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if waited, err := env.HoldCluster(ctx, cluster.ID); err != nil {
 		return nil, err
 	} else if waited {
-		if cluster, caller, current, org, err = discover(ctx, env, in.Cluster); err != nil {
+		if cluster, caller, currentFn, org, err = discover(ctx, env, in.Cluster); err != nil {
 			return nil, err
 		}
 	}
@@ -311,7 +330,6 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 		ClusterAccount: cluster.ExportAccountID(),
 		YourAccount:    caller.Account,
 		CallerARN:      caller.ARN,
-		Current:        current,
 		cluster:        cluster,
 		logGroups:      map[string]awsiam.LogGroupState{},
 	}
@@ -319,11 +337,31 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if p.ClusterAccount == "" {
 		return nil, &StepError{Step: StepClusterAccount, Cause: errors.New("the API did not return the cluster's AWS account ID"), Fix: "the cluster may still be creating; retry when its state is CREATED", Permanent: true}
 	}
-	if err := fillChoices(p, in, journal, cluster, current); err != nil {
+	// The AWS side is read under the names the answers imply while the
+	// export is still being read: one round trip for both. Only when the
+	// export in force uses another role of this account (and no name was
+	// given) is it read again under that name.
+	if err := fillChoices(p, in, journal, cluster, nil); err != nil {
 		return nil, err
 	}
-	if err := detect(ctx, env, p, in); err != nil {
+	detected := make(chan error, 1)
+	go func() { detected <- detect(ctx, env, p, in) }()
+	current, cerr := currentFn()
+	if err := <-detected; err != nil {
 		return nil, err
+	}
+	if cerr != nil {
+		return nil, cerr
+	}
+	p.Current = current
+	if in.RoleName == "" && in.RoleARN == "" && roleInForce(current, p.YourAccount) != "" && roleInForce(current, p.YourAccount) != p.RoleName {
+		if err := fillChoices(p, in, journal, cluster, current); err != nil {
+			return nil, err
+		}
+		p.logGroups = map[string]awsiam.LogGroupState{}
+		if err := detect(ctx, env, p, in); err != nil {
+			return nil, err
+		}
 	}
 	o, err := org()
 	if err != nil {
@@ -342,6 +380,9 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 		return nil, err
 	}
 	buildSteps(p, in)
+	if err := preflightSetup(ctx, env, p); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 

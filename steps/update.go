@@ -291,6 +291,7 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 		return nil, err
 	}
 	p.planEnable()
+	p.preflightUpdate(cluster, t.Caller, roleState, policies, rolePolErr, groupStates, env.now)
 	// Shown in the order of the documented procedure.
 	slices.SortStableFunc(p.Steps, func(a, b PlannedStep) int { return a.Number - b.Number })
 	return p, nil
@@ -637,7 +638,7 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 		rep = NopReporter{}
 	}
 	if c := p.Conflicts(); len(c) > 0 {
-		return nil, &StepError{Step: c[0].ID, Cause: fmt.Errorf("%w: %s", ErrConflict, c[0].Summary), Fix: strings.Join(c[0].Details, "\n"), Permanent: true}
+		return nil, conflictError(c[0])
 	}
 	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
 		return nil, err
