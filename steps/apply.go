@@ -65,6 +65,22 @@ type RegionStreams struct {
 // ErrConflict means the plan has a conflict that must be fixed first.
 var ErrConflict = errors.New("the plan has a conflict")
 
+// beginApply is how applying a plan starts: refused while it has a
+// conflict; under the cluster's lock (a plan made by another run of this
+// process, or before another run took the lock, is planned again); with
+// the cluster's journal open.
+func beginApply(ctx context.Context, env *Env, steps []PlannedStep, clusterID, clusterName string) (*Journal, error) {
+	if c := conflicts(steps); len(c) > 0 {
+		return nil, conflictError(c[0])
+	}
+	if waited, err := env.HoldCluster(ctx, clusterID); err != nil {
+		return nil, err
+	} else if waited {
+		return nil, errReplan(clusterName)
+	}
+	return env.openJournal(clusterID, clusterName)
+}
+
 // ErrStalePlan means another run changed the cluster after the plan was
 // made: applying it could undo that run's work.
 var ErrStalePlan = errors.New("another run changed the cluster after this plan was made")
@@ -79,15 +95,7 @@ func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Report
 	if rep == nil {
 		rep = NopReporter{}
 	}
-	if c := p.Conflicts(); len(c) > 0 {
-		return nil, conflictError(c[0])
-	}
-	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
-		return nil, err
-	} else if waited {
-		return nil, errReplan(p.ClusterName)
-	}
-	journal, err := env.openJournal(p.ClusterID, p.ClusterName)
+	journal, err := beginApply(ctx, env, p.Steps, p.ClusterID, p.ClusterName)
 	if err != nil {
 		return nil, err
 	}

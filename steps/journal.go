@@ -400,8 +400,7 @@ func (j *Journal) RecordCreated(kind, id, region string) error {
 	if j.ownsLocked(kind, id, region) {
 		return nil
 	}
-	j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
-	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+	j.recordLocked(kind, id, region)
 	return j.saveLocked()
 }
 
@@ -468,19 +467,9 @@ func (j *Journal) Complete(kind, id, region string, roleChanged bool) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.ownsLocked(kind, id, region) {
-		j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
-		j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+		j.recordLocked(kind, id, region)
 	}
-	if j.intendsLocked(kind, id, region) {
-		kept := j.Intended[:0]
-		for _, r := range j.Intended {
-			if !(r.Kind == kind && r.ID == id && r.Region == region) {
-				kept = append(kept, r)
-			}
-		}
-		j.Intended = kept
-		j.noteRemoved(&j.finished, j.intended, kind, id, region)
-	}
+	j.finishLocked(kind, id, region)
 	if roleChanged {
 		j.RoleChangedAt = j.now().UTC()
 	}
@@ -508,17 +497,20 @@ func (j *Journal) Adopt(kind, id, region string) (bool, error) {
 	if j.ownsLocked(kind, id, region) {
 		return true, nil
 	}
-	j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
-	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+	j.recordLocked(kind, id, region)
 	return true, j.saveLocked()
 }
 
-// Finish drops the intent to create a resource that is now complete.
-func (j *Journal) Finish(kind, id, region string) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
+// recordLocked adds a record of a resource this run made.
+func (j *Journal) recordLocked(kind, id, region string) {
+	j.noteAdded(&j.recorded, j.forgotten, kind, id, region)
+	j.Created = append(j.Created, Resource{Kind: kind, ID: id, Region: region, CreatedAt: j.now().UTC(), RunID: j.RunID})
+}
+
+// finishLocked drops the intent to make a resource, if there is one.
+func (j *Journal) finishLocked(kind, id, region string) bool {
 	if !j.intendsLocked(kind, id, region) {
-		return nil
+		return false
 	}
 	kept := j.Intended[:0]
 	for _, r := range j.Intended {
@@ -528,6 +520,16 @@ func (j *Journal) Finish(kind, id, region string) error {
 	}
 	j.Intended = kept
 	j.noteRemoved(&j.finished, j.intended, kind, id, region)
+	return true
+}
+
+// Finish drops the intent to create a resource that is now complete.
+func (j *Journal) Finish(kind, id, region string) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.finishLocked(kind, id, region) {
+		return nil
+	}
 	return j.saveLocked()
 }
 

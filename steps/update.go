@@ -637,15 +637,7 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 	if rep == nil {
 		rep = NopReporter{}
 	}
-	if c := p.Conflicts(); len(c) > 0 {
-		return nil, conflictError(c[0])
-	}
-	if waited, err := env.HoldCluster(ctx, p.ClusterID); err != nil {
-		return nil, err
-	} else if waited {
-		return nil, errReplan(p.ClusterName)
-	}
-	journal, err := env.openJournal(p.ClusterID, p.ClusterName)
+	journal, err := beginApply(ctx, env, p.Steps, p.ClusterID, p.ClusterName)
 	if err != nil {
 		return nil, err
 	}
