@@ -11,6 +11,7 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/sandbox/awsemu"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
+	"github.com/crdb-logexport/crdb-logexport/sandbox/hookemu"
 )
 
 // Credentials the built-in AWS emulator hands out. They are not secrets:
@@ -21,11 +22,19 @@ const (
 	DefaultRegion   = "us-east-1"
 )
 
+// Paths of the webhook receiver that the printed notification variables
+// point at. The receiver accepts any path under its Slack and webhook
+// prefixes; these look like the real ones.
+const (
+	SlackWebhookPath   = hookemu.SlackPrefix + "TSANDBOX0/BSANDBOX0/sandboxSlackWebhookToken0"
+	GenericWebhookPath = hookemu.WebhookPrefix + "crdb-logexport"
+)
+
 // Options configure a running sandbox. Zero values give a working default.
 type Options struct {
-	// CloudAddr and AWSAddr are loopback listen addresses; "" picks a free
-	// port on 127.0.0.1.
-	CloudAddr, AWSAddr string
+	// CloudAddr, AWSAddr and HooksAddr are loopback listen addresses; ""
+	// picks a free port on 127.0.0.1.
+	CloudAddr, AWSAddr, HooksAddr string
 	// AWSEndpoint, when set, points the Cloud emulator at an external
 	// AWS-compatible endpoint instead of starting the built-in one; the
 	// credentials then come from AccessKeyID/SecretAccessKey below.
@@ -39,6 +48,13 @@ type Options struct {
 	// WrapCloud, when set, wraps the Cloud emulator's handler (tests use it
 	// to validate every exchange against the OpenAPI contract).
 	WrapCloud func(http.Handler) http.Handler
+	// WrapHooks, when set, wraps the webhook receiver's handler (tests use
+	// it to act at a delivery).
+	WrapHooks func(http.Handler) http.Handler
+	// LogsQuotas replace CloudWatch Logs' published request quotas in the
+	// built-in AWS emulator (awsemu.Options.LogsQuotas); an empty map lifts
+	// them.
+	LogsQuotas map[string]float64
 }
 
 // Env is a running sandbox.
@@ -46,12 +62,14 @@ type Env struct {
 	Cloud *cloudemu.Server
 	// AWS is nil when the sandbox uses an external AWS endpoint.
 	AWS *awsemu.Server
+	// Hooks receives the monitor's notifications.
+	Hooks *hookemu.Server
 
-	CloudURL, AWSURL string
-	APIKey           string
-	AccessKeyID      string
-	SecretAccessKey  string
-	Region           string
+	CloudURL, AWSURL, HooksURL string
+	APIKey                     string
+	AccessKeyID                string
+	SecretAccessKey            string
+	Region                     string
 
 	servers []*http.Server
 }
@@ -71,7 +89,7 @@ func Start(opts Options) (*Env, error) {
 			return nil, err
 		}
 		awsLn = ln
-		env.AWS = awsemu.New(awsemu.Options{})
+		env.AWS = awsemu.New(awsemu.Options{LogsQuotas: opts.LogsQuotas})
 		env.AWS.Controls().SetLatency(opts.Latency)
 		env.AWSURL = "http://" + ln.Addr().String()
 	} else {
@@ -87,6 +105,17 @@ func Start(opts Options) (*Env, error) {
 		}
 		return nil, err
 	}
+	hooksLn, err := listenLoopback(opts.HooksAddr, "--hooks-addr")
+	if err != nil {
+		if awsLn != nil {
+			awsLn.Close()
+		}
+		cloudLn.Close()
+		return nil, err
+	}
+	env.HooksURL = "http://" + hooksLn.Addr().String()
+	env.Hooks = hookemu.New(hookemu.Options{})
+	env.Hooks.Controls().SetLatency(opts.Latency)
 	env.CloudURL = "http://" + cloudLn.Addr().String()
 	env.Cloud = cloudemu.New(cloudemu.Options{
 		APIKey: env.APIKey,
@@ -108,6 +137,11 @@ func Start(opts Options) (*Env, error) {
 		cloud = opts.WrapCloud(cloud)
 	}
 	env.serve(cloudLn, cloud)
+	var hooks http.Handler = env.Hooks
+	if opts.WrapHooks != nil {
+		hooks = opts.WrapHooks(hooks)
+	}
+	env.serve(hooksLn, hooks)
 	return env, nil
 }
 
@@ -139,7 +173,9 @@ func (e *Env) Close(ctx context.Context) error {
 // Var is one environment variable that points the tool at the sandbox.
 type Var struct{ Name, Value string }
 
-// Vars lists the variables in the order `sandbox serve` prints them.
+// Vars lists the variables in the order `sandbox serve` prints them: the
+// services' endpoints and credentials, then the webhook URLs the monitor
+// notifies, at the sandbox's receiver.
 func (e *Env) Vars() []Var {
 	return []Var{
 		{"COCKROACH_SERVER", e.CloudURL},
@@ -148,6 +184,8 @@ func (e *Env) Vars() []Var {
 		{"AWS_ACCESS_KEY_ID", e.AccessKeyID},
 		{"AWS_SECRET_ACCESS_KEY", e.SecretAccessKey},
 		{"AWS_REGION", e.Region},
+		{"CRDB_LOGEXPORT_SLACK_WEBHOOK_URL", e.HooksURL + SlackWebhookPath},
+		{"CRDB_LOGEXPORT_WEBHOOK_URL", e.HooksURL + GenericWebhookPath},
 	}
 }
 
