@@ -34,14 +34,14 @@ func DiagnoseExport(ctx context.Context, env *Env, cluster cloudapi.Cluster, inf
 // RecheckExport runs the doctor's checks again on the facts of an earlier
 // diagnosis, with what changes from one minute to the next read afresh: the
 // export's status and message (info, read by the caller) and the newest
-// streams of each log group. The role, its policies and the log groups
-// themselves are taken as they were, so a recheck costs one CloudWatch read
+// streams of each log group. The role, its policies and the log groups'
+// settings are taken as they were, so a recheck costs one CloudWatch read
 // per log group and none of IAM.
 //
 // It reports false, with no report, when the earlier facts cannot stand for
 // the present: the configuration, the cluster's regions or its account
-// changed, the export became active or inactive, or a log group has gone.
-// The caller then runs DiagnoseExport.
+// changed, the export became active or inactive, or a log group has gone
+// or (missing before) appeared. The caller then runs DiagnoseExport.
 func RecheckExport(ctx context.Context, env *Env, prev *DoctorFacts, cluster cloudapi.Cluster, info cloudapi.LogExportInfo) (*DoctorReport, bool, error) {
 	if prev == nil || !sameSubject(prev, cluster, info) {
 		return nil, false, nil
@@ -50,20 +50,26 @@ func RecheckExport(ctx context.Context, env *Env, prev *DoctorFacts, cluster clo
 	f.Cluster, f.Export, f.Now = cluster, info, env.now()
 	f.LogGroups = slices.Clone(prev.LogGroups)
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		gone bool
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		changed bool
 	)
 	for i := range f.LogGroups {
 		lg := &f.LogGroups[i]
-		if lg.Err != nil || !lg.State.Exists {
-			continue
-		}
+		logs := env.AWS.LogsFor(lg.Region)
 		wg.Go(func() {
-			lg.Streams, lg.StreamsErr = doctorStreams(ctx, env.AWS.LogsFor(lg.Region), lg.Name)
-			if awsiam.IsNotFound(lg.StreamsErr) {
+			var moved bool
+			if lg.Err != nil || !lg.State.Exists {
+				// Missing (or unreadable) before: is it there now?
+				st, err := awsiam.InspectLogGroup(ctx, logs, lg.Name)
+				moved = err == nil && st.Exists
+			} else {
+				lg.Streams, lg.StreamsErr = doctorStreams(ctx, logs, lg.Name)
+				moved = awsiam.IsNotFound(lg.StreamsErr)
+			}
+			if moved {
 				mu.Lock()
-				gone = true
+				changed = true
 				mu.Unlock()
 			}
 		})
@@ -72,7 +78,7 @@ func RecheckExport(ctx context.Context, env *Env, prev *DoctorFacts, cluster clo
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	if gone {
+	if changed {
 		return nil, false, nil
 	}
 	return RunChecks(&f), true, nil
