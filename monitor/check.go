@@ -55,6 +55,8 @@ type Check struct {
 	// of the errors.
 	Findings []Finding `json:"findings,omitempty"`
 	Checks   []string  `json:"checks,omitempty"`
+	// Since is when the verdict last changed, as the state records it.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // Watched reports whether the check has a verdict on a watched export.

@@ -142,7 +142,8 @@ func (m *Monitor) Pass(ctx context.Context) *PassResult {
 // verdict changes as events.
 func (m *Monitor) record(st *State, checks []Check, now time.Time) []Event {
 	var events []Event
-	for _, c := range checks {
+	for i := range checks {
+		c := checks[i]
 		if c.Error != "" {
 			events = append(events, Event{Time: now, Event: EventCheckFailed, ClusterID: c.ClusterID, ClusterName: c.ClusterName, Error: c.Error})
 			continue
@@ -161,6 +162,7 @@ func (m *Monitor) record(st *State, checks []Check, now time.Time) []Event {
 		if cs.Health != c.Health {
 			cs.Since = now
 		}
+		checks[i].Since = cs.Since
 		previous := cs.Checks
 		cs.Health, cs.Checks, cs.Findings = c.Health, c.Checks, c.Findings
 		if ev == "" {
@@ -393,18 +395,29 @@ func (m *Monitor) deliver(ctx context.Context, st *State, res *PassResult) {
 	}
 }
 
+// Hooks hear of a long-running monitor's passes.
+type Hooks struct {
+	// Start is called as a pass begins, Done with its result.
+	Start func()
+	Done  func(*PassResult)
+}
+
 // Run passes until ctx ends: one at once, then one every interval from
 // the start of the last (at once if a pass took longer). now, when it
-// receives, asks for a pass before the interval is up. Each result goes to
-// onPass.
-func (m *Monitor) Run(ctx context.Context, interval time.Duration, now <-chan struct{}, onPass func(*PassResult)) {
+// receives, asks for a pass before the interval is up.
+func (m *Monitor) Run(ctx context.Context, interval time.Duration, now <-chan struct{}, hooks Hooks) {
 	for {
 		start := time.Now()
+		if hooks.Start != nil {
+			hooks.Start()
+		}
 		res := m.Pass(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		onPass(res)
+		if hooks.Done != nil {
+			hooks.Done(res)
+		}
 		wait := time.NewTimer(max(0, interval-time.Since(start)))
 		select {
 		case <-ctx.Done():

@@ -18,6 +18,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/democmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/disablecmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/doctorcmd"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/monitorcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/sandboxcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/setupcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
@@ -61,6 +62,7 @@ logs arrive.`,
 		doctorcmd.NewCmd(ios),
 		updatecmd.NewCmd(ios),
 		disablecmd.NewCmd(ios),
+		monitorcmd.NewCmd(ios),
 		democmd.NewCmd(ios, MenuReports(ios)),
 		sandboxcmd.NewCmd(ios),
 		versioncmd.NewCmd(ios),
