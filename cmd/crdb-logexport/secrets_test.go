@@ -87,6 +87,9 @@ var secretTour = []secretRun{
 	{args: []string{"doctor", "--cluster", "prod-aws", "--output", "json"}, cloud: true},
 	{args: []string{"doctor", "--cluster", "prod-aws", "--fix", "--yes"}, cloud: true},
 	{args: []string{"update", "--cluster", "prod-aws", "--redact", "--yes"}, cloud: true},
+	{args: []string{"monitor", "--all", "--once"}, cloud: true},
+	{args: []string{"monitor", "--cluster", "prod-aws", "--once", "--output", "json"}, cloud: true},
+	{args: []string{"status", "--cluster", "prod-aws", "--history"}},
 	{args: []string{"setup", "--cluster", "staging-aws", "--yes"}, code: 1, cloud: true, echo: "cloud:GetOrganizationInfo"},
 	{args: []string{"disable", "--cluster", "prod-aws", "--yes", "--cleanup"}, cloud: true},
 }

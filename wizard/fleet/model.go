@@ -215,15 +215,21 @@ func (m *Model) render() string {
 	w := max(m.width, colName+colStatus+colLogs+colChanged+minFinding+6)
 	var b strings.Builder
 	b.WriteString(m.st.title.Render(fit("crdb-logexport monitor · "+m.title, w)) + "\n")
-	b.WriteString(fit(m.summary(), w) + "\n")
+	summary := wrap(m.summary(), w, "  ")
+	for _, l := range summary {
+		b.WriteString(l + "\n")
+	}
 	if len(m.rows) == 0 {
 		b.WriteString("\n" + m.st.faint.Render(fit(m.empty(), w)) + "\n")
 		b.WriteString("\n" + m.st.help.Render(fit("r check now · q quit", w)))
 		return b.String()
 	}
-	details := m.details(w)
-	// title, summary, table header, skipped line, blank, footer
-	room := max(1, m.height-6-len(details))
+	// Around the table: the title, the summary, the table's header, the
+	// line under it and the keys. The rows get what they need, the
+	// selected cluster's details the rest (at least a third).
+	around := 4 + len(summary)
+	details := m.details(w, max(3, m.height/3, m.height-around-len(m.rows)))
+	room := max(1, m.height-around-len(details))
 	finding := w - 2 - colName - colStatus - colLogs - colChanged - 4
 	fmt.Fprintf(&b, "  %s %s %s %s %s\n", m.st.head.Render(pad("CLUSTER", colName)), m.st.head.Render(pad("STATUS", colStatus)),
 		m.st.head.Render(pad("LOGS", colLogs)), m.st.head.Render(pad("CHANGED", colChanged)), m.st.head.Render(pad("FINDING", finding)))
@@ -329,17 +335,15 @@ func (m *Model) verdict(c monitor.Check) (string, string) {
 }
 
 // details are the selected cluster's lines: status and message, each
-// finding with its fix, logs per region — wrapped, never cut, up to a
-// third of the screen.
-func (m *Model) details(w int) []string {
+// finding with its fix, logs per region — wrapped, never cut, in at most
+// limit lines (the doctor, a key away, shows everything).
+func (m *Model) details(w, limit int) []string {
 	c, ok := m.current()
 	if !ok {
 		return nil
 	}
 	var lines []string
-	add := func(s string) {
-		lines = append(lines, strings.Split(ansi.Wrap(s, w, " "), "\n")...)
-	}
+	add := func(s string) { lines = append(lines, wrap(s, w, "    ")...) }
 	add(m.st.section.Render("── "+c.ClusterName) + m.st.faint.Render(" "+c.ClusterID))
 	if c.Error != "" {
 		add("Could not be checked: " + c.Error)
@@ -374,7 +378,7 @@ func (m *Model) details(w int) []string {
 		}
 		add("logs: " + strings.Join(parts, " · "))
 	}
-	if limit := max(3, m.height/3); len(lines) > limit {
+	if len(lines) > limit {
 		lines = append(lines[:limit-1], m.st.faint.Render(fit("… enter opens the doctor with everything", w)))
 	}
 	return lines
@@ -390,6 +394,20 @@ func ago(d time.Duration) string {
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+// wrap breaks s into lines of at most w columns, continuation lines
+// indented.
+func wrap(s string, w int, indent string) []string {
+	first := strings.Split(ansi.Wrap(s, w, " "), "\n")
+	if len(first) == 1 {
+		return first
+	}
+	rest := strings.Split(ansi.Wrap(strings.Join(first[1:], " "), w-len(indent), " "), "\n")
+	for i := range rest {
+		rest[i] = indent + rest[i]
+	}
+	return append(first[:1], rest...)
 }
 
 // fit shortens s (styled or not) to w columns with an ellipsis.

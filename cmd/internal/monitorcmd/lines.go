@@ -41,8 +41,11 @@ func (p *printer) pass(res *monitor.PassResult) {
 func eventLine(e monitor.Event) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %-12s", e.Time.UTC().Format(time.RFC3339), e.Event)
-	if e.ClusterName != "" {
+	switch {
+	case e.ClusterName != "":
 		b.WriteString(" " + e.ClusterName)
+	case e.Notification == monitor.NotifyReport || e.Notification == monitor.NotifyOK:
+		b.WriteString(" fleet")
 	}
 	switch e.Event {
 	case monitor.EventPass:
