@@ -21,6 +21,7 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/monitor"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
@@ -294,27 +295,11 @@ func diff(after, before map[string]int) map[string]int {
 	return out
 }
 
-// passEvent is the monitor's JSON line for the end of a pass.
-type passEvent struct {
-	Event string `json:"event"`
-	Pass  *struct {
-		Number   int     `json:"number"`
-		Deep     bool    `json:"deep"`
-		Clusters int     `json:"clusters"`
-		Watched  int     `json:"watched"`
-		Healthy  int     `json:"healthy"`
-		Failing  int     `json:"failing"`
-		Errors   int     `json:"errors"`
-		Sent     int     `json:"notifications_delivered"`
-		Seconds  float64 `json:"seconds"`
-		Failed   string  `json:"failed"`
-	} `json:"pass"`
-}
-
-func lastPass(stdout []byte) (*passEvent, error) {
-	var last *passEvent
+// lastPass is the monitor's last pass event (--output json).
+func lastPass(stdout []byte) (*monitor.Event, error) {
+	var last *monitor.Event
 	for _, line := range strings.Split(string(stdout), "\n") {
-		var ev passEvent
+		var ev monitor.Event
 		if json.Unmarshal([]byte(line), &ev) == nil && ev.Event == "pass" && ev.Pass != nil {
 			last = &ev
 		}
@@ -341,6 +326,9 @@ type soakDetails struct {
 	LastRSSKiB    int     `json:"last_rss_kib"`
 	MaxRSSKiB     int     `json:"max_rss_kib"`
 	SlopeBytes    float64 `json:"slope_bytes_per_pass"`
+	// SlopeLastHalf is the slope over the second half of the passes: where
+	// a leak would show as clearly as anywhere, with the heap long warm.
+	SlopeLastHalf float64 `json:"slope_last_half_bytes_per_pass"`
 	Seconds       float64 `json:"seconds"`
 	SamplesKiB    []int   `json:"rss_kib_per_pass"`
 }
@@ -359,8 +347,8 @@ func benchMonitorSoak(ctx context.Context, cfg *config) []Row {
 	}
 	row.measured(d.SlopeBytes, soakTargetSlope, unitBytesPerPass)
 	row.Met = d.SlopeBytes <= soakTargetSlope
-	row.Note = fmt.Sprintf("%d passes in %.0f s (%d with every check), %d notifications delivered; RSS %.1f MiB after the first pass, %.1f MiB after the last, peak %.1f MiB",
-		d.Passes, d.Seconds, d.DeepPasses, d.Notifications, float64(d.FirstRSSKiB)/1024, float64(d.LastRSSKiB)/1024, float64(d.MaxRSSKiB)/1024)
+	row.Note = fmt.Sprintf("%d passes in %.0f s (%d with every check), %d notifications delivered; RSS %.1f MiB after the first pass, %.1f MiB after the last, peak %.1f MiB; slope over the second half %.0f B/pass",
+		d.Passes, d.Seconds, d.DeepPasses, d.Notifications, float64(d.FirstRSSKiB)/1024, float64(d.LastRSSKiB)/1024, float64(d.MaxRSSKiB)/1024, d.SlopeLastHalf)
 	return []Row{row}
 }
 
@@ -405,7 +393,7 @@ func monitorSoak(ctx context.Context, cfg *config) (soakDetails, error) {
 	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
 	status := "/proc/" + strconv.Itoa(cmd.Process.Pid) + "/status"
 	for d.Passes < cfg.soakPasses && sc.Scan() {
-		var ev passEvent
+		var ev monitor.Event
 		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Event != "pass" || ev.Pass == nil {
 			continue
 		}
@@ -433,6 +421,7 @@ func monitorSoak(ctx context.Context, cfg *config) (soakDetails, error) {
 		d.MaxRSSKiB = max(d.MaxRSSKiB, k)
 	}
 	d.SlopeBytes = slope(d.SamplesKiB[soakWarmup:]) * 1024
+	d.SlopeLastHalf = slope(d.SamplesKiB[len(d.SamplesKiB)/2:]) * 1024
 	return d, nil
 }
 

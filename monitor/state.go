@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
 // Health is a watched export's verdict.
@@ -166,44 +167,16 @@ func (s Store) Load() (*State, error) {
 	return st, nil
 }
 
-// Save writes the state atomically and durably: a temporary file, synced,
-// renamed over the old one, and the directory synced, so a kill or a crash
-// at any moment leaves the old state or the new one, never a torn file,
-// and a save that returned survives a power cut.
+// Save writes the state atomically and durably (steps.WriteFileAtomic):
+// a kill or a crash at any moment leaves the old state or the new, never a
+// torn file, and a save that returned survives a power cut.
 func (s Store) Save(st *State) error {
 	b, err := json.MarshalIndent(st, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.Dir, stateDirectoryMode); err != nil {
-		return fmt.Errorf("creating the monitor's state directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(s.Dir, ".state-*")
-	if err != nil {
+	if err := steps.WriteFileAtomic(s.Path(), append(b, '\n'), ".state-*"); err != nil {
 		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(stateFileMode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), s.Path()); err != nil {
-		return fmt.Errorf("writing the monitor's state: %w", err)
-	}
-	if d, err := os.Open(s.Dir); err == nil {
-		_ = d.Sync()
-		d.Close()
 	}
 	return nil
 }
