@@ -357,7 +357,7 @@ func count(outbox []Pending, dest string) int {
 func (m *Monitor) deliver(ctx context.Context, st *State, res *PassResult) {
 	defer func() { res.Pending = len(st.Outbox) }()
 	failed := map[string]bool{}
-	for i := 0; i < len(st.Outbox); {
+	for i := 0; i < len(st.Outbox) && ctx.Err() == nil; {
 		p := &st.Outbox[i]
 		d := m.destinations[p.Destination]
 		if d == nil || failed[p.Destination] {

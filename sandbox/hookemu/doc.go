@@ -17,8 +17,8 @@
 //     whose event id (the Idempotency-Key header, else the body's "id")
 //     it has accepted before is accepted again and marked duplicate.
 //
-// Every request is recorded — accepted or not — and GET /_sandbox/webhooks
-// lists them (DELETE clears them). The shared controls of package knobs
+// Every request is recorded — accepted or not, the newest 10,000 — and
+// GET /_sandbox/webhooks lists them (DELETE clears them). The shared controls of package knobs
 // apply under the operation names "hooks:slack" and "hooks:webhook":
 // faults (status 429 or 503 with "retry_after", any other status with
 // "code" as Slack's error text, "hang" to hold a request until the sender

@@ -31,6 +31,13 @@ const (
 // maxBody bounds what one request may carry; Slack refuses larger payloads.
 const maxBody = 1 << 20
 
+// A receiver left running (under a long-running monitor sending "ok" after
+// every pass) keeps the newest requests and event ids, not all of them.
+const (
+	keepRequests = 10000
+	keepEventIDs = 100000
+)
+
 // Slack's per-webhook pace: one message a second, with short bursts.
 const (
 	slackRate  = 1.0
@@ -77,7 +84,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	requests []Request
+	seq      int
 	seen     map[string]bool // accepted generic event ids
+	seenFIFO []string
 	buckets  map[string]*bucket
 }
 
@@ -114,8 +123,8 @@ func (s *Server) Controls() *knobs.Controls { return s.controls }
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = nil
-	s.seen = map[string]bool{}
+	s.requests, s.seq = nil, 0
+	s.seen, s.seenFIFO = map[string]bool{}, nil
 	s.buckets = map[string]*bucket{}
 }
 
@@ -179,8 +188,12 @@ func (s *Server) record(rec Request, body []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.Seq = len(s.requests) + 1
+	s.seq++
+	rec.Seq = s.seq
 	s.requests = append(s.requests, rec)
+	if over := len(s.requests) - keepRequests; over > 0 {
+		s.requests = append(s.requests[:0:0], s.requests[over:]...)
+	}
 }
 
 // answerFault renders an injected fault as the service would: Slack's
@@ -297,7 +310,14 @@ func (s *Server) serveWebhook(w http.ResponseWriter, r *http.Request, rec *Reque
 	if rec.EventID != "" {
 		s.mu.Lock()
 		rec.Duplicate = s.seen[rec.EventID]
-		s.seen[rec.EventID] = true
+		if !rec.Duplicate {
+			s.seen[rec.EventID] = true
+			s.seenFIFO = append(s.seenFIFO, rec.EventID)
+			if len(s.seenFIFO) > keepEventIDs {
+				delete(s.seen, s.seenFIFO[0])
+				s.seenFIFO = s.seenFIFO[1:]
+			}
+		}
 		s.mu.Unlock()
 	}
 	writeText(w, http.StatusOK, "ok")

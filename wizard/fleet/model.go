@@ -270,6 +270,9 @@ func (m *Model) summary() string {
 		if r.Pending > 0 {
 			parts = append(parts, m.st.warn.Render(fmt.Sprintf("%d notification(s) pending", r.Pending)))
 		}
+		if r.Err != nil {
+			parts = append(parts, m.st.fail.Render("the pass failed: "+r.Err.Error()))
+		}
 	}
 	switch {
 	case s.Running:
