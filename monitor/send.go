@@ -177,6 +177,9 @@ func (s *Sender) backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// maxRetryAfter caps a Retry-After in seconds.
+const maxRetryAfter = 86400
+
 // retryAfter reads a Retry-After header: seconds or an HTTP date.
 func retryAfter(h string, now time.Time) time.Duration {
 	h = strings.TrimSpace(h)
@@ -184,7 +187,9 @@ func retryAfter(h string, now time.Time) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.Atoi(h); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+		// A wait beyond a day is as good as forever here (it is left for
+		// a later pass) and must not overflow a Duration.
+		return time.Duration(min(secs, maxRetryAfter)) * time.Second
 	}
 	if t, err := http.ParseTime(h); err == nil && t.After(now) {
 		return t.Sub(now)
