@@ -41,13 +41,17 @@ func newSandbox(t *testing.T) *sandbox {
 	})
 	hs := httptest.NewServer(sb.emu)
 	t.Cleanup(hs.Close)
-	sb.clients = NewClients(aws.Config{
+	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIASANDBOXAWSIAM001", "sandbox-secret", ""),
 		BaseEndpoint: aws.String(hs.URL),
 		// Injected faults must reach the code under test exactly once.
 		Retryer: func() aws.Retryer { return aws.NopRetryer{} },
-	})
+	}
+	// As in the tool, the calls keep under CloudWatch Logs' quotas, which
+	// the emulator enforces.
+	NewPacer().Install(&cfg)
+	sb.clients = NewClients(cfg)
 	return sb
 }
 

@@ -182,7 +182,7 @@ func TestSelectRows(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(sel, map[string]bool{"1": true, "2": true, "6": true}) {
 		t.Errorf("selectRows = %v, %v", sel, err)
 	}
-	if _, err := selectRows("7"); err == nil {
+	if _, err := selectRows("9"); err == nil {
 		t.Error("an unknown row was accepted")
 	}
 	if sel, _ := selectRows(""); len(sel) != len(rowFuncs) {
@@ -215,5 +215,27 @@ func TestParseInitTrace(t *testing.T) {
 	}
 	if _, err := parseInitTrace([]byte("crdb-logexport dev\n")); err == nil {
 		t.Fatal("output without a trace parsed")
+	}
+}
+
+// A run of some rows keeps the file's other rows, each saying when it was
+// measured.
+func TestKeepEarlierRows(t *testing.T) {
+	path := t.TempDir() + "/results.json"
+	earlier := results{Machine: machine{Date: "2026-01-01T00:00:00Z"}, Rows: []Row{{ID: "1"}, {ID: "2a"}, {ID: "2b"}, {ID: "7", Measured: 99}}}
+	if err := writeResults(path, earlier); err != nil {
+		t.Fatal(err)
+	}
+	got := keepEarlierRows(path, []Row{{ID: "7", Measured: 20, MeasuredAt: "2026-02-02T00:00:00Z"}, {ID: "8"}})
+	var ids []string
+	for _, r := range got {
+		ids = append(ids, r.ID+"@"+r.MeasuredAt)
+	}
+	want := []string{"1@2026-01-01T00:00:00Z", "2a@2026-01-01T00:00:00Z", "2b@2026-01-01T00:00:00Z", "7@2026-02-02T00:00:00Z", "8@"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Errorf("rows %v, want %v", ids, want)
+	}
+	if got[3].Measured != 20 {
+		t.Errorf("row 7 is the earlier run's, not this one's")
 	}
 }

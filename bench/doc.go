@@ -15,15 +15,18 @@
 //
 //	-only LIST          rows to run, comma-separated numbers or names:
 //	                    1 setup, 2 watch, 3 fleet, 4 startup, 5 render,
-//	                    6 memory (default: all)
+//	                    6 memory, 7 monitor, 8 soak (default: all)
 //	-bin PATH           the binary to measure (default bin/crdb-logexport)
-//	-out PATH           the results file (default bench/results.json)
+//	-out PATH           the results file (default bench/results.json); with
+//	                    -only, the rows not run are kept from it
 //	-setup-runs N       timed runs of row 1 (default 5)
 //	-samples N          status changes per enable delay in row 2 (default 20)
 //	-watch-latency D    Cloud API latency for row 2's watcher (default 0)
 //	-version-runs N     runs of `crdb-logexport version` in row 4 (default 50)
 //	-frame-runs N       first-frame runs in row 4 (default 15)
 //	-benchtime D        go test -benchtime of row 5 (default 1s)
+//	-soak-passes N      passes of the long-running monitor in row 8
+//	                    (default 1000)
 //
 // The rows, and how each is measured:
 //
@@ -72,4 +75,19 @@
 //  6. Memory: `/usr/bin/time -v crdb-logexport demo` in a tmux session
 //     driven with enter at every prompt until the export is ENABLED and
 //     logs arrive, then q; "Maximum resident set size" is the figure.
+//  7. Monitor pass: `monitor --all --once` against `sandbox serve
+//     --extra-clusters 200`, after the 200 extra clusters' exports were
+//     enabled for real (a role each, one shared policy, their log groups)
+//     and 100 ms of latency was put on both emulators: every check of
+//     every exporting cluster. The bound is the larger of the Cloud API's
+//     (list pages plus one export read per AWS Advanced or Standard
+//     cluster, at 10 a second) and CloudWatch Logs' (the busiest region's
+//     log groups, one DescribeLogGroups and one DescribeLogStreams each, at
+//     5 a second); the emulators' counters over the pass give the 429s and
+//     the throttled calls, which must both be zero.
+//  8. Monitor soak: `monitor --cluster staging-aws --interval 1ms
+//     --notify-success` with a generic webhook against `sandbox serve` for
+//     -soak-passes passes (IAM every 6th, an "ok" delivered after each);
+//     VmRSS is read from /proc at every pass event, and the figure is the
+//     least-squares slope after the first 100 passes, against 1 KiB a pass.
 package main

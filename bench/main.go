@@ -29,6 +29,7 @@ type config struct {
 	versionRuns  int
 	frameRuns    int
 	benchtime    string
+	soakPasses   int
 
 	shared *sandboxProc // `sandbox serve --latency 100ms`, started on first use
 }
@@ -46,7 +47,9 @@ var rowFuncs = []struct {
 	{"1", "setup", benchSetup},
 	{"6", "memory", benchMemory},
 	{"3", "fleet", benchFleet},
+	{"7", "monitor", benchMonitorOnce},
 	{"2", "watch", benchWatch},
+	{"8", "soak", benchMonitorSoak},
 }
 
 func main() {
@@ -56,7 +59,7 @@ func main() {
 func run() int {
 	cfg := &config{}
 	var only string
-	flag.StringVar(&only, "only", "", "rows to run, comma-separated: 1 setup, 2 watch, 3 fleet, 4 startup, 5 render, 6 memory (default all)")
+	flag.StringVar(&only, "only", "", "rows to run, comma-separated: 1 setup, 2 watch, 3 fleet, 4 startup, 5 render, 6 memory, 7 monitor, 8 soak (default all)")
 	flag.StringVar(&cfg.bin, "bin", "bin/crdb-logexport", "the crdb-logexport binary to measure (`make build`)")
 	flag.StringVar(&cfg.out, "out", "bench/results.json", "where to write the results")
 	flag.IntVar(&cfg.setupRuns, "setup-runs", 5, "timed runs of setup (row 1)")
@@ -65,6 +68,7 @@ func run() int {
 	flag.IntVar(&cfg.versionRuns, "version-runs", 50, "runs of `crdb-logexport version` (row 4)")
 	flag.IntVar(&cfg.frameRuns, "frame-runs", 15, "first-frame runs of the home menu (row 4)")
 	flag.StringVar(&cfg.benchtime, "benchtime", "1s", "go test -benchtime for the View() benchmark (row 5)")
+	flag.IntVar(&cfg.soakPasses, "soak-passes", 1000, "passes of the long-running monitor whose RSS row 8 follows")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "bench: unexpected arguments %q; see go doc ./bench\n", flag.Args())
@@ -115,6 +119,9 @@ func run() int {
 	slices.SortStableFunc(rows, func(a, b Row) int { return strings.Compare(a.ID, b.ID) })
 
 	res := results{Machine: describeMachine(cfg, loadBefore), Took: time.Since(started).Round(time.Second).String(), Rows: rows}
+	for i := range res.Rows {
+		res.Rows[i].MeasuredAt = res.Machine.Date
+	}
 	fmt.Printf("crdb-logexport benchmarks — %s/%s, %d CPUs, %s, %s; load average %s before, %s after\n",
 		res.Machine.GOOS, res.Machine.GOARCH, res.Machine.NumCPU, res.Machine.GoVersion, res.Machine.Date, res.Machine.LoadBefore, res.Machine.LoadAfter)
 	if busy(res.Machine.LoadBefore, res.Machine.NumCPU) || busy(res.Machine.LoadAfter, res.Machine.NumCPU) {
@@ -124,6 +131,9 @@ func run() int {
 	if err := writeTable(os.Stdout, rows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
+	}
+	if strings.TrimSpace(only) != "" {
+		res.Rows = keepEarlierRows(cfg.out, res.Rows)
 	}
 	if err := writeResults(cfg.out, res); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -161,7 +171,7 @@ func selectRows(only string) (map[string]bool, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("-only: unknown row %q (rows: 1 setup, 2 watch, 3 fleet, 4 startup, 5 render, 6 memory)", item)
+			return nil, fmt.Errorf("-only: unknown row %q (rows: 1 setup, 2 watch, 3 fleet, 4 startup, 5 render, 6 memory, 7 monitor, 8 soak)", item)
 		}
 	}
 	return sel, nil
@@ -247,6 +257,35 @@ func busy(load string, cpus int) bool {
 	}
 	v, err := strconv.ParseFloat(f[0], 64)
 	return err == nil && v > float64(cpus)
+}
+
+// keepEarlierRows adds to rows, measured by a run of some rows (-only), the
+// other rows of the results file, as that earlier run measured them: each
+// row says when (measured_at), and the file's machine is this run's.
+func keepEarlierRows(path string, rows []Row) []Row {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return rows
+	}
+	var earlier results
+	if json.Unmarshal(b, &earlier) != nil {
+		return rows
+	}
+	ran := map[string]bool{}
+	for _, r := range rows {
+		ran[strings.TrimRight(r.ID, "abcdefghijklmnopqrstuvwxyz")] = true
+	}
+	for _, r := range earlier.Rows {
+		if ran[strings.TrimRight(r.ID, "abcdefghijklmnopqrstuvwxyz")] {
+			continue
+		}
+		if r.MeasuredAt == "" {
+			r.MeasuredAt = earlier.Machine.Date
+		}
+		rows = append(rows, r)
+	}
+	slices.SortStableFunc(rows, func(a, b Row) int { return strings.Compare(a.ID, b.ID) })
+	return rows
 }
 
 func writeResults(path string, res results) error {

@@ -12,8 +12,9 @@ import (
 
 // Units of a row's figures.
 const (
-	unitSeconds = "s"
-	unitBytes   = "B"
+	unitSeconds      = "s"
+	unitBytes        = "B"
+	unitBytesPerPass = "B/pass"
 )
 
 // Row is one line of the table and one entry of results.json.
@@ -34,6 +35,9 @@ type Row struct {
 	// Error is set when the row could not be measured; the figures are
 	// then meaningless.
 	Error string `json:"error,omitempty"`
+	// MeasuredAt is the date of the run that measured the row (a run of
+	// some rows keeps the others from the file).
+	MeasuredAt string `json:"measured_at,omitempty"`
 }
 
 // measured fills in the figures and the ratio of a row.
@@ -49,8 +53,11 @@ func failedRow(id, name string, err error) Row {
 }
 
 func (r Row) format(v float64) string {
-	if r.Unit == unitBytes {
+	switch r.Unit {
+	case unitBytes:
 		return fmt.Sprintf("%.1f MiB", v/(1<<20))
+	case unitBytesPerPass:
+		return fmt.Sprintf("%.0f B/pass", v)
 	}
 	return formatSeconds(v)
 }

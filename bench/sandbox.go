@@ -29,13 +29,18 @@ type sandboxProc struct {
 	done   chan struct{}
 }
 
-// envVars are the variables `sandbox serve` prints, in its order.
-var envVars = []string{"COCKROACH_SERVER", "COCKROACH_API_KEY", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+// envVars are the variables `sandbox serve` prints that point the tool at
+// the emulators, in its order; webhookVars follow them, the webhook
+// receiver's URLs, which a run gets only when it asks for them.
+var (
+	envVars     = []string{"COCKROACH_SERVER", "COCKROACH_API_KEY", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}
+	webhookVars = []string{"CRDB_LOGEXPORT_SLACK_WEBHOOK_URL", "CRDB_LOGEXPORT_WEBHOOK_URL"}
+)
 
 // startSandbox runs `sandbox serve` on free loopback ports with extra
 // flags, and returns once it has printed its variables.
 func startSandbox(ctx context.Context, bin string, flags ...string) (*sandboxProc, error) {
-	args := append([]string{"sandbox", "serve", "--cloud-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0"}, flags...)
+	args := append([]string{"sandbox", "serve", "--cloud-addr", "127.0.0.1:0", "--aws-addr", "127.0.0.1:0", "--hooks-addr", "127.0.0.1:0"}, flags...)
 	cmd := exec.Command(bin, args...)
 	cmd.Env = baseEnv(os.TempDir())
 	stdout, err := cmd.StdoutPipe()
@@ -61,7 +66,7 @@ func startSandbox(ctx context.Context, bin string, flags ...string) (*sandboxPro
 	}()
 	timeout := time.NewTimer(20 * time.Second)
 	defer timeout.Stop()
-	for len(s.vars) < len(envVars) {
+	for len(s.vars) < len(envVars)+len(webhookVars) {
 		select {
 		case line, ok := <-lines:
 			if !ok {

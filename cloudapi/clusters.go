@@ -161,19 +161,33 @@ func (c *Client) FindCluster(ctx context.Context, ref string) (Cluster, error) {
 	if err != nil {
 		return Cluster{}, err
 	}
+	return MatchCluster(all, ref)
+}
+
+// errNotListed is why an ID matched no cluster of a listing.
+var errNotListed = errors.New("it is not among the organization's clusters")
+
+// MatchCluster resolves a cluster ID or name against clusters already
+// listed, as FindCluster does against the API: an ID matches one cluster's
+// ID, a name must be exactly one cluster's name. When none or several
+// match, the error is a *ClusterLookupError.
+func MatchCluster(all []Cluster, ref string) (Cluster, error) {
+	ref = strings.TrimSpace(ref)
 	var exact []Cluster
 	for _, cl := range all {
-		if cl.Name == ref {
+		if cl.Name == ref || (isUUID(ref) && cl.ID == ref) {
 			exact = append(exact, cl)
 		}
 	}
-	switch len(exact) {
-	case 1:
+	switch {
+	case len(exact) == 1:
 		return exact[0], nil
-	case 0:
-		return Cluster{}, &ClusterLookupError{Ref: ref, Candidates: nearMatches(ref, all)}
-	default:
+	case len(exact) > 1:
 		return Cluster{}, &ClusterLookupError{Ref: ref, Ambiguous: true, Candidates: exact}
+	case isUUID(ref):
+		return Cluster{}, &ClusterLookupError{Ref: ref, Err: errNotListed}
+	default:
+		return Cluster{}, &ClusterLookupError{Ref: ref, Candidates: nearMatches(ref, all)}
 	}
 }
 

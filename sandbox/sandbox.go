@@ -12,6 +12,7 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/sandbox/awsemu"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
+	"github.com/crdb-logexport/crdb-logexport/sandbox/hookemu"
 )
 
 // Credentials the built-in AWS emulator hands out. They are not secrets:
@@ -22,11 +23,19 @@ const (
 	DefaultRegion   = "us-east-1"
 )
 
+// Paths of the webhook receiver that the printed notification variables
+// point at. The receiver accepts any path under its Slack and webhook
+// prefixes; these look like the real ones.
+const (
+	SlackWebhookPath   = hookemu.SlackPrefix + "TSANDBOX0/BSANDBOX0/sandboxSlackWebhookToken0"
+	GenericWebhookPath = hookemu.WebhookPrefix + "crdb-logexport"
+)
+
 // Options configure a running sandbox. Zero values give a working default.
 type Options struct {
-	// CloudAddr and AWSAddr are loopback listen addresses; "" picks a free
-	// port on 127.0.0.1.
-	CloudAddr, AWSAddr string
+	// CloudAddr, AWSAddr and HooksAddr are loopback listen addresses; ""
+	// picks a free port on 127.0.0.1.
+	CloudAddr, AWSAddr, HooksAddr string
 	// AWSEndpoint, when set, points the Cloud emulator at an external
 	// AWS-compatible endpoint instead of starting the built-in one; the
 	// credentials then come from AccessKeyID/SecretAccessKey below.
@@ -42,6 +51,13 @@ type Options struct {
 	// WrapCloud, when set, wraps the Cloud emulator's handler (tests use it
 	// to validate every exchange against the OpenAPI contract).
 	WrapCloud func(http.Handler) http.Handler
+	// WrapHooks, when set, wraps the webhook receiver's handler (tests use
+	// it to act at a delivery).
+	WrapHooks func(http.Handler) http.Handler
+	// LogsQuotas replace CloudWatch Logs' published request quotas in the
+	// built-in AWS emulator (awsemu.Options.LogsQuotas); an empty map lifts
+	// them.
+	LogsQuotas map[string]float64
 }
 
 // Env is a running sandbox.
@@ -49,12 +65,14 @@ type Env struct {
 	Cloud *cloudemu.Server
 	// AWS is nil when the sandbox uses an external AWS endpoint.
 	AWS *awsemu.Server
+	// Hooks receives the monitor's notifications.
+	Hooks *hookemu.Server
 
-	CloudURL, AWSURL string
-	APIKey           string
-	AccessKeyID      string
-	SecretAccessKey  string
-	Region           string
+	CloudURL, AWSURL, HooksURL string
+	APIKey                     string
+	AccessKeyID                string
+	SecretAccessKey            string
+	Region                     string
 
 	servers []*http.Server
 }
@@ -62,6 +80,9 @@ type Env struct {
 // Validate checks every option Start would refuse, binding nothing.
 func (o Options) Validate() error {
 	if _, err := loopbackAddr(o.CloudAddr, "--cloud-addr"); err != nil {
+		return err
+	}
+	if _, err := loopbackAddr(o.HooksAddr, "--hooks-addr"); err != nil {
 		return err
 	}
 	if o.AWSEndpoint == "" {
@@ -105,7 +126,7 @@ func Start(opts Options) (*Env, error) {
 			return nil, fmt.Errorf("--aws-addr: %w", err)
 		}
 		awsLn = ln
-		env.AWS = awsemu.New(awsemu.Options{})
+		env.AWS = awsemu.New(awsemu.Options{LogsQuotas: opts.LogsQuotas})
 		env.AWS.Controls().SetLatency(opts.Latency)
 		env.AWSURL = "http://" + ln.Addr().String()
 	}
@@ -119,6 +140,16 @@ func Start(opts Options) (*Env, error) {
 		closeAWS()
 		return nil, fmt.Errorf("--cloud-addr: %w", err)
 	}
+	hooksAddr, _ := loopbackAddr(opts.HooksAddr, "--hooks-addr")
+	hooksLn, err := net.Listen("tcp", hooksAddr)
+	if err != nil {
+		closeAWS()
+		cloudLn.Close()
+		return nil, fmt.Errorf("--hooks-addr: %w", err)
+	}
+	env.HooksURL = "http://" + hooksLn.Addr().String()
+	env.Hooks = hookemu.New(hookemu.Options{})
+	env.Hooks.Controls().SetLatency(opts.Latency)
 	env.CloudURL = "http://" + cloudLn.Addr().String()
 	env.Cloud, err = cloudemu.New(cloudemu.Options{
 		APIKey: env.APIKey,
@@ -145,6 +176,11 @@ func Start(opts Options) (*Env, error) {
 		cloud = opts.WrapCloud(cloud)
 	}
 	env.serve(cloudLn, cloud)
+	var hooks http.Handler = env.Hooks
+	if opts.WrapHooks != nil {
+		hooks = opts.WrapHooks(hooks)
+	}
+	env.serve(hooksLn, hooks)
 	return env, nil
 }
 
@@ -176,7 +212,9 @@ func (e *Env) Close(ctx context.Context) error {
 // Var is one environment variable that points the tool at the sandbox.
 type Var struct{ Name, Value string }
 
-// Vars lists the variables in the order `sandbox serve` prints them.
+// Vars lists the variables in the order `sandbox serve` prints them: the
+// services' endpoints and credentials, then the webhook URLs the monitor
+// notifies, at the sandbox's receiver.
 func (e *Env) Vars() []Var {
 	return []Var{
 		{"COCKROACH_SERVER", e.CloudURL},
@@ -185,6 +223,8 @@ func (e *Env) Vars() []Var {
 		{"AWS_ACCESS_KEY_ID", e.AccessKeyID},
 		{"AWS_SECRET_ACCESS_KEY", e.SecretAccessKey},
 		{"AWS_REGION", e.Region},
+		{"CRDB_LOGEXPORT_SLACK_WEBHOOK_URL", e.HooksURL + SlackWebhookPath},
+		{"CRDB_LOGEXPORT_WEBHOOK_URL", e.HooksURL + GenericWebhookPath},
 	}
 }
 

@@ -243,6 +243,12 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	return gatherExportFacts(ctx, env, cluster, info, caller, opts)
+}
+
+// gatherExportFacts does the reads of a diagnosis once the cluster, its
+// export and the AWS caller are known.
+func gatherExportFacts(ctx context.Context, env *Env, cluster cloudapi.Cluster, info cloudapi.LogExportInfo, caller awsiam.Identity, opts DoctorOptions) (*DoctorFacts, error) {
 	if err := cluster.CheckCloudWatch(); err != nil {
 		return nil, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "the doctor checks CloudWatch export of Advanced and Standard clusters on AWS", Permanent: true}
 	}
@@ -289,7 +295,7 @@ func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts Do
 			logs := env.AWS.LogsFor(lg.Region)
 			lg.State, lg.Err = awsiam.InspectLogGroup(ctx, logs, lg.Name)
 			if lg.Err == nil && lg.State.Exists {
-				lg.Streams, lg.StreamsErr = awsiam.RecentStreams(ctx, logs, lg.Name, lg.Name+".", 50)
+				lg.Streams, lg.StreamsErr = doctorStreams(ctx, logs, lg.Name)
 			}
 			return nil
 		})

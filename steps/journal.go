@@ -246,27 +246,7 @@ func (j *Journal) saveLocked() error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(j.path), ".journal-*")
-	if err != nil {
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing journal: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), j.path); err != nil {
+	if err := WriteFileAtomic(j.path, append(b, '\n'), ".journal-*"); err != nil {
 		return fmt.Errorf("writing journal: %w", err)
 	}
 	// Everything this process changed is on disk now: later saves take

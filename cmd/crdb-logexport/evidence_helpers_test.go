@@ -51,6 +51,8 @@ type scenario struct {
 	// omitKey leaves COCKROACH_API_KEY out of the tool's environment (the
 	// key then comes from --api-key-file).
 	omitKey bool
+	// extraEnv is added to the tool's environment.
+	extraEnv []string
 }
 
 // evidenceTimings keep runs short: enabling takes 300 ms, IAM propagates at
@@ -133,7 +135,7 @@ func (s *scenario) environ() []string {
 	if !s.omitKey {
 		env = append(env, "COCKROACH_API_KEY="+s.apiKey)
 	}
-	return env
+	return append(env, s.extraEnv...)
 }
 
 // toolPath is the binary TestMain put on PATH.

@@ -78,6 +78,8 @@ func TestScripts(t *testing.T) {
 			for _, v := range sb.Vars() {
 				env.Setenv(v.Name, v.Value)
 			}
+			env.Setenv("HOOKS_URL", sb.HooksURL)
+			env.Setenv("NOON_TZ", noonZone(time.Now()))
 			for name, id := range map[string]string{
 				"PROD_ID": cloudemu.ProdAWSClusterID, "STAGING_ID": cloudemu.StagingAWSClusterID,
 				"STANDARD_ID": cloudemu.StandardAWSClusterID, "GCP_ID": cloudemu.AnalyticsGCPClusterID,
@@ -88,10 +90,12 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"waitfile": cmdWaitFile,
-			"awsq":     cmdAWSQuery,
-			"cloudq":   cmdCloudQuery,
-			"sbx":      cmdSandbox,
+			"waitfile":   cmdWaitFile,
+			"awsq":       cmdAWSQuery,
+			"cloudq":     cmdCloudQuery,
+			"sbx":        cmdSandbox,
+			"hooks":      cmdHooks,
+			"waitstatus": cmdWaitStatus,
 		},
 	})
 }
@@ -140,6 +144,7 @@ func awsConfig(ts *testscript.TestScript, region string) aws.Config {
 //	awsq create-role NAME TRUSTJSON [KEY=VALUE…]  create a role by hand (not through the tool), with tags
 //	awsq update-trust NAME TRUSTJSON             replace a role's trust policy by hand
 //	awsq create-log-group REGION NAME
+//	awsq detach ROLE POLICYARN      detach a managed policy from a role
 func cmdAWSQuery(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: awsq role|policy|attached|log-groups|streams|create-role|create-log-group ARGS")
@@ -224,6 +229,11 @@ func cmdAWSQuery(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: awsq update-trust NAME TRUSTJSON")
 		}
 		_, err = iamc.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: &args[1], PolicyDocument: &args[2]})
+	case "detach":
+		if len(args) != 3 {
+			ts.Fatalf("usage: awsq detach ROLE POLICYARN")
+		}
+		_, err = iamc.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: &args[1], PolicyArn: &args[2]})
 	case "create-log-group":
 		if len(args) != 3 {
 			ts.Fatalf("usage: awsq create-log-group REGION NAME")
@@ -271,7 +281,7 @@ func cmdCloudQuery(ts *testscript.TestScript, neg bool, args []string) {
 
 // sbx drives the sandbox's test controls:
 //
-//	sbx cloud|aws METHOD PATH [JSON]   e.g. sbx aws POST /_sandbox/faults '{"op":"iam:CreateRole","status":400,"code":"Throttling"}'
+//	sbx cloud|aws|hooks METHOD PATH [JSON]   e.g. sbx aws POST /_sandbox/faults '{"op":"iam:CreateRole","status":400,"code":"Throttling"}'
 //	sbx cluster-id NAME                print the seeded cluster's id
 func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 2 && args[0] == "cluster-id" {
@@ -287,8 +297,11 @@ func cmdSandbox(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: sbx cloud|aws METHOD PATH [JSON]")
 	}
 	base := ts.Getenv("COCKROACH_SERVER")
-	if args[0] == "aws" {
+	switch args[0] {
+	case "aws":
 		base = ts.Getenv("AWS_ENDPOINT_URL")
+	case "hooks":
+		base = ts.Getenv("HOOKS_URL")
 	}
 	body := ""
 	if len(args) > 3 {
@@ -320,4 +333,93 @@ func httpCall(ts *testscript.TestScript, method, u, body string, auth bool) (int
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// hooks prints what the sandbox's webhook receiver answered, one request a
+// line, oldest first: kind, status, accepted or refused, the event id (and
+// "duplicate"), then the body as compact JSON; then "requests: N".
+// Scripts count and match lines:
+//
+//	hooks            every request
+//	hooks accepted   the requests it accepted
+func cmdHooks(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) > 1 || (len(args) == 1 && args[0] != "accepted") {
+		ts.Fatalf("usage: hooks [accepted]")
+	}
+	code, out := httpCall(ts, http.MethodGet, ts.Getenv("HOOKS_URL")+"/_sandbox/webhooks", "", false)
+	if code != http.StatusOK {
+		ts.Fatalf("hooks: %d %s", code, out)
+	}
+	var doc struct {
+		Requests []struct {
+			Kind      string          `json:"kind"`
+			Status    int             `json:"status"`
+			Accepted  bool            `json:"accepted"`
+			EventID   string          `json:"event_id"`
+			Duplicate bool            `json:"duplicate"`
+			Body      json.RawMessage `json:"body"`
+		} `json:"requests"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		ts.Fatalf("hooks: %v", err)
+	}
+	n := 0
+	for _, r := range doc.Requests {
+		if len(args) == 1 && !r.Accepted {
+			continue
+		}
+		n++
+		verdict := "refused"
+		if r.Accepted {
+			verdict = "accepted"
+		}
+		id := r.EventID
+		if r.Duplicate {
+			id += " duplicate"
+		}
+		fmt.Fprintf(ts.Stdout(), "%s %d %s %s %s\n", r.Kind, r.Status, verdict, id, compactJSON(string(r.Body)))
+	}
+	fmt.Fprintf(ts.Stdout(), "requests: %d\n", n)
+}
+
+// waitstatus CLUSTER_ID STATUS [seconds]: wait until the Cloud emulator
+// reports the export in that status.
+func cmdWaitStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: waitstatus CLUSTER_ID STATUS [seconds]")
+	}
+	limit := 30 * time.Second
+	if len(args) == 3 {
+		s, err := strconv.Atoi(args[2])
+		if err != nil {
+			ts.Fatalf("waitstatus: bad seconds %q", args[2])
+		}
+		limit = time.Duration(s) * time.Second
+	}
+	var last string
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, body := httpCall(ts, http.MethodGet, ts.Getenv("COCKROACH_SERVER")+"/api/v1/clusters/"+args[0]+"/logexport", "", true)
+		var info struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal([]byte(body), &info)
+		if last = info.Status; last == args[1] {
+			return
+		}
+	}
+	ts.Fatalf("waitstatus: the export of %s stayed %s, not %s, for %s", args[0], last, args[1], limit)
+}
+
+// noonZone names a time zone in which it is now early afternoon, so a
+// daily report set for 00:00 is due and tomorrow's is hours away: the
+// scripts need no clock of their own.
+func noonZone(now time.Time) string {
+	offset := 13 - now.UTC().Hour() // hours east of UTC, -10 … +13
+	switch {
+	case offset == 0:
+		return "Etc/GMT"
+	case offset > 0:
+		return fmt.Sprintf("Etc/GMT-%d", offset)
+	}
+	return fmt.Sprintf("Etc/GMT+%d", -offset)
 }

@@ -89,6 +89,9 @@ var secretTour = []secretRun{
 	{args: []string{"update", "--cluster", "prod-aws", "--redact", "--yes"}, cloud: true},
 	{args: []string{"export", "terraform", "--cluster", "prod-aws"}, cloud: true},
 	{args: []string{"export", "terraform", "--cluster", "prod-aws", "--dir", "terraform", "--format", "json", "--output", "json"}, cloud: true},
+	{args: []string{"monitor", "--all", "--once"}, cloud: true},
+	{args: []string{"monitor", "--cluster", "prod-aws", "--once", "--output", "json"}, cloud: true},
+	{args: []string{"status", "--cluster", "prod-aws", "--history"}},
 	{args: []string{"setup", "--cluster", "staging-aws", "--yes"}, code: 1, cloud: true, echo: "cloud:GetOrganizationInfo"},
 	{args: []string{"disable", "--cluster", "prod-aws", "--yes", "--cleanup"}, cloud: true},
 }

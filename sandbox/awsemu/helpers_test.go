@@ -29,6 +29,11 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	if opts.Now == nil {
 		opts.Now = func() time.Time { return testClock }
 	}
+	if opts.LogsQuotas == nil {
+		// These tests make calls back to back, with retries off, to see
+		// each answer once; the quotas have tests of their own.
+		opts.LogsQuotas = map[string]float64{}
+	}
 	srv := New(opts)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

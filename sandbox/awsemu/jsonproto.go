@@ -68,6 +68,10 @@ func (s *Server) serveJSON(w http.ResponseWriter, r *http.Request, target string
 			fail(w, newError(http.StatusBadRequest, "UnknownOperationException", "The sandbox AWS emulator does not implement %s.", target))
 			return
 		}
+		if !s.quotas.allow(scope.regionOrDefault(), name) {
+			fail(w, throttlingException())
+			return
+		}
 		result, e := h(s, &jsonCall{body: body, region: scope.regionOrDefault()})
 		if e != nil {
 			fail(w, e)

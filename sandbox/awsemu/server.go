@@ -27,6 +27,10 @@ type Options struct {
 	AccountID string           // default DefaultAccountID
 	Controls  *knobs.Controls  // nil → knobs.New()
 	Now       func() time.Time // nil → time.Now
+	// LogsQuotas are CloudWatch Logs' requests per second per region, by
+	// operation name; nil means AWS's published ones (DefaultLogsQuotas),
+	// an empty map none.
+	LogsQuotas map[string]float64
 }
 
 // Server is the AWS emulator. It is safe for concurrent use.
@@ -35,6 +39,9 @@ type Server struct {
 	controls  *knobs.Controls
 	now       func() time.Time
 	admin     knobs.Admin
+	quotas    *quotas
+	// logsQuotas are the quotas a reset restores.
+	logsQuotas map[string]float64
 
 	mu   sync.Mutex
 	iam  *iamState
@@ -51,9 +58,11 @@ type Server struct {
 // New returns an emulator with empty state.
 func New(opts Options) *Server {
 	s := &Server{
-		accountID: opts.AccountID,
-		controls:  opts.Controls,
-		now:       opts.Now,
+		accountID:  opts.AccountID,
+		controls:   opts.Controls,
+		now:        opts.Now,
+		quotas:     newQuotas(opts.LogsQuotas),
+		logsQuotas: opts.LogsQuotas,
 	}
 	if s.accountID == "" {
 		s.accountID = DefaultAccountID
@@ -67,7 +76,10 @@ func New(opts Options) *Server {
 	s.admin = knobs.Admin{
 		Controls: s.controls,
 		OnReset:  s.Reset,
-		Extra:    map[string]http.Handler{"/_sandbox/state": http.HandlerFunc(s.serveState)},
+		Extra: map[string]http.Handler{
+			"/_sandbox/state":  http.HandlerFunc(s.serveState),
+			"/_sandbox/quotas": http.HandlerFunc(s.serveQuotas),
+		},
 	}
 	s.resetLocked()
 	return s
@@ -79,9 +91,11 @@ func (s *Server) AccountID() string { return s.accountID }
 // Controls returns the latency, fault and counter controls.
 func (s *Server) Controls() *knobs.Controls { return s.controls }
 
-// Reset drops every role, policy, log group and event. Options, controls and
-// the ID sequence are kept.
+// Reset drops every role, policy, log group and event, and restores the
+// CloudWatch Logs quotas of the options. Controls and the ID sequence are
+// kept.
 func (s *Server) Reset() {
+	s.quotas.reset(s.logsQuotas)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.resetLocked()

@@ -33,6 +33,9 @@ type Fault struct {
 	// Delay is added before the call is answered (with the error, or
 	// normally when Status is 0).
 	Delay Duration `json:"delay,omitempty"`
+	// RetryAfter, when set, is sent as the error answer's Retry-After (in
+	// whole seconds, rounded up) by emulators whose service sends one.
+	RetryAfter Duration `json:"retry_after,omitempty"`
 	// Hang holds the call until the client gives up.
 	Hang bool `json:"hang,omitempty"`
 }

@@ -39,6 +39,7 @@ type Connection struct {
 
 	once    sync.Once
 	limiter *cloudapi.Limiter
+	pacer   *awsiam.Pacer
 }
 
 // Register adds --api-key-file, --profile, --region, --debug and --no-input.
@@ -93,7 +94,7 @@ func (c *Connection) Cloud() (*cloudapi.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.once.Do(func() { c.limiter = cloudapi.NewLimiter(cloudapi.DefaultRate, nil) })
+	c.shared()
 	opts := cloudapi.Options{
 		BaseURL:   c.IO.Env("COCKROACH_SERVER"),
 		APIKey:    key,
@@ -107,6 +108,16 @@ func (c *Connection) Cloud() (*cloudapi.Client, error) {
 		opts.Debug = c.IO.ErrOut
 	}
 	return cloudapi.New(opts)
+}
+
+// shared makes the process's one Cloud API rate limiter and one CloudWatch
+// Logs pacer: every client of a command shares them, since the server
+// counts per key and AWS per account.
+func (c *Connection) shared() {
+	c.once.Do(func() {
+		c.limiter = cloudapi.NewLimiter(cloudapi.DefaultRate, nil)
+		c.pacer = awsiam.NewPacer()
+	})
 }
 
 // AWS loads the AWS configuration through the SDK's standard chain
@@ -128,6 +139,8 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	}
 	cfg.RetryMaxAttempts = 5
 	cfg.RetryMode = aws.RetryModeStandard
+	c.shared()
+	c.pacer.Install(&cfg)
 	return awsiam.NewClients(awsiam.WithAttemptTimeout(cfg, c.RequestTimeout)), nil
 }
 

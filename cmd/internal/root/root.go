@@ -19,6 +19,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/disablecmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/doctorcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/exportcmd"
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/monitorcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/sandboxcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/setupcmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/statuscmd"
@@ -63,6 +64,7 @@ logs arrive.`,
 		updatecmd.NewCmd(ios),
 		disablecmd.NewCmd(ios),
 		exportcmd.NewCmd(ios),
+		monitorcmd.NewCmd(ios),
 		democmd.NewCmd(ios, MenuReports(ios)),
 		sandboxcmd.NewCmd(ios),
 		versioncmd.NewCmd(ios),

@@ -30,6 +30,8 @@ func NewCmd(ios *cmdutil.IOStreams) *cobra.Command {
 
 type serveOptions struct {
 	cloudAddr, awsAddr string
+	hooksAddr          string
+	logsQuotas         bool
 	awsEndpoint        string
 	region             string
 	envFile            string
@@ -42,10 +44,18 @@ func newCmdServe(ios *cmdutil.IOStreams) *cobra.Command {
 	var o serveOptions
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the Cloud API and AWS emulators on loopback until interrupted",
-		Long: `Runs the CockroachDB Cloud API emulator and the AWS emulator (IAM, STS and
-CloudWatch Logs) on loopback and prints the environment variables that point
-crdb-logexport (and the aws CLI, curl, the AWS SDKs) at them.
+		Short: "Run the Cloud API and AWS emulators and a webhook receiver on loopback until interrupted",
+		Long: `Runs the CockroachDB Cloud API emulator, the AWS emulator (IAM, STS and
+CloudWatch Logs) and a webhook receiver on loopback and prints the environment
+variables that point crdb-logexport (and the aws CLI, curl, the AWS SDKs) at
+them. The webhook variables make ` + "`crdb-logexport monitor`" + ` notify the receiver
+(a Slack incoming webhook and a generic JSON webhook); GET /_sandbox/webhooks on
+the receiver lists what arrived.
+
+CloudWatch Logs enforces AWS's published per-region request quotas
+(DescribeLogGroups and DescribeLogStreams 5 a second, GetLogEvents 10,
+CreateLogStream 50), answering ThrottlingException above them;
+--logs-quotas=false lifts them.
 
 Enabling log export in the Cloud emulator does real work: after --enable-after
 it reads the role and its policies through the AWS endpoint, decides whether the
@@ -53,8 +63,8 @@ cluster's account could assume it and write to the log group in every region,
 and then either reaches ENABLED and writes log events, or fails with the
 message CockroachDB Cloud would give.
 
-Test controls live under /_sandbox/ on both endpoints: stats, reset, faults,
-latency, and (Cloud) timings. Ctrl-C stops the sandbox (exit status 0).`,
+Test controls live under /_sandbox/ on every endpoint: stats, reset, faults,
+latency, and (Cloud) timings, (AWS) state and quotas, (receiver) webhooks. Ctrl-C stops the sandbox (exit status 0).`,
 		Example: `  crdb-logexport sandbox serve --env-file /tmp/sandbox.env
   . /tmp/sandbox.env && crdb-logexport setup --cluster prod-aws --yes`,
 		Args: cobra.NoArgs,
@@ -65,6 +75,8 @@ latency, and (Cloud) timings. Ctrl-C stops the sandbox (exit status 0).`,
 	f := cmd.Flags()
 	f.StringVar(&o.cloudAddr, "cloud-addr", "127.0.0.1:26280", "loopback address of the Cloud API emulator (port 0 picks a free one)")
 	f.StringVar(&o.awsAddr, "aws-addr", "127.0.0.1:26281", "loopback address of the AWS emulator (port 0 picks a free one)")
+	f.StringVar(&o.hooksAddr, "hooks-addr", "127.0.0.1:26282", "loopback address of the webhook receiver (port 0 picks a free one)")
+	f.BoolVar(&o.logsQuotas, "logs-quotas", true, "enforce CloudWatch Logs' published request quotas (ThrottlingException above them)")
 	f.StringVar(&o.awsEndpoint, "aws-endpoint", "", "use this AWS-compatible endpoint instead of the built-in AWS emulator (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
 	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "AWS_REGION to print")
 	f.StringVar(&o.envFile, "env-file", "", "also write the export lines to this file (mode 0600)")
@@ -88,6 +100,7 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 	opts := sandbox.Options{
 		CloudAddr:     o.cloudAddr,
 		AWSAddr:       o.awsAddr,
+		HooksAddr:     o.hooksAddr,
 		AWSEndpoint:   o.awsEndpoint,
 		Region:        o.region,
 		Latency:       o.latency,
@@ -107,6 +120,9 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 			return cmdutil.UsageError("--%s %s %s", strings.ReplaceAll(te.Name, "_", "-"), te.Value, te.Reason)
 		}
 		return cmdutil.UsageError("%s", err)
+	}
+	if !o.logsQuotas {
+		opts.LogsQuotas = map[string]float64{}
 	}
 	env, err := sandbox.Start(opts)
 	if err != nil {
@@ -141,6 +157,7 @@ func describe(ios *cmdutil.IOStreams, env *sandbox.Env, o serveOptions) {
 	} else {
 		fmt.Fprintf(w, "AWS endpoint (external)          %s\n", env.AWSURL)
 	}
+	fmt.Fprintf(w, "Webhook receiver (Slack, JSON)   %s  what arrived: %s/_sandbox/webhooks\n", env.HooksURL, env.HooksURL)
 	fmt.Fprintf(w, "Enable takes %s, disable %s; roles younger than %s cannot be assumed yet.\n",
 		o.timings.EnableAfter, o.timings.DisableAfter, o.timings.IAMPropagation)
 	fmt.Fprintln(w, "\nSeeded clusters:")

@@ -32,6 +32,7 @@ type Options struct {
 	All     bool
 	Watch   bool
 	NoLogs  bool
+	History bool
 	Timeout time.Duration
 	flags   *pflag.FlagSet
 }
@@ -56,13 +57,18 @@ in the last 15 minutes; this reads your AWS account, skip it with --no-logs).
 statuses are read concurrently at CockroachDB Cloud's rate limit of 10 requests
 per second, never above it; clusters without export show DISABLED.
 
+--history shows the transitions ` + "`crdb-logexport monitor`" + ` recorded for the cluster
+(first verdict, failing, recovered, new findings), oldest first, from the
+monitor's state on this machine; it reads nothing over the network.
+
 Exit status: 0 when the status could be read (whatever it is); with --watch, 1
 when it ended on a failure status; with --all, 1 when some cluster's status
 could not be read.`,
 		Example: `  crdb-logexport status --cluster prod-aws
   crdb-logexport status --cluster prod-aws --watch
   crdb-logexport status --cluster prod-aws --output json
-  crdb-logexport status --all --output json`,
+  crdb-logexport status --all --output json
+  crdb-logexport status --cluster prod-aws --history`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.flags = cmd.Flags()
@@ -76,6 +82,7 @@ could not be read.`,
 	f.BoolVar(&o.All, "all", false, "list every cluster in the organization with its export status")
 	f.BoolVarP(&o.Watch, "watch", "w", false, "follow the status live until it is terminal or interrupted")
 	f.BoolVar(&o.NoLogs, "no-logs", false, "do not check CloudWatch for arriving logs (no AWS calls)")
+	f.BoolVar(&o.History, "history", false, "show the transitions the monitor recorded for --cluster (no network calls)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up (exit 124) after this long; 0 means no limit")
 	return cmd
 }
@@ -88,6 +95,11 @@ func run(ctx context.Context, o *Options) error {
 		return cmdutil.UsageError("--watch follows one cluster: use it with --cluster, not --all")
 	case !o.All && o.Cluster == "":
 		return cmdutil.UsageError("--cluster is required (a cluster id or name), or --all for every cluster")
+	case o.History && (o.All || o.Watch):
+		return cmdutil.UsageError("--history shows one cluster's recorded transitions: use it with --cluster alone")
+	}
+	if o.History {
+		return runHistory(o)
 	}
 	if o.Timeout > 0 {
 		var cancel context.CancelFunc
