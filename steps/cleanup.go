@@ -159,6 +159,7 @@ func planCleanup(ctx context.Context, env *Env, p *DisablePlan, cluster cloudapi
 		if err != nil && !st.Exists {
 			return &StepError{Step: StepCleanup, Cause: err, Fix: awsFix(err, "iam:GetRole"), Permanent: !awsiam.IsThrottling(err)}
 		}
+		p.priorState = append(p.priorState, PriorState{Resource: "role " + name, State: roleState(st)})
 		if !st.Exists {
 			continue
 		}
@@ -201,6 +202,7 @@ func planCleanup(ctx context.Context, env *Env, p *DisablePlan, cluster cloudapi
 		if err != nil && !st.Exists {
 			return &StepError{Step: StepCleanup, Cause: err, Fix: awsFix(err, "iam:GetPolicy"), Permanent: !awsiam.IsThrottling(err)}
 		}
+		p.priorState = append(p.priorState, PriorState{Resource: "policy " + arn, State: policyState(st)})
 		if !st.Exists {
 			continue
 		}
@@ -244,12 +246,14 @@ func planCleanup(ctx context.Context, env *Env, p *DisablePlan, cluster cloudapi
 			return &StepError{Step: StepCleanup, Cause: err, Fix: awsFix(err, "logs:DescribeLogGroups"), Permanent: !awsiam.IsThrottling(err)}
 		}
 		if !st.Exists {
+			p.priorState = append(p.priorState, PriorState{Resource: "log group " + name + " in " + region, State: "absent"})
 			continue
 		}
 		tags, err := awsiam.LogGroupTags(ctx, logs, st.ARN)
 		if err != nil {
 			return &StepError{Step: StepCleanup, Cause: err, Fix: awsFix(err, "logs:ListTagsForResource"), Permanent: !awsiam.IsThrottling(err)}
 		}
+		p.priorState = append(p.priorState, PriorState{Resource: "log group " + name + " in " + region, State: logGroupState(st) + "; tags " + tagText(tags)})
 		switch {
 		case !ownsLive(tags, cluster.ID, j, KindLogGroup, name, region, st.Created):
 			p.keep(KindLogGroup, name, region, notOursReason(tags, cluster.ID))

@@ -88,6 +88,8 @@ type DisablePlan struct {
 	Untouched       []string `json:"untouched"`
 	DeleteLogGroups bool     `json:"delete_log_groups"`
 	JournalPath     string   `json:"journal"`
+	// priorState is what the plan read (see SavedPlan).
+	priorState []PriorState
 }
 
 // RemovesLogGroups reports whether the plan deletes a log group (and the
@@ -158,6 +160,7 @@ func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePla
 		spec := info.Spec
 		p.Spec = &spec
 	}
+	p.priorState = []PriorState{{Resource: "export of " + cluster.Name, State: exportState(&info)}}
 	if !p.AlreadyDisabled && p.Spec != nil {
 		regions := cluster.ExportRegions(*p.Spec)
 		for _, g := range p.Spec.LogGroups() {

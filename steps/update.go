@@ -121,6 +121,8 @@ type UpdatePlan struct {
 	// configuration does not need; it waits until that one is ENABLED.
 	narrowLater bool
 	post        bool
+	// priorState is what the plan read (see SavedPlan).
+	priorState []PriorState
 }
 
 // groupAt is one log group in one region.
@@ -292,9 +294,40 @@ func PlanUpdate(ctx context.Context, env *Env, t *UpdateTarget, desired cloudapi
 	}
 	p.planEnable()
 	p.preflightUpdate(cluster, t.Caller, roleState, policies, rolePolErr, groupStates, env.now)
+	p.priorState = p.prior(roleState, policies, rolePolErr, groupStates)
 	// Shown in the order of the documented procedure.
 	slices.SortStableFunc(p.Steps, func(a, b PlannedStep) int { return a.Number - b.Number })
 	return p, nil
+}
+
+// prior is what an update plan read: the export, and in the role's
+// account the log groups, the role and every policy that shapes it.
+func (p *UpdatePlan) prior(role awsiam.RoleState, set awsiam.RolePolicySet, readErr error, groups []awsiam.LogGroupState) []PriorState {
+	cur := p.Current
+	out := []PriorState{{Resource: "export of " + p.ClusterName, State: exportState(&cur)}}
+	if !p.roleInOwnAccount {
+		return out
+	}
+	for i, at := range p.groupPairs() {
+		out = append(out, PriorState{Resource: "log group " + at.name + " in " + at.region, State: logGroupState(groups[i])})
+	}
+	out = append(out, PriorState{Resource: "role " + p.roleName, State: roleState(role)})
+	policies := "unreadable"
+	if readErr == nil {
+		var parts []string
+		for _, mp := range set.Attached {
+			parts = append(parts, mp.ARN+" "+mp.Version+" "+policyText(mp.Document)+" tags "+tagText(mp.Tags))
+		}
+		for _, ip := range set.Inline {
+			parts = append(parts, "inline "+ip.Name+" "+policyText(ip.Document))
+		}
+		if set.Boundary != nil {
+			parts = append(parts, "boundary "+set.Boundary.ARN+" "+policyText(set.Boundary.Document))
+		}
+		policies = strings.Join(parts, "; ")
+	}
+	out = append(out, PriorState{Resource: "policies of role " + p.roleName, State: policies})
+	return out
 }
 
 func (p *UpdatePlan) groupPairs() []groupAt {
