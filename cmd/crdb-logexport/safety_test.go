@@ -344,15 +344,22 @@ func TestKilledCreateThenCleanup(t *testing.T) {
 	t.Parallel()
 	s := newScenario(t, cloudemu.DefaultAPIKey)
 	var once sync.Once
-	var p *process
+	// The hook runs on the emulator's goroutines, which may call it before
+	// start returns: the process is handed over through a channel.
+	started := make(chan *process, 1)
 	s.calls.hooks(nil, func(op string) bool {
 		if op != "logs:CreateLogGroup" {
 			return false
 		}
-		once.Do(func() { p.kill() })
+		once.Do(func() {
+			p := <-started
+			started <- p
+			p.kill()
+		})
 		return true
 	})
-	p = s.start("", "setup", "--cluster", "prod-aws", "--yes")
+	p := s.start("", "setup", "--cluster", "prod-aws", "--yes")
+	started <- p
 	if r := p.wait(t); !r.killed {
 		t.Fatalf("the run was not killed at CreateLogGroup: %s", r)
 	}
