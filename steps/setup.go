@@ -183,39 +183,11 @@ func Discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 // and the caller collects it with org() once its own next reads are under
 // way.
 func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, *cloudapi.LogExportInfo, func() (cloudapi.Organization, error), error) {
-	var (
-		cluster cloudapi.Cluster
-		caller  awsiam.Identity
-		current *cloudapi.LogExportInfo
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		c, err := env.Cloud.FindCluster(gctx, clusterRef)
-		if err != nil {
-			if cloudapi.IsUnauthenticated(err) {
-				return orgError(err)
-			}
-			return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
-		}
-		cluster = c
-		info, err := env.Cloud.LogExport(gctx, c.ID)
-		if err != nil {
-			return &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster", Permanent: !transientCloud(err)}
-		}
-		current = &info
-		return nil
-	})
-	g.Go(func() error {
-		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
-		if err != nil {
-			return &StepError{Step: StepRole, Cause: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)", Permanent: !awsiam.IsThrottling(err)}
-		}
-		caller = id
-		return nil
-	})
-	if err := g.Wait(); err != nil {
-		return cluster, caller, current, nil, err
+	cluster, caller, info, err := lookUp(ctx, env, clusterRef)
+	if err != nil {
+		return cluster, caller, nil, nil, err
 	}
+	current := &info
 	if err := cluster.CheckCloudWatch(); err != nil {
 		return cluster, caller, current, nil, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
 	}
@@ -235,25 +207,6 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		a := <-ch
 		return a.org, a.err
 	}), nil
-}
-
-func orgError(err error) error {
-	return &StepError{Step: StepOrganization, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
-}
-
-func transientCloud(err error) bool {
-	var ae *cloudapi.APIError
-	if errors.As(err, &ae) {
-		return ae.HTTPStatus == 429 || ae.HTTPStatus >= 500
-	}
-	return !errors.Is(err, context.Canceled)
-}
-
-func cloudAuthFix(err error) string {
-	if cloudapi.IsUnauthenticated(err) {
-		return "the CockroachDB Cloud API key was refused: create a service account key in the Cloud Console and pass it in COCKROACH_API_KEY or --api-key-file"
-	}
-	return "check COCKROACH_SERVER and the API key"
 }
 
 // Prepare turns the input and the discovered facts into a plan, with

@@ -76,23 +76,13 @@ func ExportStatus(ctx context.Context, env *Env, clusterRef string, opts StatusO
 	}
 	info, err := env.Cloud.LogExport(ctx, cluster.ID)
 	if err != nil {
-		return nil, &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs a role that can read the cluster's log export (Cluster Admin, Cluster Operator or Cluster Reader)", Permanent: !transientCloud(err)}
+		return nil, exportReadError(err)
 	}
 	out := newClusterExport(cluster, info)
 	if !opts.SkipLogs {
 		out.Logs, out.LogsNote = checkLogs(ctx, env, info, out.Regions)
 	}
 	return out, nil
-}
-
-// FindCluster resolves a cluster ID or name; a failure is a StepError that
-// says how to find the right reference.
-func FindCluster(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, error) {
-	cluster, err := env.Cloud.FindCluster(ctx, clusterRef)
-	if err != nil {
-		return cluster, &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
-	}
-	return cluster, nil
 }
 
 func newClusterExport(cluster cloudapi.Cluster, info cloudapi.LogExportInfo) *ClusterExport {

@@ -2,13 +2,11 @@ package wizard
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -92,66 +90,21 @@ type (
 	}
 )
 
-// connect builds the clients and reads, concurrently, the organization,
-// the AWS identity the tool will act as, and the clusters — or only the
-// cluster named with --cluster.
+// connect builds the clients and connects (steps.Connect): the
+// organization, the AWS identity the tool will act as, and the clusters —
+// or only the cluster named with --cluster.
 func connect(ctx context.Context, build func(context.Context, string) (*steps.Env, error), apiKey, clusterRef string) tea.Cmd {
 	return func() tea.Msg {
 		env, err := build(ctx, apiKey)
 		if err != nil {
 			return connectedMsg{err: err}
 		}
-		msg := connectedMsg{env: env}
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error {
-			o, err := env.Cloud.Organization(gctx)
-			if err != nil {
-				return connectError(steps.StepOrganization, err, cloudKeyFix(err))
-			}
-			msg.org = o
-			return nil
-		})
-		g.Go(func() error {
-			id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
-			if err != nil {
-				return connectError(steps.StepRole, err, "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)")
-			}
-			msg.caller = id
-			return nil
-		})
-		g.Go(func() error {
-			if clusterRef != "" {
-				c, err := env.Cloud.FindCluster(gctx, clusterRef)
-				if err != nil {
-					return connectError(steps.StepCluster, err, "check --cluster: an id or a name of a cluster the API key's organization owns")
-				}
-				msg.clusters = []cloudapi.Cluster{c}
-				return nil
-			}
-			cs, err := env.Cloud.ListClusters(gctx)
-			if err != nil {
-				return connectError(steps.StepCluster, err, cloudKeyFix(err))
-			}
-			msg.clusters = cs
-			return nil
-		})
-		msg.err = g.Wait()
-		return msg
+		c, err := steps.Connect(ctx, env, clusterRef)
+		if err != nil {
+			return connectedMsg{env: env, err: err}
+		}
+		return connectedMsg{env: env, org: c.Org, caller: c.Caller, clusters: c.Clusters}
 	}
-}
-
-func connectError(step string, err error, fix string) error {
-	return &steps.StepError{Step: step, Cause: err, Fix: fix, Permanent: !errors.Is(err, context.DeadlineExceeded)}
-}
-
-func cloudKeyFix(err error) string {
-	if cloudapi.IsUnauthenticated(err) {
-		return "the CockroachDB Cloud API key was refused: create a service account key in the Cloud Console (Organization → Access Management) and use it"
-	}
-	if cloudapi.IsPermissionDenied(err) {
-		return "the API key's service account needs a role on the organization or cluster (Cluster Admin to set up log export)"
-	}
-	return "check COCKROACH_SERVER and the network, then try again"
 }
 
 // lookupRoles lists the roles a pasted policy ARN is attached to.
