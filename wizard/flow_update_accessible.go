@@ -208,7 +208,7 @@ func (f *updateFlow) askRemoveGroup(a *accessible) error {
 func (f *updateFlow) accessibleReview(ctx context.Context, a *accessible) (Outcome, bool, error) {
 	if err := steps.ValidateSpec(f.desired, a.cluster); err != nil {
 		a.say("To fix before the review:")
-		for _, e := range flattenErrors(err) {
+		for _, e := range steps.Problems(err) {
 			a.say("  %v", e)
 		}
 		return 0, false, nil

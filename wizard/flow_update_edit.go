@@ -1,7 +1,6 @@
 package wizard
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -253,38 +252,11 @@ func (f *updateFlow) applyDraft(field string) (policyARN string) {
 }
 
 // introduced is what is wrong with the configuration once change is made
-// that was not wrong before: the problems this edit brings. Checking only
-// those lets a configuration that is already wrong be repaired one field at
-// a time; the review checks the whole.
+// that was not wrong before (steps.IntroducedProblems).
 func (f *updateFlow) introduced(c cloudapi.Cluster, change func(*cloudapi.LogExportSpec)) error {
 	after, _ := steps.SpecEdit{}.Apply(f.desired)
 	change(&after)
-	before := map[string]bool{}
-	for _, e := range flattenErrors(steps.ValidateSpec(f.desired, c)) {
-		before[e.Error()] = true
-	}
-	var out []error
-	for _, e := range flattenErrors(steps.ValidateSpec(after, c)) {
-		if !before[e.Error()] {
-			out = append(out, e)
-		}
-	}
-	return errors.Join(out...)
-}
-
-// flattenErrors lists the errors an errors.Join holds, at any depth.
-func flattenErrors(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, flattenErrors(e)...)
-		}
-		return out
-	}
-	return []error{err}
+	return steps.IntroducedProblems(f.desired, after, c)
 }
 
 func (f *updateFlow) checkLogGroup(c cloudapi.Cluster) func(string) error {
@@ -472,51 +444,26 @@ func (f *updateFlow) otherGroups() []cloudapi.LogExportGroup {
 }
 
 func (f *updateFlow) checkGroupName() func(string) error {
-	return func(s string) error {
-		name := strings.TrimSpace(s)
-		if err := awsiam.ValidateLogGroupName(name); err != nil {
-			return err
-		}
-		for _, g := range f.otherGroups() {
-			if g.LogName == name {
-				return fmt.Errorf("there is a group with log name %s already: edit that one", name)
-			}
-		}
-		return nil
-	}
+	return func(s string) error { return steps.CheckGroupName(strings.TrimSpace(s), f.otherGroups()) }
 }
 
 func (f *updateFlow) checkGroupQueue() func(bool) error {
 	return func(on bool) error {
-		if !on {
-			return nil
-		}
-		for _, g := range f.otherGroups() {
-			if boolValue(g.EnableSendingQueue) {
-				return fmt.Errorf("group %s has the sending queue; at most one group may", g.LogName)
-			}
-		}
-		return nil
+		g := f.draft.group()
+		g.EnableSendingQueue = cloudapi.Bool(on)
+		return steps.CheckGroupQueue(g, f.otherGroups())
 	}
 }
 
 // checkGroupChannels runs last, with the rest of the group known: the
-// group must have a channel, no channel may go to two groups, and the
-// whole configuration must not gain a problem.
+// group's own rules, then whatever else the whole configuration gains.
 func (f *updateFlow) checkGroupChannels(c cloudapi.Cluster) func([]string) error {
 	return func(chs []string) error {
-		if len(chs) == 0 {
-			return errors.New("choose at least one channel (space selects)")
-		}
-		for _, g := range f.otherGroups() {
-			for _, ch := range chs {
-				if slices.Contains(g.Channels, ch) {
-					return fmt.Errorf("%s goes to group %s already; a channel can go to one group only", ch, g.LogName)
-				}
-			}
-		}
 		g := f.draft.group()
 		g.Channels = chs
+		if err := steps.CheckGroupChannels(g, f.otherGroups()); err != nil {
+			return err
+		}
 		return f.introduced(c, func(sp *cloudapi.LogExportSpec) {
 			sp.Groups = append(f.otherGroups(), g)
 		})

@@ -69,7 +69,7 @@ func (f *updateFlow) changesPanel(m *Model, w int, compact bool) string {
 	}
 	if f.specErr != nil {
 		lines = append(lines, s.Fail.Render(glyphFailed+" To fix before the review:"))
-		for _, e := range flattenErrors(f.specErr) {
+		for _, e := range steps.Problems(f.specErr) {
 			lines = append(lines, "  "+e.Error())
 		}
 	}
