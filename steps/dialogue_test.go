@@ -237,7 +237,7 @@ func TestUpdateFailureOffersChangingTheConfiguration(t *testing.T) {
 	if got := s.lastOffered(ChoiceUpdateFailed); !slices.Equal(got, []string{OptRetry, OptEdit, OptQuit}) {
 		t.Errorf("the failure offers %v", got)
 	}
-	if end.Ending != Left || end.Result == nil || len(end.Result.Diff) != 0 {
+	if end.Ending != Completed || end.Result == nil || len(end.Result.Diff) != 0 {
 		t.Fatalf("end %+v, result %+v", end.End, end.Result)
 	}
 }

@@ -87,6 +87,8 @@ type (
 	Working struct {
 		Stage   Stage
 		Cluster string
+		// Detail says why, where the stage has a reason (re-enabling).
+		Detail string
 	}
 	// Failure is a failure the person should see: the step, the cause and
 	// the fix (a StepError), and what follows is a decision.

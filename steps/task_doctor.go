@@ -218,7 +218,7 @@ func (d *doctorRun) repair(ctx context.Context, plan *FixPlan) bool {
 // again.
 func (d *doctorRun) reenable(ctx context.Context, why string) bool {
 	d.end.Changed = true
-	d.l.emit(Working{Stage: StageReenable, Cluster: d.end.Report.ClusterName})
+	d.l.emit(Working{Stage: StageReenable, Cluster: d.end.Report.ClusterName, Detail: why})
 	res, err := Reenable(ctx, d.env, d.end.Report, d.t.FixOptions, d.l.Reporter())
 	d.end.Fixes = mergeFixResults(d.end.Fixes, res)
 	if ctx.Err() != nil {

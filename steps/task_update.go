@@ -221,9 +221,9 @@ func (u *updateRun) plan(ctx context.Context, autoApply bool) string {
 			u.end.End = stopped(u.end.End, cerr)
 			return ""
 		case c == OptDone:
-			u.end.Ending = Left
-			u.end.Result = unchanged(plan)
-			return ""
+			// Nothing is sent; applying brings the journal up to date with
+			// the configuration in force and follows a job still running.
+			return OptApply
 		case c == OptQuit && len(conflicts) > 0:
 			u.end.Ending, u.end.Err = Failed, conflictError(conflicts[0])
 			return ""
@@ -304,16 +304,6 @@ func (u *updateRun) apply(ctx context.Context) string {
 func awsChanges(p *UpdatePlan) bool {
 	lg, perm := p.Step(StepLogGroup), p.Step(StepPermissions)
 	return lg != nil && lg.Action == Create || perm != nil && perm.Action == WillChange
-}
-
-// unchanged is the result of an update with nothing to do: the export as
-// it is.
-func unchanged(p *UpdatePlan) *UpdateResult {
-	return &UpdateResult{
-		ClusterID: p.ClusterID, ClusterName: p.ClusterName,
-		Status: p.Current.Status, UserMessage: p.Current.UserMessage, Spec: p.Current.Spec,
-		Diff: []SpecChange{}, Created: []string{}, Changed: []string{},
-	}
 }
 
 // conflictError is how a plan with a conflict fails, as applying it would.
