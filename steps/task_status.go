@@ -97,7 +97,7 @@ func RunStatus(ctx context.Context, env *Env, t StatusTask, p Prompter, l Listen
 			end.Export = st
 			l.emit(ExportRead{Export: st, Final: true})
 		}
-		end.End = statusEnding(end.Export, failure)
+		end.End = StatusEnding(end.Export, failure)
 		q := Choice{ID: ChoiceStatusNext, Title: "What now?", Unattended: OptQuit}
 		if quiet := NotArriving(end.Export); end.Export != nil && end.Export.Status.Failed() {
 			q.Title = "The export failed. Run the doctor's checks? They name the exact field that is wrong."
@@ -120,9 +120,9 @@ func RunStatus(ctx context.Context, env *Env, t StatusTask, p Prompter, l Listen
 	}
 }
 
-// statusEnding: leaving a failed export, or one whose status could not be
-// read, is a failure.
-func statusEnding(st *ClusterExport, failure error) End {
+// StatusEnding is how leaving a look at the status ends: leaving a failed
+// export, or one whose status could not be read, is a failure.
+func StatusEnding(st *ClusterExport, failure error) End {
 	switch {
 	case st == nil && failure != nil:
 		return End{Ending: Failed, Err: failure}

@@ -237,6 +237,8 @@ func (a *accessible) run(ctx context.Context) (Result, error) {
 	switch {
 	case entry.start == nil:
 		return a.outcome(Left), nil
+	case entry.task != "":
+		return a.driveTask(ctx, entry.task)
 	case entry.accessible != nil:
 		// Another task: it needs the connection and a cluster, of any kind
 		// (the task itself says what it can do with it).

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 )
 
 // menuEntry is one entry of the home menu: a task, each opened through its
@@ -21,12 +23,14 @@ type menuEntry struct {
 	// and a cluster is chosen; nil for setup, whose line-by-line form is
 	// the accessible type's own.
 	accessible func(a *accessible, ctx context.Context) (Result, error)
+	// task is the task of its own package the entry opens (bridge.go).
+	task string
 }
 
 func menuEntries() []menuEntry {
 	return []menuEntry{
 		{id: "setup", title: "Set up", desc: "log export of a cluster to CloudWatch, step by step", startAs: StartSetup, start: func(m *Model) tea.Cmd { return m.startTask(nil) }},
-		{id: "status", title: "Check status", desc: "a cluster's export, followed live", startAs: StartStatus, start: func(m *Model) tea.Cmd { return m.startTask(newStatusFlow()) }, accessible: accessibleStatus},
+		{id: "status", title: "Check status", desc: "a cluster's export, followed live", startAs: StartStatus, start: func(m *Model) tea.Cmd { return m.startProgram(shell.TaskStatus, false) }, task: shell.TaskStatus},
 		{id: "doctor", title: "Diagnose", desc: "find what is wrong with a cluster's export and fix it", startAs: StartDoctor, start: func(m *Model) tea.Cmd { return m.startTask(newDoctorFlow()) }, accessible: accessibleDoctor},
 		{id: "update", title: "Update", desc: "change an export's log group, role, redaction, channels or groups", startAs: StartUpdate, start: func(m *Model) tea.Cmd { return m.startTask(newUpdateFlow(m.opts)) }, accessible: accessibleUpdate},
 		{id: "disable", title: "Disable", desc: "stop exporting, optionally removing what this tool created", startAs: StartDisable, start: func(m *Model) tea.Cmd { return m.startTask(newDisableFlow(m.opts)) }, accessible: accessibleDisable},

@@ -15,6 +15,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 )
 
 // phase is where the interface is. The home menu is one phase; setup is
@@ -43,6 +44,8 @@ const (
 	phaseSummary
 	// phaseFlow: a task other than setup has the screen (see flow).
 	phaseFlow
+	// phaseProgram: a task of its own package has the screen (bridge.go).
+	phaseProgram
 )
 
 // planPane is what the plan screen shows.
@@ -119,6 +122,10 @@ type Model struct {
 	// choice it needs come first.
 	flow    flow
 	pending flow
+	// prog has the screen in phaseProgram; stopped are programs that gave
+	// it back, still to be stopped at the end.
+	prog    *shell.Program
+	stopped []*shell.Program
 
 	flash string
 	final *Result
@@ -164,6 +171,12 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.final != nil {
 		return m, nil
+	}
+	if m.phase == phaseProgram {
+		if ws, ok := msg.(tea.WindowSizeMsg); ok {
+			m.width, m.height = ws.Width, ws.Height
+		}
+		return m, m.programUpdate(msg)
 	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
@@ -777,6 +790,9 @@ func (m *Model) interrupt() tea.Cmd {
 
 // Result is how the interface ended; valid once the program has exited.
 func (m *Model) Result() Result {
+	if m.final == nil && m.prog != nil {
+		return m.prog.Result()
+	}
 	if m.final == nil {
 		res := Result{Outcome: Aborted, Setup: m.result, Changed: m.changed, Resume: m.resume(), Err: m.err}
 		if f := m.task(); f != nil {
@@ -799,6 +815,7 @@ func (m *Model) stop(limit time.Duration) {
 	if m.flow != nil {
 		m.flow.stop(limit)
 	}
+	m.stopPrograms(limit)
 	m.cancel()
 }
 

@@ -19,6 +19,9 @@ import (
 // View draws the interface inline (no alternate screen), so what it last
 // showed — the summary, or where it stopped — stays in the scrollback.
 func (m *Model) View() tea.View {
+	if m.phase == phaseProgram {
+		return m.prog.View()
+	}
 	return tea.NewView(m.render())
 }
 

@@ -1,4 +1,4 @@
-package wizard
+package status
 
 import (
 	"fmt"
@@ -10,37 +10,46 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
-func (f *statusFlow) keys(m *Model) []string {
+// Keys are the status screen's: those of the decision once it is asked.
+func (m *Model) Keys() []string {
+	if m.conn.Active() {
+		return m.conn.Keys()
+	}
 	var keys []string
-	if f.notApplicable == nil {
+	if m.sh.Offers(steps.OptReadAgain) {
 		keys = append(keys, "r read again")
 	}
-	if f.canDiagnose() {
+	if m.sh.Offers(steps.OptDiagnose) {
 		keys = append(keys, "d diagnose")
 	}
-	if m.fromMenu() {
+	if m.sh.FromMenu {
 		return append(keys, "esc menu", "q quit")
 	}
 	return append(keys, "q quit")
 }
 
-func (f *statusFlow) body(m *Model, w, h int) string {
-	s := m.styles
-	if f.notApplicable != nil {
-		return ansi.Wrap(s.Fail.Render(glyphFailed)+" "+notApplicable(m.cluster, f.notApplicable), w, "")
+// View draws the status, or connecting.
+func (m *Model) View(w, h int) string {
+	s := m.sh.Styles
+	if m.conn.Active() {
+		return m.conn.View(w)
 	}
-	cur := f.current()
+	if m.notApplicable != nil {
+		return ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(m.sh.Session.Cluster, m.notApplicable), w, "")
+	}
+	cur := m.current()
 	if cur == nil {
-		if f.readErr != nil {
-			return m.errorBlock(f.readErr, w) + "\n\n" + s.Faint.Render("r tries again")
+		if m.readErr != nil {
+			return kit.ErrorBlock(m.readErr, s, w, 0) + "\n\n" + s.Faint.Render("r tries again")
 		}
-		return m.spinnerLine(fmt.Sprintf("Reading the log export of %s (read-only): its status, the cluster, the logs in CloudWatch…", m.cluster.Name), w)
+		return kit.SpinnerLine(m.sh.Spin.View(), kit.StageText(steps.StageStatusRead, m.sh.Session.Cluster.Name, ""), w)
 	}
 	var out string
 	for _, lean := range []bool{false, true} {
-		out = f.sections(m, cur, lean, w)
+		out = m.sections(cur, lean, w)
 		if lipgloss.Height(out) <= h {
 			break
 		}
@@ -51,17 +60,17 @@ func (f *statusFlow) body(m *Model, w, h int) string {
 // sections are the status, the configuration, the logs and what to do;
 // the lean variant, for short terminals, keeps the configuration's two
 // main values.
-func (f *statusFlow) sections(m *Model, cur *steps.ClusterExport, lean bool, w int) string {
-	s := m.styles
-	parts := []string{f.statusSection(m, cur, w)}
-	if c := f.configSection(m, cur, lean, w); c != "" {
+func (m *Model) sections(cur *steps.ClusterExport, lean bool, w int) string {
+	s := m.sh.Styles
+	parts := []string{m.statusSection(cur, w)}
+	if c := m.configSection(cur, lean, w); c != "" {
 		parts = append(parts, c)
 	}
-	if l := f.logsSection(m, cur, w); l != "" {
+	if l := m.logsSection(cur, w); l != "" {
 		parts = append(parts, l)
 	}
-	if hint, cmd := f.hint(m, cur, lean); hint != "" {
-		text := wrapProse(hint, w)
+	if hint, cmd := m.hint(cur, lean); hint != "" {
+		text := kit.WrapProse(hint, w)
 		if cmd != "" {
 			// The command on a line of its own, to copy whole.
 			text += "\n  " + s.Command.Render(cmd)
@@ -69,42 +78,42 @@ func (f *statusFlow) sections(m *Model, cur *steps.ClusterExport, lean bool, w i
 		parts = append(parts, text)
 	}
 	title := s.Section.Render("Log export of "+cur.ClusterName) + s.Faint.Render(fmt.Sprintf(" · %s on %s", cur.Plan, cur.CloudProvider))
-	return wrapProse(title, w) + "\n" + strings.Join(parts, "\n\n")
+	return kit.WrapProse(title, w) + "\n" + strings.Join(parts, "\n\n")
 }
 
 // statusSection is the status as the watch last saw it (or as read), and
 // whether it is still followed.
-func (f *statusFlow) statusSection(m *Model, cur *steps.ClusterExport, w int) string {
-	s := m.styles
+func (m *Model) statusSection(cur *steps.ClusterExport, w int) string {
+	s := m.sh.Styles
 	ev := cloudapi.StatusEvent{
 		Info:         cloudapi.LogExportInfo{Status: cur.Status, UserMessage: cur.UserMessage},
 		ClusterState: cur.ClusterState, OperationStatus: cur.OperationStatus,
 	}
-	if f.ev != nil {
-		ev = *f.ev
+	if m.ev != nil {
+		ev = *m.ev
 		ev.Info.Status, ev.Info.UserMessage = cur.Status, cur.UserMessage
 		ev.ClusterState, ev.OperationStatus = cur.ClusterState, cur.OperationStatus
 	}
 	elapsed := ev.Elapsed
-	if f.following {
-		elapsed = m.opts.now().Sub(f.watchStart)
+	if m.following {
+		elapsed = m.sh.Now().Sub(m.watchStart)
 	}
-	out := m.exportStatusView(ev, elapsed, ev.Polls, nil, w)
+	out := kit.ExportStatusView(ev, elapsed, ev.Polls, nil, m.sh.Now(), s, w)
 	switch {
-	case f.following:
-		out += "\n" + m.spinnerLine(s.Faint.Render("following live until the status is terminal"), w)
-	case f.watchErr != nil:
-		out += "\n" + ansi.Wrap(s.Warn.Render("The watch stopped: ")+f.watchErr.Error()+s.Faint.Render(" (r tries again)"), w, "")
+	case m.following:
+		out += "\n" + kit.SpinnerLine(m.sh.Spin.View(), s.Faint.Render("following live until the status is terminal"), w)
+	case m.watchErr != nil:
+		out += "\n" + ansi.Wrap(s.Warn.Render("The watch stopped: ")+m.watchErr.Error()+s.Faint.Render(" (r tries again)"), w, "")
 	}
-	if f.readErr != nil {
-		out += "\n" + ansi.Wrap(s.Warn.Render("Reading it again failed: ")+f.readErr.Error(), w, "")
+	if m.readErr != nil {
+		out += "\n" + ansi.Wrap(s.Warn.Render("Reading it again failed: ")+m.readErr.Error(), w, "")
 	}
 	return out
 }
 
 // configSection is the export's configuration, one value a line.
-func (f *statusFlow) configSection(m *Model, cur *steps.ClusterExport, lean bool, w int) string {
-	s := m.styles
+func (m *Model) configSection(cur *steps.ClusterExport, lean bool, w int) string {
+	s := m.sh.Styles
 	spec := cur.Spec
 	if spec == nil {
 		return ""
@@ -161,8 +170,8 @@ func changedAt(cur *steps.ClusterExport) string {
 // logsSection is whether logs arrive in each destination region, with the
 // meaning `status` gives it: some stream got an event within the last
 // ArrivingWindow.
-func (f *statusFlow) logsSection(m *Model, cur *steps.ClusterExport, w int) string {
-	s := m.styles
+func (m *Model) logsSection(cur *steps.ClusterExport, w int) string {
+	s := m.sh.Styles
 	if len(cur.Logs) == 0 {
 		if cur.LogsNote == "" || !cur.Configured {
 			return ""
@@ -177,24 +186,24 @@ func (f *statusFlow) logsSection(m *Model, cur *steps.ClusterExport, w int) stri
 	if len(groups) == 1 {
 		head += s.Faint.Render(" group " + cur.Logs[0].LogGroup)
 	}
-	if !f.following {
-		head += s.Faint.Render(fmt.Sprintf(" (live, every %s)", formatAge(m.opts.streamsEvery())))
+	if !m.following {
+		head += s.Faint.Render(fmt.Sprintf(" (live, every %s)", kit.FormatAge(m.cfg.LogsEvery)))
 	}
 	lines := []string{head}
-	now := m.opts.now()
+	now := m.sh.Now()
 	for _, l := range cur.Logs {
 		var text string
 		switch {
 		case l.Error != "":
-			text = s.Fail.Render(glyphFailed) + " " + l.Error
+			text = s.Fail.Render(kit.GlyphFailed) + " " + l.Error
 		case l.Streams == 0:
 			text = s.Faint.Render("no log streams yet (logs are not back-filled)")
 		default:
-			text = fmt.Sprintf(" %d %s", l.Streams, plural(l.Streams, "stream", "streams")) + s.Faint.Render(" · newest event "+formatAge(now.Sub(l.Newest))+" ago")
+			text = fmt.Sprintf(" %d %s", l.Streams, kit.Plural(l.Streams, "stream", "streams")) + s.Faint.Render(" · newest event "+kit.FormatAge(now.Sub(l.Newest))+" ago")
 			if l.Arriving {
-				text = s.OK.Render(glyphDone) + text
+				text = s.OK.Render(kit.GlyphDone) + text
 			} else {
-				text = s.Warn.Render(glyphWarn) + text + s.Warn.Render(" — not arriving")
+				text = s.Warn.Render(kit.GlyphWarn) + text + s.Warn.Render(" — not arriving")
 			}
 		}
 		where := fmt.Sprintf("  %-15s ", l.Region)
@@ -209,13 +218,13 @@ func (f *statusFlow) logsSection(m *Model, cur *steps.ClusterExport, w int) stri
 // hint says what to do about what is shown, and the command that does it
 // when there is one: diagnose a failure or logs that do not arrive, or set
 // up an export that is off.
-func (f *statusFlow) hint(m *Model, cur *steps.ClusterExport, lean bool) (string, string) {
-	s := m.styles
+func (m *Model) hint(cur *steps.ClusterExport, lean bool) (string, string) {
+	s := m.sh.Styles
 	switch {
 	case cur.Status.Failed():
-		return s.Fail.Render(glyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " to run the doctor's checks: they name the exact field that is wrong, and repair what they can.", ""
-	case !f.following && len(f.notArriving()) > 0:
-		text := s.Warn.Render(glyphWarn+" No logs arriving in "+strings.Join(f.notArriving(), ", ")+".") + " Press " + s.Key.Render("d") + " to diagnose."
+		return s.Fail.Render(kit.GlyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " to run the doctor's checks: they name the exact field that is wrong, and repair what they can.", ""
+	case !m.following && len(steps.NotArriving(cur)) > 0:
+		text := s.Warn.Render(kit.GlyphWarn+" No logs arriving in "+strings.Join(steps.NotArriving(cur), ", ")+".") + " Press " + s.Key.Render("d") + " to diagnose."
 		if !lean {
 			text += s.Faint.Render(" Right after enabling, logs appear as nodes write: they are not back-filled.")
 		}
@@ -226,7 +235,7 @@ func (f *statusFlow) hint(m *Model, cur *steps.ClusterExport, lean bool) (string
 			text = "Log export was never configured for this cluster."
 		}
 		text += " To set it up"
-		if m.fromMenu() {
+		if m.sh.FromMenu {
 			text += " choose Set up in the menu, or run"
 		}
 		return text + ":", "crdb-logexport setup --cluster " + cur.ClusterName

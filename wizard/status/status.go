@@ -1,0 +1,288 @@
+// Package status is the interface's status task: one cluster's export as
+// `status --cluster` shows it — the status and user_message, the
+// configuration, the cluster's state and whether logs arrive in each
+// destination region — followed live until it is terminal, as `status
+// --watch` does, with the logs refreshing after that. The dialogue is
+// steps.RunStatus; this package draws it and answers its one decision with
+// keys: d diagnoses a failed export or logs that do not arrive (the
+// doctor's task opens), r reads it all again, q leaves.
+package status
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
+)
+
+// Title is the status screen's header and its Result.Task.
+const Title = "log export status"
+
+// Config is what the status task needs beside its shell.
+type Config struct {
+	// Connect is how the task connects and chooses its cluster.
+	Connect steps.ConnectTask
+	// Watch is the status watcher's schedule (tests shorten it).
+	Watch cloudapi.WatchOptions
+	// LogsEvery is how often the logs refresh once the status is terminal
+	// (default 2 s).
+	LogsEvery time.Duration
+}
+
+// Model is the status task.
+type Model struct {
+	sh   *shell.Shell
+	cfg  Config
+	conn *shell.Connecting
+	d    *shell.Dialogue
+	end  *steps.StatusEnd
+
+	// What the dialogue read and saw.
+	notApplicable error
+	st            *steps.ClusterExport
+	ev            *cloudapi.StatusEvent
+	following     bool
+	reading       bool
+	watchStart    time.Time
+	readErr       error
+	watchErr      error
+	// logsSeq numbers the refresh loops of the logs; a new read starts a
+	// new one.
+	logsSeq int
+}
+
+// New returns the status task on sh.
+func New(sh *shell.Shell, cfg Config) *Model {
+	if cfg.LogsEvery <= 0 {
+		cfg.LogsEvery = 2 * time.Second
+	}
+	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh)}
+}
+
+// Messages of the logs' refresh.
+type (
+	logsMsg struct {
+		seq  int
+		logs []steps.RegionLogs
+	}
+	logsDueMsg struct{ seq int }
+)
+
+// Init starts the dialogue: connecting, then steps.RunStatus.
+func (m *Model) Init() tea.Cmd {
+	cfg, nav := m.cfg, steps.Nav{Menu: m.sh.FromMenu}
+	var cmd tea.Cmd
+	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+		return steps.RunStatus(ctx, s.Env, steps.StatusTask{Cluster: s.Cluster, Follow: true, Watch: cfg.Watch, Nav: nav}, p, l)
+	}))
+	return tea.Batch(cmd, m.sh.SpinTick())
+}
+
+// Update follows the dialogue and the keys.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if m.conn.Active() {
+		if cmd, ok := m.conn.Update(msg); ok {
+			return cmd
+		}
+	}
+	switch msg := msg.(type) {
+	case shell.EventMsg:
+		return tea.Batch(m.event(msg.Event), msg.D.Next())
+	case shell.AskMsg:
+		keys := map[string]string{"d": steps.OptDiagnose, "r": steps.OptReadAgain, "esc": steps.OptMenu, "q": steps.OptQuit}
+		return tea.Batch(m.sh.DecideByKeys(msg, keys), msg.D.Next())
+	case shell.FormDoneMsg:
+		m.sh.Answered(msg)
+		return nil
+	case shell.DoneMsg:
+		return m.done(msg.Result)
+	case logsDueMsg:
+		if msg.seq != m.logsSeq || m.st == nil {
+			return nil
+		}
+		return m.readLogs()
+	case logsMsg:
+		if msg.seq != m.logsSeq || m.st == nil {
+			return nil
+		}
+		m.st.Logs = msg.logs
+		return m.logsDue()
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	// The form's own messages (moving between fields, submitting).
+	return m.sh.UpdateForm(msg)
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := msg.String()
+	if m.sh.Key(k) {
+		return m.sh.SpinTick()
+	}
+	if m.sh.Pending() != nil && m.sh.Form() != nil || m.conn.Active() {
+		return m.sh.UpdateForm(msg)
+	}
+	if k == "q" || k == "esc" && !m.sh.FromMenu {
+		// Leaving while the status is still followed.
+		m.d.Cancel()
+		res := m.Result(shell.OutcomeOf(steps.StatusEnding(m.current(), m.readErr).Ending))
+		if res.Outcome == shell.Failed {
+			res.Err = steps.StatusEnding(m.current(), m.readErr).Err
+		}
+		return shell.Finish(res)
+	}
+	if k == "esc" {
+		m.d.Cancel()
+		return shell.Open(shell.TaskMenu, false)
+	}
+	return nil
+}
+
+func (m *Model) event(ev steps.Event) tea.Cmd {
+	switch ev := ev.(type) {
+	case steps.NotApplicable:
+		m.notApplicable = ev.Err
+	case steps.Working:
+		switch ev.Stage {
+		case steps.StageStatusRead:
+			m.reading = true
+		case steps.StageStatusWatch:
+			m.following, m.ev, m.watchErr = true, nil, nil
+			m.watchStart = m.sh.Now()
+		}
+		return m.sh.SpinTick()
+	case steps.ExportRead:
+		m.reading, m.readErr = false, nil
+		m.st = ev.Export
+		if ev.Final {
+			m.following = false
+		}
+		m.logsSeq++
+		return m.logsDue()
+	case steps.StatusSeen:
+		e := ev.Status
+		m.ev = &e
+	case steps.Failure:
+		switch ev.Stage {
+		case steps.StageStatusRead:
+			m.reading, m.readErr = false, ev.Err
+		case steps.StageStatusWatch:
+			m.following, m.watchErr = false, ev.Err
+		}
+	}
+	return nil
+}
+
+// done follows the end of the dialogue: the doctor, the menu, or the end.
+func (m *Model) done(result any) tea.Cmd {
+	var end steps.End
+	switch r := result.(type) {
+	case steps.StatusEnd:
+		m.end = &r
+		end = r.End
+	case steps.End:
+		end = r
+	}
+	switch end.Next {
+	case steps.OptDiagnose:
+		return shell.Open(shell.TaskDoctor, true)
+	case steps.OptMenu:
+		return shell.Open(shell.TaskMenu, false)
+	}
+	res := m.Result(shell.OutcomeOf(end.Ending))
+	res.Err = end.Err
+	return shell.Finish(res)
+}
+
+// logsDue schedules the next look at the logs, when there are logs to
+// look at and the status no longer changes.
+func (m *Model) logsDue() tea.Cmd {
+	if m.st == nil || len(m.st.Logs) == 0 || m.following || m.sh.Session.Env == nil || m.sh.Session.Env.AWS == nil {
+		return nil
+	}
+	seq := m.logsSeq
+	return tea.Tick(m.cfg.LogsEvery, func(time.Time) tea.Msg { return logsDueMsg{seq: seq} })
+}
+
+// readLogs looks again at the export's streams in every region and log
+// group of the last read, concurrently, with the meaning `status` gives
+// them: arriving when some stream got an event within ArrivingWindow.
+func (m *Model) readLogs() tea.Cmd {
+	want := make([]steps.RegionLogs, len(m.st.Logs))
+	copy(want, m.st.Logs)
+	ctx, env, seq, now := m.sh.Ctx, m.sh.Session.Env, m.logsSeq, m.sh.Now()
+	return func() tea.Msg {
+		var wg sync.WaitGroup
+		for i := range want {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rl := steps.RegionLogs{Region: want[i].Region, LogGroup: want[i].LogGroup}
+				rs, err := steps.ReadStreams(ctx, env, rl.Region, rl.LogGroup)
+				switch {
+				case err != nil && awsiam.IsNotFound(err):
+					rl.Error = "log group " + rl.LogGroup + " does not exist in " + rl.Region
+				case err != nil:
+					rl.Error = err.Error()
+				default:
+					rl.Streams, rl.Newest = rs.Streams, rs.Newest
+					rl.Arriving = !rs.Newest.IsZero() && now.Sub(rs.Newest) <= steps.ArrivingWindow
+				}
+				want[i] = rl
+			}()
+		}
+		wg.Wait()
+		return logsMsg{seq: seq, logs: want}
+	}
+}
+
+// current is the export as last seen: the last read, with the status of
+// any newer watch event.
+func (m *Model) current() *steps.ClusterExport {
+	if m.st == nil {
+		return nil
+	}
+	cur := *m.st
+	if m.ev != nil && m.ev.Info.Status != "" {
+		cur.Status, cur.UserMessage = m.ev.Info.Status, m.ev.Info.UserMessage
+		if m.ev.ClusterState != "" {
+			cur.ClusterState, cur.OperationStatus = m.ev.ClusterState, m.ev.OperationStatus
+		}
+	}
+	return &cur
+}
+
+// Title is the header's.
+func (m *Model) Title() string { return Title }
+
+// Busy: the status is read or followed.
+func (m *Model) Busy() bool { return m.conn.Busy() || m.following || m.reading }
+
+// Running reports whether the dialogue has not returned.
+func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
+
+// Result is what the status showed.
+func (m *Model) Result(o shell.Outcome) shell.Result {
+	res := shell.Result{Outcome: o, Task: Title, Status: m.current()}
+	if res.Status != nil {
+		res.Resume = "crdb-logexport status --cluster " + res.Status.ClusterName + " --watch"
+	}
+	if o == shell.Failed && m.notApplicable != nil {
+		res.Err = fmt.Errorf("%w: %v", steps.ErrNotApplicable, m.notApplicable)
+	}
+	return res
+}
+
+// Stop cancels the reads: nothing is changed, so nothing is waited for.
+func (m *Model) Stop(time.Duration) {
+	if m.d != nil {
+		m.d.Cancel()
+	}
+}
