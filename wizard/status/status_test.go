@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
@@ -270,4 +269,3 @@ func TestGoldenStatusScreens(t *testing.T) {
 	}
 	shelltest.Golden(t, "status-failed", screen(&failed, cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: failed.Status, UserMessage: failed.UserMessage}, ClusterState: cloudapi.StateCreated, Polls: 3, Elapsed: 2 * time.Second, Done: true}, steps.Option{ID: steps.OptDiagnose}))
 }
-
