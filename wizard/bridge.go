@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/disable"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 	"github.com/crdb-logexport/crdb-logexport/wizard/status"
@@ -43,14 +44,25 @@ func (o *Options) openTask(sh *shell.Shell, name string, keep bool) shell.Task {
 	switch name {
 	case shell.TaskStatus:
 		return status.New(sh, status.Config{Connect: c, Watch: o.Apply.Watch, LogsEvery: o.streamsEvery()})
+	case shell.TaskDisable:
+		return disable.New(sh, disable.Config{Connect: c, Preset: o.Disable, Options: steps.DisableOptions{Watch: o.Apply.Watch}, ResumeBase: o.resumeFor(StartDisable, "crdb-logexport disable")})
 	}
 	return legacy{name}
+}
+
+// resumeFor is the start of the command that repeats a task: the
+// command that opened the interface on it, or def.
+func (o *Options) resumeFor(start Start, def string) string {
+	if o.Start == start && o.ResumeCommand != "" {
+		return o.ResumeCommand
+	}
+	return def
 }
 
 // shellFor is a shell holding what the model is connected to.
 func (m *Model) shellFor(accessible bool) *shell.Shell {
 	sh := shell.New(m.ctx, accessible, m.opts.Now)
-	sh.Width, sh.Height, sh.FromMenu = m.width, m.height, m.fromMenu()
+	sh.Width, sh.Height, sh.FromMenu, sh.ResumeHint = m.width, m.height, m.fromMenu(), m.opts.ResumeHint
 	if m.connected {
 		sh.Session = steps.Session{Env: m.env, Conn: &steps.Connection{Org: m.org, Caller: m.caller, Clusters: m.clusters}, Cluster: m.cluster, Chosen: m.hasCluster}
 	}
@@ -94,8 +106,6 @@ func (m *Model) programUpdate(msg tea.Msg) tea.Cmd {
 		return m.openFlow(newDoctorFlow())
 	case shell.TaskUpdate:
 		return m.openFlow(newUpdateFlow(m.opts))
-	case shell.TaskDisable:
-		return m.openFlow(newDisableFlow(m.opts))
 	}
 	return m.toMenu()
 }
@@ -121,6 +131,7 @@ func (m *Model) stopPrograms(limit time.Duration) {
 // to that has not moved yet runs the old way.
 func (a *accessible) driveTask(ctx context.Context, name string) (Result, error) {
 	sh := shell.New(ctx, true, a.opts.Now)
+	sh.ResumeHint = a.opts.ResumeHint
 	prog := shell.NewProgram(sh, a.opts.openTask, name)
 	res := shell.Drive(ctx, prog, a.r, a.w, &kit.Lines{W: a.w, Results: a.w, Words: true, Live: true, Plans: true, FixHint: "Fix it"})
 	prog.Stop(stopWait)
@@ -135,8 +146,6 @@ func (a *accessible) driveTask(ctx context.Context, name string) (Result, error)
 		return accessibleDoctor(a, ctx)
 	case shell.TaskUpdate:
 		return accessibleUpdate(a, ctx)
-	case shell.TaskDisable:
-		return accessibleDisable(a, ctx)
 	}
 	return res, nil
 }

@@ -554,14 +554,4 @@ func TestUpdateAndDisableFromTheMenuWithoutAnExport(t *testing.T) {
 		t.Fatalf("no export:\n%s", s)
 	}
 	hs.enter() // back to the menu
-
-	chooseFromMenu("disable")
-	atDisableStage(t, hs, disConfirm)
-	if s := hs.screen(); !strings.Contains(s, "Log export of staging-aws is not configured: there is nothing to stop.") || !strings.Contains(s, "Nothing to do.") {
-		t.Fatalf("disable without an export:\n%s", s)
-	}
-	pick(hs, 1) // quit
-	if res := hs.m.Result(); hs.m.final == nil || res.Outcome != Left || res.Changed || res.Task != "disable log export" {
-		t.Fatalf("result %+v", res)
-	}
 }

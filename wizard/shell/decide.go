@@ -66,18 +66,26 @@ func (s *Shell) Offers(id string) bool {
 // Answered replies to the pending decision with its form's value when msg
 // completes that form; it reports whether it did.
 func (s *Shell) Answered(msg FormDoneMsg) bool {
+	_, ok := s.Answer(msg)
+	return ok
+}
+
+// Answer is Answered with the answer given: the option's ID, or the bool.
+func (s *Shell) Answer(msg FormDoneMsg) (any, bool) {
 	p := s.pending
 	if p == nil || p.form == nil || msg.Form != p.form {
-		return false
+		return nil, false
 	}
 	s.pending, s.form = nil, nil
+	var v any
 	switch p.ask.Decision.(type) {
 	case steps.Choice:
-		p.ask.Reply(p.choice)
+		v = p.choice
 	case steps.Confirm:
-		p.ask.Reply(p.yes)
+		v = p.yes
 	}
-	return true
+	p.ask.Reply(v)
+	return v, true
 }
 
 // Key takes the option a key stands for in the pending decision offered

@@ -58,7 +58,7 @@ func (p *Program) openTask(name string, keepCluster bool) tea.Cmd {
 		p.stopped = append(p.stopped, p.task)
 	}
 	p.sh.SetForm(nil)
-	p.sh.pending = nil
+	p.sh.pending, p.sh.linger = nil, nil
 	p.task = p.open(p.sh, name, keepCluster)
 	return tea.Batch(p.task.Init(), p.sh.SpinTick())
 }
@@ -79,8 +79,11 @@ func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		sh.Background(msg)
 		return p, nil
 	case tea.KeyPressMsg:
-		if msg.String() == "ctrl+c" {
+		switch k := msg.String(); {
+		case k == "ctrl+c":
 			return p, p.finish(p.task.Result(Aborted))
+		case sh.linger != nil && (k == "q" || k == "enter" || k == "esc"):
+			return p, p.finish(*sh.linger)
 		}
 	case InterruptMsg:
 		return p, p.finish(p.task.Result(Aborted))

@@ -58,6 +58,9 @@ type Shell struct {
 	// FromMenu: the interface opened on the home menu, where a task can
 	// go back to.
 	FromMenu bool
+	// ResumeHint, when set, replaces the command that resumes wherever a
+	// failure names it (the demo's sandbox does not outlive the program).
+	ResumeHint string
 	// Spin is the program's spinner, which turns while a task is busy.
 	Spin   spinner.Model
 	now    func() time.Time
@@ -68,6 +71,7 @@ type Shell struct {
 	// note is what accessible mode prints before the form.
 	note    string
 	pending *pending
+	linger  *Result
 }
 
 // New returns a shell whose context ends with ctx, or when the program
@@ -245,4 +249,27 @@ func (s *Shell) Observe(ev steps.Event) {
 	case steps.ClusterChosen:
 		s.Session.Cluster, s.Session.Chosen = ev.Cluster, true
 	}
+}
+
+// Linger keeps a task's outcome on screen until the person leaves it
+// (enter, q or esc); without a screen (accessible mode) the interface ends
+// with res at once.
+func (s *Shell) Linger(res Result) tea.Cmd {
+	if s.Accessible {
+		return Finish(res)
+	}
+	s.linger = &res
+	return nil
+}
+
+// Lingering reports whether an outcome waits for the person to leave it.
+func (s *Shell) Lingering() bool { return s.linger != nil }
+
+// Advice is what a failure screen says to resume: the command, or the
+// hint that replaces it.
+func (s *Shell) Advice(resume string) string {
+	if s.ResumeHint != "" {
+		return s.ResumeHint
+	}
+	return resume
 }

@@ -2,11 +2,18 @@ package shelltest
 
 import (
 	"context"
+	"encoding/json"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/sandbox"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
@@ -90,4 +97,40 @@ func Live(t *testing.T, env *steps.Env, clusterID string) cloudapi.LogExportInfo
 		t.Fatal(err)
 	}
 	return info
+}
+
+// IAM is an IAM client of the sandbox, to make or read what a test needs
+// behind the tool's back.
+func IAM(sb *sandbox.Env) *iam.Client {
+	return iam.NewFromConfig(aws.Config{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(sb.AWSURL),
+		Credentials:  credentials.NewStaticCredentialsProvider(sb.AccessKeyID, sb.SecretAccessKey, ""),
+	})
+}
+
+// RoleExists reports whether the sandbox has the role.
+func RoleExists(t *testing.T, sb *sandbox.Env, name string) bool {
+	t.Helper()
+	_, err := IAM(sb).GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(name)})
+	return err == nil
+}
+
+// InterruptedJournal reads the cluster's journal after an interruption: it
+// must be there and be whole JSON (each save replaces the file at once).
+func InterruptedJournal(t *testing.T, store steps.JournalStore, clusterID string) *steps.Journal {
+	t.Helper()
+	path, err := store.Path(clusterID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := new(steps.Journal)
+	if err := json.Unmarshal(raw, j); err != nil {
+		t.Fatalf("journal is not valid JSON after the interruption: %v", err)
+	}
+	return j
 }

@@ -276,6 +276,13 @@ func (hs *Harness) Enter() {
 	})
 }
 
+// End waits for the program to end and returns how it ended.
+func (hs *Harness) End() shell.Result {
+	hs.T.Helper()
+	hs.Until("the end", 15*time.Second, hs.P.Ended)
+	return hs.P.Result()
+}
+
 // Screen is the view as plain text.
 func (hs *Harness) Screen() string { return ansi.Strip(hs.P.Render()) }
 
