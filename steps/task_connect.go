@@ -99,6 +99,7 @@ func RunConnect(ctx context.Context, t ConnectTask, s Session, p Prompter, l Lis
 			l.emit(Connected{Conn: conn, Env: env})
 		}
 		if t.KeepCluster && s.Chosen {
+			l.emit(ClusterChosen{Cluster: s.Cluster, ForSetup: t.ForSetup})
 			return s, End{Ending: Completed}
 		}
 		c, end, again := chooseCluster(ctx, t, s, p, l)

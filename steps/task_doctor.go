@@ -186,7 +186,7 @@ func (d *doctorRun) repair(ctx context.Context, plan *FixPlan) bool {
 	d.end.Changed = true
 	d.l.emit(Working{Stage: StageRepair, Cluster: plan.ClusterName})
 	res, err := ApplyFixes(ctx, d.env, plan, d.t.FixOptions, d.l.Reporter())
-	d.end.Fixes = mergeFixResults(d.end.Fixes, res)
+	d.end.Fixes = MergeFixResults(d.end.Fixes, res)
 	if ctx.Err() != nil {
 		d.end.End = stopped(d.end.End, ctx.Err())
 		return false
@@ -220,7 +220,7 @@ func (d *doctorRun) reenable(ctx context.Context, why string) bool {
 	d.end.Changed = true
 	d.l.emit(Working{Stage: StageReenable, Cluster: d.end.Report.ClusterName, Detail: why})
 	res, err := Reenable(ctx, d.env, d.end.Report, d.t.FixOptions, d.l.Reporter())
-	d.end.Fixes = mergeFixResults(d.end.Fixes, res)
+	d.end.Fixes = MergeFixResults(d.end.Fixes, res)
 	if ctx.Err() != nil {
 		d.end.End = stopped(d.end.End, ctx.Err())
 		return false
@@ -230,9 +230,9 @@ func (d *doctorRun) reenable(ctx context.Context, why string) bool {
 	return ok
 }
 
-// mergeFixResults adds what one run of repairs or re-enable did to what
+// MergeFixResults adds what one run of repairs or re-enable did to what
 // the earlier ones did; the status is the latest one.
-func mergeFixResults(acc, r *FixResult) *FixResult {
+func MergeFixResults(acc, r *FixResult) *FixResult {
 	if r == nil {
 		return acc
 	}

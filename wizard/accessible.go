@@ -16,6 +16,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 )
 
 // RunAccessible asks the same questions as Run, one line at a time with no
@@ -238,7 +239,7 @@ func (a *accessible) run(ctx context.Context) (Result, error) {
 	case entry.start == nil:
 		return a.outcome(Left), nil
 	case entry.task != "":
-		return a.driveTask(ctx, entry.task)
+		return a.driveTask(ctx, entry.task, false)
 	case entry.accessible != nil:
 		// Another task: it needs the connection and a cluster, of any kind
 		// (the task itself says what it can do with it).
@@ -530,7 +531,7 @@ func (a *accessible) apply(ctx context.Context, p *steps.Plan) (Result, error) {
 			}
 		case choiceDoctor:
 			// The doctor's report and repairs replace the setup's ending.
-			return accessibleDoctor(a, ctx)
+			return a.driveTask(ctx, shell.TaskDoctor, true)
 		default:
 			return a.outcome(Failed), nil
 		}

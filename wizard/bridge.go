@@ -8,6 +8,7 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/disable"
+	"github.com/crdb-logexport/crdb-logexport/wizard/doctor"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 	"github.com/crdb-logexport/crdb-logexport/wizard/status"
@@ -44,6 +45,8 @@ func (o *Options) openTask(sh *shell.Shell, name string, keep bool) shell.Task {
 	switch name {
 	case shell.TaskStatus:
 		return status.New(sh, status.Config{Connect: c, Watch: o.Apply.Watch, LogsEvery: o.streamsEvery()})
+	case shell.TaskDoctor:
+		return doctor.New(sh, doctor.Config{Connect: c, Options: o.Doctor, Fix: o.Fix})
 	case shell.TaskDisable:
 		return disable.New(sh, disable.Config{Connect: c, Preset: o.Disable, Options: steps.DisableOptions{Watch: o.Apply.Watch}, ResumeBase: o.resumeFor(StartDisable, "crdb-logexport disable")})
 	}
@@ -69,10 +72,19 @@ func (m *Model) shellFor(accessible bool) *shell.Shell {
 	return sh
 }
 
-// startProgram gives the screen to a program opening task.
+// startProgram gives the screen to a program opening task (keep: on the
+// cluster chosen).
 func (m *Model) startProgram(task string, keep bool) tea.Cmd {
 	sh := m.shellFor(false)
-	m.prog = shell.NewProgram(sh, m.opts.openTask, task)
+	open := m.opts.openTask
+	if keep {
+		first := true
+		open = func(sh *shell.Shell, n string, k bool) shell.Task {
+			k, first = k || first, false
+			return m.opts.openTask(sh, n, k)
+		}
+	}
+	m.prog = shell.NewProgram(sh, open, task)
 	m.prog.Badge = m.opts.Badge
 	m.phase = phaseProgram
 	m.form = nil
@@ -102,8 +114,6 @@ func (m *Model) programUpdate(msg tea.Msg) tea.Cmd {
 	case shell.TaskSetup:
 		m.pending = nil
 		return m.startTask(nil)
-	case shell.TaskDoctor:
-		return m.openFlow(newDoctorFlow())
 	case shell.TaskUpdate:
 		return m.openFlow(newUpdateFlow(m.opts))
 	}
@@ -129,10 +139,21 @@ func (m *Model) stopPrograms(limit time.Duration) {
 
 // driveTask runs a task of its own package line by line; a task it leads
 // to that has not moved yet runs the old way.
-func (a *accessible) driveTask(ctx context.Context, name string) (Result, error) {
+func (a *accessible) driveTask(ctx context.Context, name string, keep bool) (Result, error) {
 	sh := shell.New(ctx, true, a.opts.Now)
 	sh.ResumeHint = a.opts.ResumeHint
-	prog := shell.NewProgram(sh, a.opts.openTask, name)
+	if a.env != nil {
+		sh.Session = steps.Session{Env: a.env, Conn: &steps.Connection{Clusters: a.clusters}, Cluster: a.cluster, Chosen: a.chosen}
+	}
+	open := a.opts.openTask
+	if keep {
+		first := true
+		open = func(sh *shell.Shell, n string, k bool) shell.Task {
+			k, first = k || first, false
+			return a.opts.openTask(sh, n, k)
+		}
+	}
+	prog := shell.NewProgram(sh, open, name)
 	res := shell.Drive(ctx, prog, a.r, a.w, &kit.Lines{W: a.w, Results: a.w, Words: true, Live: true, Plans: true, FixHint: "Fix it"})
 	prog.Stop(stopWait)
 	l, ok := prog.Task().(legacy)
@@ -142,8 +163,6 @@ func (a *accessible) driveTask(ctx context.Context, name string) (Result, error)
 	s := sh.Session
 	a.env, a.cluster, a.chosen = s.Env, s.Cluster, s.Chosen
 	switch l.name {
-	case shell.TaskDoctor:
-		return accessibleDoctor(a, ctx)
 	case shell.TaskUpdate:
 		return accessibleUpdate(a, ctx)
 	}

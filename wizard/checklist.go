@@ -164,14 +164,14 @@ func renderPlan(p *steps.Plan, s *Styles, width int) string {
 		label := actionLabel[st.Action]
 		head := fmt.Sprintf("%2d. %s", st.Number, st.Title)
 		gap := max(min(width, 72)-ansi.StringWidth(head)-ansi.StringWidth(label), 2)
-		b.WriteString(s.Bold.Render(head) + strings.Repeat(" ", gap) + s.action(string(st.Action)).Render(label) + "\n")
+		b.WriteString(s.Bold.Render(head) + strings.Repeat(" ", gap) + s.Action(string(st.Action)).Render(label) + "\n")
 		indent(st.Summary, 4, s.Text)
 		for _, it := range st.Items {
 			note := ""
 			if it.Note != "" {
 				note = " — " + it.Note
 			}
-			indent(fmt.Sprintf("%s %s%s", actionLabel[it.Action], it.Name, note), 6, s.action(string(it.Action)))
+			indent(fmt.Sprintf("%s %s%s", actionLabel[it.Action], it.Name, note), 6, s.Action(string(it.Action)))
 		}
 		for _, d := range st.Details {
 			for _, line := range strings.Split(d, "\n") {

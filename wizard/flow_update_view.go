@@ -8,9 +8,9 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // updateStepIDs are the documented steps an update runs, in order.
@@ -143,21 +143,21 @@ func (f *updateFlow) reviewContent(m *Model, w int) string {
 	p := f.plan
 	if f.pane == updPanePolicy && p.Permission != nil {
 		head := s.Section.Render("Permission policy") + s.Faint.Render(" "+p.PolicyARN+": a new default version covering every log group in every destination region")
-		return ansi.Wrap(head, w, "") + "\n\n" + policyDiff(s, f.oldPolicy, p.Permission, w)
+		return ansi.Wrap(head, w, "") + "\n\n" + kit.PolicyDiff(s, f.oldPolicy, p.Permission, w, true)
 	}
 	var b strings.Builder
 	b.WriteString(ansi.Wrap(s.Section.Render("Configuration")+s.Faint.Render(" — what changes; everything else is sent again as it is"), w, ""))
 	if len(p.Diff) == 0 {
-		b.WriteString("\n" + strings.Join(wrapIndented("stays as it is", 2, w, s.Faint), "\n"))
+		b.WriteString("\n" + strings.Join(kit.WrapIndented("stays as it is", 2, w, s.Faint), "\n"))
 	}
 	for _, d := range p.Diff {
-		b.WriteString("\n" + strings.Join(wrapIndented(d.Field, 2, w, s.Bold), "\n"))
+		b.WriteString("\n" + strings.Join(kit.WrapIndented(d.Field, 2, w, s.Bold), "\n"))
 		group := strings.HasPrefix(d.Field, "groups[")
 		if !group || d.Old != "(none)" {
-			b.WriteString("\n" + strings.Join(wrapIndented("- "+d.Old, 4, w, s.Fail), "\n"))
+			b.WriteString("\n" + strings.Join(kit.WrapIndented("- "+d.Old, 4, w, s.Fail), "\n"))
 		}
 		if !group || d.New != "(none)" {
-			b.WriteString("\n" + strings.Join(wrapIndented("+ "+d.New, 4, w, s.OK), "\n"))
+			b.WriteString("\n" + strings.Join(kit.WrapIndented("+ "+d.New, 4, w, s.OK), "\n"))
 		}
 	}
 	b.WriteString("\n\n" + s.Section.Render("What applying does") + "\n")
@@ -189,20 +189,6 @@ func (f *updateFlow) reviewSteps() []steps.PlannedStep {
 		st.Details = details
 	}
 	return out
-}
-
-// policyDiff shows two policy documents line by line, the lines both
-// share faint, removed and added ones marked.
-func policyDiff(s *Styles, old, new *awsiam.PolicyDocument, w int) string {
-	var a []string
-	if old != nil {
-		a = strings.Split(old.JSON(), "\n")
-	}
-	var out []string
-	for _, l := range steps.LineDiff(a, strings.Split(new.JSON(), "\n")) {
-		out = append(out, diffLines(l, s, w)...)
-	}
-	return strings.Join(out, "\n")
 }
 
 // taskStepLine is one step of a task's progress: its mark, its label and,

@@ -23,7 +23,7 @@ type formKit struct {
 // shows their keys with its own at the bottom of the screen.
 func (k formKit) form(groups ...*huh.Group) *huh.Form {
 	return huh.NewForm(groups...).
-		WithTheme(k.styles.formTheme()).
+		WithTheme(k.styles.FormTheme()).
 		WithShowHelp(false).
 		WithAccessible(k.accessible)
 }

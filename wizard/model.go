@@ -423,7 +423,7 @@ func (m *Model) submitted() tea.Cmd {
 			m.form = nil
 			return tea.Batch(previewRollback(m.env, m.cluster.ID), m.spin.Tick)
 		case choiceDoctor:
-			return m.openFlow(newDoctorFlow())
+			return m.startProgram(shell.TaskDoctor, true)
 		}
 		return m.finish(Failed)
 	case phaseRollbackConfirm:

@@ -372,7 +372,10 @@ func Accessible(t *testing.T, p *shell.Program, lines ...string) (shell.Result, 
 	if len(lines) == 0 {
 		in = iotest.OneByteReader(strings.NewReader(""))
 	}
-	res := shell.Drive(context.Background(), p, in, &out, &kit.Lines{W: &out, Results: &out, Words: true, Live: true, Plans: true, FixHint: "Fix it"})
+	// Huh's accessible mode writes colour to any writer: what a terminal
+	// without colour gets is what the profile leaves.
+	w := colorprofile.NewWriter(&out, []string{"TERM=xterm-256color"})
+	res := shell.Drive(context.Background(), p, in, w, &kit.Lines{W: w, Results: w, Words: true, Live: true, Plans: true, FixHint: "Fix it"})
 	p.Stop(10 * time.Second)
 	return res, out.String()
 }
