@@ -85,7 +85,7 @@ func RunUpdate(ctx context.Context, env *Env, t UpdateTask, p Prompter, l Listen
 			}
 		}
 		next := u.plan(ctx, autoApply)
-		autoApply = false
+		autoApply, edit = false, false
 		switch next {
 		case OptEdit:
 			edit = true

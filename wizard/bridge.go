@@ -12,6 +12,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 	"github.com/crdb-logexport/crdb-logexport/wizard/status"
+	"github.com/crdb-logexport/crdb-logexport/wizard/update"
 )
 
 // While tasks move to packages of their own, the model hands the screen to
@@ -47,6 +48,11 @@ func (o *Options) openTask(sh *shell.Shell, name string, keep bool) shell.Task {
 		return status.New(sh, status.Config{Connect: c, Watch: o.Apply.Watch, LogsEvery: o.streamsEvery()})
 	case shell.TaskDoctor:
 		return doctor.New(sh, doctor.Config{Connect: c, Options: o.Doctor, Fix: o.Fix})
+	case shell.TaskUpdate:
+		return update.New(sh, update.Config{
+			Connect: c, In: o.Update, StreamsEvery: o.streamsEvery(), ResumeBase: o.resumeFor(StartUpdate, "crdb-logexport update"),
+			Options: steps.UpdateOptions{NoWait: o.Apply.NoWait, PropagationLimit: o.Apply.PropagationLimit, StreamTimeout: o.Apply.StreamTimeout, Watch: o.Apply.Watch},
+		})
 	case shell.TaskDisable:
 		return disable.New(sh, disable.Config{Connect: c, Preset: o.Disable, Options: steps.DisableOptions{Watch: o.Apply.Watch}, ResumeBase: o.resumeFor(StartDisable, "crdb-logexport disable")})
 	}
@@ -114,8 +120,6 @@ func (m *Model) programUpdate(msg tea.Msg) tea.Cmd {
 	case shell.TaskSetup:
 		m.pending = nil
 		return m.startTask(nil)
-	case shell.TaskUpdate:
-		return m.openFlow(newUpdateFlow(m.opts))
 	}
 	return m.toMenu()
 }
@@ -163,8 +167,6 @@ func (a *accessible) driveTask(ctx context.Context, name string, keep bool) (Res
 	s := sh.Session
 	a.env, a.cluster, a.chosen = s.Env, s.Cluster, s.Chosen
 	switch l.name {
-	case shell.TaskUpdate:
-		return accessibleUpdate(a, ctx)
 	}
 	return res, nil
 }

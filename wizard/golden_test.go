@@ -19,7 +19,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // Golden screens are rendered at the narrowest size the interface
 // supports, through a forced 16-colour profile.
@@ -34,7 +34,7 @@ func golden(t *testing.T, name, content string) {
 	checkFits(t, name, ansi.Strip(content), goldenW, goldenH)
 	got := externalIDs.ReplaceAllString(rendered(content, colorprofile.ANSI), "crdb-"+strings.Repeat("x", 32)) + "\n"
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if *updateGolden {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}

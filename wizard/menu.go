@@ -32,7 +32,7 @@ func menuEntries() []menuEntry {
 		{id: "setup", title: "Set up", desc: "log export of a cluster to CloudWatch, step by step", startAs: StartSetup, start: func(m *Model) tea.Cmd { return m.startTask(nil) }},
 		{id: "status", title: "Check status", desc: "a cluster's export, followed live", startAs: StartStatus, start: func(m *Model) tea.Cmd { return m.startProgram(shell.TaskStatus, false) }, task: shell.TaskStatus},
 		{id: "doctor", title: "Diagnose", desc: "find what is wrong with a cluster's export and fix it", startAs: StartDoctor, start: func(m *Model) tea.Cmd { return m.startProgram(shell.TaskDoctor, false) }, task: shell.TaskDoctor},
-		{id: "update", title: "Update", desc: "change an export's log group, role, redaction, channels or groups", startAs: StartUpdate, start: func(m *Model) tea.Cmd { return m.startTask(newUpdateFlow(m.opts)) }, accessible: accessibleUpdate},
+		{id: "update", title: "Update", desc: "change an export's log group, role, redaction, channels or groups", startAs: StartUpdate, start: func(m *Model) tea.Cmd { return m.startProgram(shell.TaskUpdate, false) }, task: shell.TaskUpdate},
 		{id: "disable", title: "Disable", desc: "stop exporting, optionally removing what this tool created", startAs: StartDisable, start: func(m *Model) tea.Cmd { return m.startProgram(shell.TaskDisable, false) }, task: shell.TaskDisable},
 		{id: "quit", title: "Quit"},
 	}

@@ -1,4 +1,4 @@
-package wizard
+package update
 
 import (
 	"fmt"
@@ -13,7 +13,25 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
+
+// The edit screen's choices beside its fields.
+const (
+	choiceReview     = "review"
+	choiceQuit       = "quit"
+	choiceAddGroup   = "add-group"
+	choiceBack       = "back"
+	choiceRemove     = "remove"
+	choiceEditGroup  = "edit-group"
+	choiceAnotherARN = "another-arn"
+)
+
+// choiceForm is a choice of the edit screen's own.
+func (m *Model) choiceForm(title string, value *string, opts ...huh.Option[string]) *huh.Form {
+	*value = opts[0].Value
+	return m.sh.Forms.Form(huh.NewGroup(huh.NewSelect[string]().Title(title).Options(opts...).Value(value)))
+}
 
 // The fields the update's edit screen offers, each with its own form.
 const (
@@ -34,9 +52,9 @@ const (
 	groupRedactOff     = "off"
 )
 
-// updateDraft holds what a field's form is editing; the configuration
+// draft holds what a field's form is editing; the configuration
 // changes only when the form is submitted.
-type updateDraft struct {
+type draft struct {
 	logGroup  string
 	retention int
 	roleARN   string
@@ -53,20 +71,20 @@ type updateDraft struct {
 
 // toEditing shows the edit screen: every field with its value, then
 // reviewing or leaving.
-func (f *updateFlow) toEditing(m *Model) tea.Cmd {
-	f.stage = updEditing
-	f.field = ""
+func (m *Model) toEditing() tea.Cmd {
+	m.stage = editing
+	m.field = ""
 	sel := huh.NewSelect[string]().
 		Title("What would you like to change?").
-		Options(f.editOptions(m.contentWidth())...).
-		Value(&f.choice)
-	return m.setForm(m.kit.form(huh.NewGroup(sel)))
+		Options(m.editOptions(m.sh.ContentWidth())...).
+		Value(&m.choice)
+	return m.sh.SetForm(m.sh.Forms.Form(huh.NewGroup(sel)), m.changesNote())
 }
 
 // changedFields are the API fields (and "groups") the edit changes.
-func (f *updateFlow) changedFields() map[string]bool {
+func (m *Model) changedFields() map[string]bool {
 	out := map[string]bool{}
-	for _, d := range steps.DiffSpecs(f.target.Current.Spec, f.desired) {
+	for _, d := range steps.DiffSpecs(m.target.Current.Spec, m.desired) {
 		field := d.Field
 		if strings.HasPrefix(field, "groups[") {
 			field = "groups"
@@ -79,9 +97,9 @@ func (f *updateFlow) changedFields() map[string]bool {
 // editOptions are the edit screen's choices. A value too long for its
 // line is shortened from the left here only: the field's form and the
 // review show it whole.
-func (f *updateFlow) editOptions(w int) []huh.Option[string] {
-	d := f.desired
-	changed := f.changedFields()
+func (m *Model) editOptions(w int) []huh.Option[string] {
+	d := m.desired
+	changed := m.changedFields()
 	const labelW = 17
 	row := func(label, value string, isChanged bool) string {
 		// The form's border and cursor take 4 columns.
@@ -101,7 +119,7 @@ func (f *updateFlow) editOptions(w int) []huh.Option[string] {
 	}
 	review := "Review the changes"
 	if n := len(changed); n > 0 {
-		review += fmt.Sprintf(" (%d %s changed)", n, plural(n, "field", "fields"))
+		review += fmt.Sprintf(" (%d %s changed)", n, kit.Plural(n, "field", "fields"))
 	}
 	return []huh.Option[string]{
 		huh.NewOption(row("Log group", d.LogName, changed["log_name"]), fieldLogGroup),
@@ -150,40 +168,40 @@ func groupsText(gs []cloudapi.LogExportGroup) string {
 }
 
 // openField shows the form of one field, filled with its value.
-func (f *updateFlow) openField(m *Model, field string) tea.Cmd {
+func (m *Model) openField(field string) tea.Cmd {
 	if field == fieldGroups {
-		f.choice = ""
-		return f.toGroups(m)
+		m.choice = ""
+		return m.toGroups()
 	}
-	form := f.fieldForm(m.kit, m.cluster, field)
+	form := m.fieldForm(m.sh.Forms, m.sh.Session.Cluster, field)
 	if form == nil {
-		return f.toEditing(m)
+		return m.toEditing()
 	}
-	f.stage = updField
-	f.field = field
-	return m.setForm(form)
+	m.stage = editField
+	m.field = field
+	return m.sh.SetForm(form)
 }
 
 // fieldForm fills the draft of a field with its value and returns its
 // form; nil for what is not a single field.
-func (f *updateFlow) fieldForm(k formKit, c cloudapi.Cluster, field string) *huh.Form {
-	d := &f.draft
+func (m *Model) fieldForm(k kit.Forms, c cloudapi.Cluster, field string) *huh.Form {
+	d := &m.draft
 	switch field {
 	case fieldLogGroup:
-		d.logGroup, d.retention = f.desired.LogName, f.retention
-		return updLogGroupForm(k, d, c.ExportRegions(f.desired), f.checkLogGroup(c))
+		d.logGroup, d.retention = m.desired.LogName, m.retention
+		return updLogGroupForm(k, d, c.ExportRegions(m.desired), m.checkLogGroup(c))
 	case fieldRole:
-		d.roleARN = f.desired.AuthPrincipal
-		return updRoleForm(k, d, c, f.checkRole(c))
+		d.roleARN = m.desired.AuthPrincipal
+		return updRoleForm(k, d, c, m.checkRole(c))
 	case fieldRegion:
-		d.region = f.desired.Region
+		d.region = m.desired.Region
 		return updRegionForm(k, d, c)
 	case fieldRedact:
-		d.redact = boolValue(f.desired.Redact)
+		d.redact = boolValue(m.desired.Redact)
 		return updRedactForm(k, d)
 	case fieldOmitted:
-		d.omitted = slices.Clone(f.desired.OmittedChannels)
-		return updOmittedForm(k, d, f.checkOmitted(c))
+		d.omitted = slices.Clone(m.desired.OmittedChannels)
+		return updOmittedForm(k, d, m.checkOmitted(c))
 	}
 	return nil
 }
@@ -191,61 +209,61 @@ func (f *updateFlow) fieldForm(k formKit, c cloudapi.Cluster, field string) *huh
 // fieldDone applies a submitted form to the configuration and goes back
 // to the edit screen (or the groups' list, or the roles a policy ARN is
 // attached to).
-func (f *updateFlow) fieldDone(m *Model) tea.Cmd {
-	if policy := f.applyDraft(f.field); policy != "" {
-		return f.lookupRoles(m, policy)
+func (m *Model) fieldDone() tea.Cmd {
+	if policy := m.applyDraft(m.field); policy != "" {
+		return m.lookupRoles(policy)
 	}
-	if f.field == fieldGroup {
-		f.choice = f.draft.group().LogName
-		return f.toGroups(m)
+	if m.field == fieldGroup {
+		m.choice = m.draft.group().LogName
+		return m.toGroups()
 	}
-	f.choice = choiceReview
-	return f.toEditing(m)
+	m.choice = choiceReview
+	return m.toEditing()
 }
 
 // applyDraft makes the configuration what the draft of field says. A
 // policy ARN given as the role changes nothing and is returned, for the
 // roles it is attached to to be offered instead.
-func (f *updateFlow) applyDraft(field string) (policyARN string) {
-	d := &f.draft
-	cur := f.target.Current.Spec
-	f.specErr = nil
+func (m *Model) applyDraft(field string) (policyARN string) {
+	d := &m.draft
+	cur := m.target.Current.Spec
+	m.specErr = nil
 	switch field {
 	case fieldLogGroup:
 		if name := strings.TrimSpace(d.logGroup); name != "" {
-			f.desired.LogName = name
+			m.desired.LogName = name
 		}
-		f.retention = d.retention
+		m.retention = d.retention
 	case fieldRole:
 		arn := strings.TrimSpace(d.roleARN)
 		if awsiam.Classify(arn) == awsiam.KindPolicy {
 			return arn
 		}
 		if arn != "" {
-			f.desired.AuthPrincipal = arn
+			m.desired.AuthPrincipal = arn
 		}
 	case fieldRegion:
-		f.desired.Region = d.region
+		m.desired.Region = d.region
 	case fieldRedact:
 		if d.redact == boolValue(cur.Redact) {
 			// Back to what is in force, as the API reported it.
-			f.desired.Redact = cur.Redact
+			m.desired.Redact = cur.Redact
 		} else {
-			f.desired.Redact = cloudapi.Bool(d.redact)
+			m.desired.Redact = cloudapi.Bool(d.redact)
 		}
 	case fieldOmitted:
-		f.desired.OmittedChannels = nil
+		m.desired.OmittedChannels = nil
 		if len(d.omitted) > 0 {
-			f.desired.OmittedChannels = slices.Clone(d.omitted)
+			m.desired.OmittedChannels = slices.Clone(d.omitted)
 		}
 	case fieldGroup:
 		g := d.group()
 		edit := steps.SpecEdit{Groups: []cloudapi.LogExportGroup{g}}
-		if f.group != "" && f.group != g.LogName {
-			edit.RemoveGroups = []string{f.group}
+		if m.group != "" && m.group != g.LogName {
+			edit.RemoveGroups = []string{m.group}
 		}
-		if spec, err := edit.Apply(f.desired); err == nil {
-			f.desired = spec
+		if spec, err := edit.Apply(m.desired); err == nil {
+			m.desired = spec
 		}
 	}
 	return ""
@@ -253,95 +271,95 @@ func (f *updateFlow) applyDraft(field string) (policyARN string) {
 
 // introduced is what is wrong with the configuration once change is made
 // that was not wrong before (steps.IntroducedProblems).
-func (f *updateFlow) introduced(c cloudapi.Cluster, change func(*cloudapi.LogExportSpec)) error {
-	after, _ := steps.SpecEdit{}.Apply(f.desired)
+func (m *Model) introduced(c cloudapi.Cluster, change func(*cloudapi.LogExportSpec)) error {
+	after, _ := steps.SpecEdit{}.Apply(m.desired)
 	change(&after)
-	return steps.IntroducedProblems(f.desired, after, c)
+	return steps.IntroducedProblems(m.desired, after, c)
 }
 
-func (f *updateFlow) checkLogGroup(c cloudapi.Cluster) func(string) error {
+func (m *Model) checkLogGroup(c cloudapi.Cluster) func(string) error {
 	return func(s string) error {
 		name := strings.TrimSpace(s)
 		if err := awsiam.ValidateLogGroupName(name); err != nil {
 			return err
 		}
-		return f.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.LogName = name })
+		return m.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.LogName = name })
 	}
 }
 
 // checkRole accepts a role ARN, and a policy ARN so that the roles it is
 // attached to can be looked up and offered; any other ARN is refused with
 // the reason.
-func (f *updateFlow) checkRole(c cloudapi.Cluster) func(string) error {
+func (m *Model) checkRole(c cloudapi.Cluster) func(string) error {
 	return func(s string) error {
-		if err := validateRoleARN(s); err != nil {
+		if err := kit.ValidateRoleARN(s); err != nil {
 			return err
 		}
 		arn := strings.TrimSpace(s)
 		if awsiam.Classify(arn) == awsiam.KindPolicy {
 			return nil
 		}
-		return f.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.AuthPrincipal = arn })
+		return m.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.AuthPrincipal = arn })
 	}
 }
 
-func (f *updateFlow) checkOmitted(c cloudapi.Cluster) func([]string) error {
+func (m *Model) checkOmitted(c cloudapi.Cluster) func([]string) error {
 	return func(chs []string) error {
-		return f.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.OmittedChannels = chs })
+		return m.introduced(c, func(sp *cloudapi.LogExportSpec) { sp.OmittedChannels = chs })
 	}
 }
 
-func updLogGroupForm(k formKit, d *updateDraft, regions []string, check func(string) error) *huh.Form {
+func updLogGroupForm(k kit.Forms, d *draft, regions []string, check func(string) error) *huh.Form {
 	nameDesc := fmt.Sprintf("Logs go to the log group of this name in %s; the review shows which must be created. 1 to 512 letters, digits and . - _ / #.", strings.Join(regions, ", "))
 	retentionDesc := "For the log groups the update creates; existing groups keep theirs."
-	return k.form(huh.NewGroup(
+	return k.Form(huh.NewGroup(
 		huh.NewInput().
-			Title(k.title("Log group (log_name)", nameDesc, d.logGroup)).
-			Description(k.desc(nameDesc)).
+			Title(k.Title("Log group (log_name)", nameDesc, d.logGroup)).
+			Description(k.Desc(nameDesc)).
 			Value(&d.logGroup).
-			Validate(k.keepDefault(check)),
+			Validate(k.KeepDefault(check)),
 		huh.NewSelect[int]().
-			Title(k.title("Retention of new log groups", retentionDesc, "")).
-			Description(k.desc(retentionDesc)).
-			Options(retentionOptions()...).
+			Title(k.Title("Retention of new log groups", retentionDesc, "")).
+			Description(k.Desc(retentionDesc)).
+			Options(kit.RetentionOptions()...).
 			Inline(true).
 			Value(&d.retention),
 	))
 }
 
-func updRoleForm(k formKit, d *updateDraft, c cloudapi.Cluster, check func(string) error) *huh.Form {
+func updRoleForm(k kit.Forms, d *draft, c cloudapi.Cluster, check func(string) error) *huh.Form {
 	desc := fmt.Sprintf("The role CockroachDB Cloud assumes (auth_principal): arn:aws:iam::ACCOUNT:role/NAME, trusting the cluster's account %s. Not the ARN of a policy.", c.ExportAccountID())
-	return k.form(huh.NewGroup(
+	return k.Form(huh.NewGroup(
 		huh.NewInput().
-			Title(k.title("Role ARN", desc, d.roleARN)).
-			Description(k.desc(desc)).
+			Title(k.Title("Role ARN", desc, d.roleARN)).
+			Description(k.Desc(desc)).
 			Placeholder("arn:aws:iam::123456789012:role/CockroachCloudLogExportRole").
 			Value(&d.roleARN).
-			Validate(k.keepDefault(check)),
+			Validate(k.KeepDefault(check)),
 	))
 }
 
-func updRegionForm(k formKit, d *updateDraft, c cloudapi.Cluster) *huh.Form {
+func updRegionForm(k kit.Forms, d *draft, c cloudapi.Cluster) *huh.Form {
 	desc := "With an export region, every region's logs go to the log group in that region."
 	opts := []huh.Option[string]{huh.NewOption("None: each region exports to its own log group", "")}
 	for _, r := range c.RegionNames() {
 		opts = append(opts, huh.NewOption(r, r))
 	}
-	return k.form(huh.NewGroup(
+	return k.Form(huh.NewGroup(
 		huh.NewSelect[string]().
-			Title(k.title("Export region (region)", desc, "")).
-			Description(k.desc(desc)).
+			Title(k.Title("Export region (region)", desc, "")).
+			Description(k.Desc(desc)).
 			Options(opts...).
 			Value(&d.region),
 	))
 }
 
-func updRedactForm(k formKit, d *updateDraft) *huh.Form {
+func updRedactForm(k kit.Forms, d *draft) *huh.Form {
 	desc := "Redaction replaces sensitive data (SQL values, personal data) in the exported logs with markers. A group can override it."
-	return k.form(huh.NewGroup(
+	return k.Form(huh.NewGroup(
 		huh.NewSelect[bool]().
-			Title(k.title("Redaction (redact)", desc, "")).
-			Description(k.desc(desc)).
+			Title(k.Title("Redaction (redact)", desc, "")).
+			Description(k.Desc(desc)).
 			Options(
 				huh.NewOption("Off: logs are exported as written", false),
 				huh.NewOption("On: sensitive data is redacted", true),
@@ -350,16 +368,16 @@ func updRedactForm(k formKit, d *updateDraft) *huh.Form {
 	))
 }
 
-func updOmittedForm(k formKit, d *updateDraft, check func([]string) error) *huh.Form {
+func updOmittedForm(k kit.Forms, d *draft, check func([]string) error) *huh.Form {
 	desc := "Channels that are not exported at all. Only exportable channels are offered."
 	opts := make([]huh.Option[string], 0, len(cloudapi.ExportableChannels()))
 	for _, ch := range cloudapi.ExportableChannels() {
 		opts = append(opts, huh.NewOption(ch, ch))
 	}
-	return k.form(huh.NewGroup(
+	return k.Form(huh.NewGroup(
 		huh.NewMultiSelect[string]().
-			Title(k.title("Omitted channels (omitted_channels)", desc, "")).
-			Description(k.desc(desc)).
+			Title(k.Title("Omitted channels (omitted_channels)", desc, "")).
+			Description(k.Desc(desc)).
 			Value(&d.omitted).
 			Options(opts...).
 			Filterable(false).
@@ -368,22 +386,22 @@ func updOmittedForm(k formKit, d *updateDraft, check func([]string) error) *huh.
 }
 
 // toGroups lists the groups, to edit or remove one, or add one.
-func (f *updateFlow) toGroups(m *Model) tea.Cmd {
-	f.stage = updGroups
-	f.field = fieldGroups
-	opts := make([]huh.Option[string], 0, len(f.desired.Groups)+2)
-	for _, g := range f.desired.Groups {
+func (m *Model) toGroups() tea.Cmd {
+	m.stage = editGroups
+	m.field = fieldGroups
+	opts := make([]huh.Option[string], 0, len(m.desired.Groups)+2)
+	for _, g := range m.desired.Groups {
 		opts = append(opts, huh.NewOption(steps.FormatGroup(g), g.LogName))
 	}
 	opts = append(opts, huh.NewOption("Add a group", choiceAddGroup), huh.NewOption("Back", choiceBack))
 	title := "Groups send channels to log groups of their own"
-	sel := huh.NewSelect[string]().Title(title).Options(opts...).Value(&f.choice)
-	return m.setForm(m.kit.form(huh.NewGroup(sel)))
+	sel := huh.NewSelect[string]().Title(title).Options(opts...).Value(&m.choice)
+	return m.sh.SetForm(m.sh.Forms.Form(huh.NewGroup(sel)))
 }
 
-func (f *updateFlow) toGroupAction(m *Model) tea.Cmd {
-	f.stage = updGroupAction
-	return m.setForm(choiceForm(m.kit, "Group "+f.group, &f.choice,
+func (m *Model) toGroupAction() tea.Cmd {
+	m.stage = editGroupAction
+	return m.sh.SetForm(m.choiceForm("Group "+m.group, &m.choice,
 		huh.NewOption("Edit it", choiceEditGroup),
 		huh.NewOption("Remove it (its channels go to the main log group again)", choiceRemove),
 		huh.NewOption("Back", choiceBack)))
@@ -391,14 +409,14 @@ func (f *updateFlow) toGroupAction(m *Model) tea.Cmd {
 
 // openGroup shows a group's form: its settings, then its channels. name
 // "" adds a group.
-func (f *updateFlow) openGroup(m *Model, name string) tea.Cmd {
-	f.stage = updField
-	f.field = fieldGroup
-	f.group = name
-	d := &f.draft
+func (m *Model) openGroup(name string) tea.Cmd {
+	m.stage = editField
+	m.field = fieldGroup
+	m.group = name
+	d := &m.draft
 	d.gName, d.gChannels, d.gLevel, d.gRedact, d.gQueue = "", nil, cloudapi.LevelUnspecified, groupRedactInherit, false
-	if i := slices.IndexFunc(f.desired.Groups, func(g cloudapi.LogExportGroup) bool { return g.LogName == name }); i >= 0 && name != "" {
-		g := f.desired.Groups[i]
+	if i := slices.IndexFunc(m.desired.Groups, func(g cloudapi.LogExportGroup) bool { return g.LogName == name }); i >= 0 && name != "" {
+		g := m.desired.Groups[i]
 		d.gName, d.gChannels = g.LogName, slices.Clone(g.Channels)
 		if g.MinLevel != "" {
 			d.gLevel = g.MinLevel
@@ -411,11 +429,11 @@ func (f *updateFlow) openGroup(m *Model, name string) tea.Cmd {
 		}
 		d.gQueue = boolValue(g.EnableSendingQueue)
 	}
-	return m.setForm(updGroupForm(m.kit, d, f.checkGroupName(), f.checkGroupQueue(), f.checkGroupChannels(m.cluster)))
+	return m.sh.SetForm(updGroupForm(m.sh.Forms, d, m.checkGroupName(), m.checkGroupQueue(), m.checkGroupChannels(m.sh.Session.Cluster)))
 }
 
 // group is the group the draft describes.
-func (d *updateDraft) group() cloudapi.LogExportGroup {
+func (d *draft) group() cloudapi.LogExportGroup {
 	g := cloudapi.LogExportGroup{LogName: strings.TrimSpace(d.gName), Channels: slices.Clone(d.gChannels)}
 	if d.gLevel != cloudapi.LevelUnspecified {
 		g.MinLevel = d.gLevel
@@ -433,44 +451,44 @@ func (d *updateDraft) group() cloudapi.LogExportGroup {
 }
 
 // otherGroups are the configuration's groups but the one being edited.
-func (f *updateFlow) otherGroups() []cloudapi.LogExportGroup {
+func (m *Model) otherGroups() []cloudapi.LogExportGroup {
 	var out []cloudapi.LogExportGroup
-	for _, g := range f.desired.Groups {
-		if f.group == "" || g.LogName != f.group {
+	for _, g := range m.desired.Groups {
+		if m.group == "" || g.LogName != m.group {
 			out = append(out, g)
 		}
 	}
 	return out
 }
 
-func (f *updateFlow) checkGroupName() func(string) error {
-	return func(s string) error { return steps.CheckGroupName(strings.TrimSpace(s), f.otherGroups()) }
+func (m *Model) checkGroupName() func(string) error {
+	return func(s string) error { return steps.CheckGroupName(strings.TrimSpace(s), m.otherGroups()) }
 }
 
-func (f *updateFlow) checkGroupQueue() func(bool) error {
+func (m *Model) checkGroupQueue() func(bool) error {
 	return func(on bool) error {
-		g := f.draft.group()
+		g := m.draft.group()
 		g.EnableSendingQueue = cloudapi.Bool(on)
-		return steps.CheckGroupQueue(g, f.otherGroups())
+		return steps.CheckGroupQueue(g, m.otherGroups())
 	}
 }
 
 // checkGroupChannels runs last, with the rest of the group known: the
 // group's own rules, then whatever else the whole configuration gains.
-func (f *updateFlow) checkGroupChannels(c cloudapi.Cluster) func([]string) error {
+func (m *Model) checkGroupChannels(c cloudapi.Cluster) func([]string) error {
 	return func(chs []string) error {
-		g := f.draft.group()
+		g := m.draft.group()
 		g.Channels = chs
-		if err := steps.CheckGroupChannels(g, f.otherGroups()); err != nil {
+		if err := steps.CheckGroupChannels(g, m.otherGroups()); err != nil {
 			return err
 		}
-		return f.introduced(c, func(sp *cloudapi.LogExportSpec) {
-			sp.Groups = append(f.otherGroups(), g)
+		return m.introduced(c, func(sp *cloudapi.LogExportSpec) {
+			sp.Groups = append(m.otherGroups(), g)
 		})
 	}
 }
 
-func updGroupForm(k formKit, d *updateDraft, checkName func(string) error, checkQueue func(bool) error, checkChannels func([]string) error) *huh.Form {
+func updGroupForm(k kit.Forms, d *draft, checkName func(string) error, checkQueue func(bool) error, checkChannels func([]string) error) *huh.Form {
 	nameDesc := "The log group this group's channels go to, in every destination region."
 	levelDesc := "Only entries at this severity or above are exported."
 	queueTitle := "Sending queue (enable_sending_queue; one group at most)"
@@ -484,16 +502,16 @@ func updGroupForm(k formKit, d *updateDraft, checkName func(string) error, check
 	for _, ch := range cloudapi.ExportableChannels() {
 		chOpts = append(chOpts, huh.NewOption(ch, ch))
 	}
-	return k.form(
+	return k.Form(
 		huh.NewGroup(
 			huh.NewInput().
-				Title(k.title("Group log name", nameDesc, d.gName)).
-				Description(k.desc(nameDesc)).
+				Title(k.Title("Group log name", nameDesc, d.gName)).
+				Description(k.Desc(nameDesc)).
 				Value(&d.gName).
-				Validate(k.keepDefault(checkName)),
+				Validate(k.KeepDefault(checkName)),
 			huh.NewSelect[cloudapi.LogLevel]().
-				Title(k.title("Minimum level (min_level)", levelDesc, "")).
-				Description(k.desc(levelDesc)).
+				Title(k.Title("Minimum level (min_level)", levelDesc, "")).
+				Description(k.Desc(levelDesc)).
 				Options(levels...).
 				Inline(true).
 				Value(&d.gLevel),
@@ -516,8 +534,8 @@ func updGroupForm(k formKit, d *updateDraft, checkName func(string) error, check
 		),
 		huh.NewGroup(
 			huh.NewMultiSelect[string]().
-				Title(k.title("Channels of this group", "Space selects; each channel can go to one group only.", "")).
-				Description(k.desc("Space selects; each channel can go to one group only.")).
+				Title(k.Title("Channels of this group", "Space selects; each channel can go to one group only.", "")).
+				Description(k.Desc("Space selects; each channel can go to one group only.")).
 				Value(&d.gChannels).
 				Options(chOpts...).
 				Filterable(false).
@@ -528,20 +546,23 @@ func updGroupForm(k formKit, d *updateDraft, checkName func(string) error, check
 
 // lookupRoles follows a policy ARN given as the role: the roles it is
 // attached to are looked up and offered.
-func (f *updateFlow) lookupRoles(m *Model, arn string) tea.Cmd {
-	f.stage = updRoleLookup
-	f.rolesFor = arn
-	m.form = nil
-	look := lookupRoles(m.ctx, m.env, arn)
-	return tea.Batch(func() tea.Msg { return updRolesMsg(look().(rolesMsg)) }, m.spin.Tick)
+func (m *Model) lookupRoles(arn string) tea.Cmd {
+	m.stage = roleLookup
+	m.rolesFor = arn
+	m.sh.SetForm(nil)
+	ctx, env := m.sh.Ctx, m.sh.Session.Env
+	return tea.Batch(func() tea.Msg {
+		roles, err := awsiam.RolesForPolicy(ctx, env.AWS.IAM, arn)
+		return rolesMsg{policyARN: arn, roles: roles, err: err}
+	}, m.sh.SpinTick())
 }
 
-func (f *updateFlow) rolesFound(m *Model, msg updRolesMsg) tea.Cmd {
-	if f.stage != updRoleLookup || msg.policyARN != f.rolesFor {
+func (m *Model) rolesFound(msg rolesMsg) tea.Cmd {
+	if m.stage != roleLookup || msg.policyARN != m.rolesFor {
 		return nil
 	}
-	f.roles, f.rolesErr = msg.roles, msg.err
-	f.stage = updRolePick
+	m.roles, m.rolesErr = msg.roles, msg.err
+	m.stage = rolePick
 	opts := make([]huh.Option[string], 0, len(msg.roles)+2)
 	for _, r := range msg.roles {
 		opts = append(opts, huh.NewOption("Use "+r, r))
@@ -553,18 +574,10 @@ func (f *updateFlow) rolesFound(m *Model, msg updRolesMsg) tea.Cmd {
 	if len(msg.roles) == 0 {
 		title = "What now?"
 	}
-	return m.setForm(choiceForm(m.kit, title, &f.choice, opts...))
-}
-
-// rolesText says what the lookup of a policy's roles found.
-func rolesText(roles []string, err error) string {
-	switch {
-	case err != nil:
-		return "The roles it is attached to could not be listed: " + err.Error()
-	case len(roles) == 0:
-		return "It is attached to no role."
-	}
-	return fmt.Sprintf("It is attached to %d %s:", len(roles), plural(len(roles), "role", "roles"))
+	k := m.sh.Forms
+	warning := kit.ARNWarning(m.rolesFor) + "\n" + kit.RolesFound(msg.roles, msg.err)
+	m.choice = opts[0].Value
+	return m.sh.SetForm(k.Form(huh.NewGroup(huh.NewSelect[string]().Title(k.Title(title, warning, "")).Options(opts...).Value(&m.choice))))
 }
 
 // resume is the command that repeats this update without questions: the
@@ -572,18 +585,21 @@ func rolesText(roles []string, err error) string {
 // configuration in force whether or not an interrupted run already sent
 // the new one (a removed group is expressed by listing every group).
 // Never the API key: no flag carries it.
-func (f *updateFlow) resume() string {
-	if f.target == nil {
+func (m *Model) resume() string {
+	if m.target == nil {
 		return ""
 	}
-	diff := steps.DiffSpecs(f.target.Current.Spec, f.desired)
-	if len(diff) == 0 && !f.changed {
+	diff := steps.DiffSpecs(m.target.Current.Spec, m.desired)
+	if len(diff) == 0 && !m.changed {
 		return ""
 	}
-	name := firstNonEmpty(f.target.Cluster.Name, f.target.Cluster.ID)
-	parts := []string{f.resumeBase, "--cluster", steps.ShellQuote(name)}
+	name := m.target.Cluster.Name
+	if name == "" {
+		name = m.target.Cluster.ID
+	}
+	parts := []string{m.cfg.ResumeBase, "--cluster", steps.ShellQuote(name)}
 	add := func(flag, value string) { parts = append(parts, flag, steps.ShellQuote(value)) }
-	d := f.desired
+	d := m.desired
 	var changedGroups []string
 	removed := false
 	for _, c := range diff {
@@ -616,14 +632,88 @@ func (f *updateFlow) resume() string {
 	for _, g := range groups {
 		add("--group", steps.FormatGroup(g))
 	}
-	if f.retention != steps.DefaultRetentionDays {
-		add("--retention-days", strconv.Itoa(f.retention))
+	if m.retention != steps.DefaultRetentionDays {
+		add("--retention-days", strconv.Itoa(m.retention))
 	}
-	if f.skipAWS {
+	if m.skipAWS {
 		parts = append(parts, "--create-log-groups=false", "--extend-policy=false")
 	}
-	if f.noWait && !strings.Contains(f.resumeBase, "--no-wait") {
+	if m.cfg.Options.NoWait && !strings.Contains(m.cfg.ResumeBase, "--no-wait") {
 		parts = append(parts, "--no-wait")
 	}
 	return strings.Join(append(parts, "--yes"), " ")
+}
+
+// submitted acts on a completed form of the edit screen.
+func (m *Model) submitted() tea.Cmd {
+	switch m.stage {
+	case editing:
+		switch m.choice {
+		case choiceReview:
+			return m.answer(nil)
+		case choiceQuit:
+			return m.answer(steps.ErrQuit)
+		}
+		return m.openField(m.choice)
+	case editField:
+		return m.fieldDone()
+	case editGroups:
+		switch m.choice {
+		case choiceBack:
+			m.choice = fieldGroups
+			if m.changedFields()["groups"] {
+				m.choice = choiceReview
+			}
+			return m.toEditing()
+		case choiceAddGroup:
+			return m.openGroup("")
+		}
+		m.group = m.choice
+		return m.toGroupAction()
+	case editGroupAction:
+		switch m.choice {
+		case choiceEditGroup:
+			return m.openGroup(m.group)
+		case choiceRemove:
+			edit := steps.SpecEdit{RemoveGroups: []string{m.group}}
+			if spec, err := edit.Apply(m.desired); err == nil {
+				m.desired = spec
+			}
+			m.choice = choiceAddGroup
+		default:
+			m.choice = m.group
+		}
+		return m.toGroups()
+	case rolePick:
+		switch m.choice {
+		case choiceAnotherARN:
+			m.draft.roleARN = ""
+			return m.openField(fieldRole)
+		case choiceBack:
+			m.choice = fieldRole
+			return m.toEditing()
+		}
+		m.desired.AuthPrincipal = m.choice
+		m.choice = choiceReview
+		return m.toEditing()
+	}
+	return nil
+}
+
+// answer ends the edit: the change made (v nil, to review), or leaving
+// without one (steps.ErrQuit).
+func (m *Model) answer(v any) tea.Cmd {
+	a := m.q
+	if a == nil {
+		return nil
+	}
+	m.q = nil
+	m.sh.SetForm(nil)
+	if v == nil {
+		q := a.Decision.(*steps.UpdateQuestions)
+		q.Desired, q.RetentionDays = m.desired, m.retention
+		m.stage = planning
+	}
+	a.Reply(v)
+	return m.sh.SpinTick()
 }

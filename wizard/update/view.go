@@ -1,4 +1,4 @@
-package wizard
+package update
 
 import (
 	"fmt"
@@ -16,64 +16,94 @@ import (
 // updateStepIDs are the documented steps an update runs, in order.
 var updateStepIDs = []string{steps.StepLogGroup, steps.StepPermissions, steps.StepRoleARN, steps.StepEnable}
 
-func (f *updateFlow) body(m *Model, w, h int) string {
-	switch f.stage {
-	case updLoading:
-		return m.spinnerLine("Reading the configuration in force, the cluster and the AWS identity (read-only)…", w)
-	case updLoadFailed, updPlanFailed:
-		return m.errorBlock(f.err, w) + "\n\n" + m.formView()
-	case updEditing:
-		return f.editBody(m, w, h)
-	case updField, updGroups, updGroupAction:
-		out := f.fieldHead(m, w) + "\n\n" + m.formView()
-		if f.field == fieldRole {
-			if warn := m.roleARNWarning(f.draft.roleARN, "Press enter to see the roles it is attached to and pick one.", w); warn != "" {
+// View draws the update, or connecting.
+func (m *Model) View(w, h int) string {
+	if m.conn.Active() {
+		return m.conn.View(w)
+	}
+	sh := m.sh
+	s, spin := sh.Styles, sh.Spin.View()
+	switch m.stage {
+	case loading:
+		return kit.SpinnerLine(spin, kit.StageText(steps.StageUpdateLoad, "", ""), w)
+	case loadFailed, planFailed:
+		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + sh.FormView()
+	case editing:
+		return m.editBody(w, h)
+	case editField, editGroups, editGroupAction:
+		out := m.fieldHead(w) + "\n\n" + sh.FormView()
+		if m.field == fieldRole {
+			if warn := kit.RoleARNWarning(m.draft.roleARN, "Press enter to see the roles it is attached to and pick one.", s, w); warn != "" {
 				out += "\n" + warn
 			}
 		}
 		return out
-	case updRoleLookup:
-		return m.roleARNWarning(f.rolesFor, "", w) + "\n\n" + m.spinnerLine("Looking up the roles this policy is attached to (iam:ListEntitiesForPolicy)…", w)
-	case updRolePick:
-		return m.roleARNWarning(f.rolesFor, "", w) + "\n\n" + ansi.Wrap(rolesText(f.roles, f.rolesErr), w, "") + "\n" + m.formView()
-	case updPlanning:
-		return m.spinnerLine("Checking the new configuration and what AWS needs for it (read-only)…", w)
-	case updReview:
-		return f.reviewBody(m, w, h)
+	case roleLookup:
+		return kit.RoleARNWarning(m.rolesFor, "", s, w) + "\n\n" + kit.SpinnerLine(spin, kit.StageText(steps.StageRolesLookup, "", ""), w)
+	case rolePick:
+		return kit.RoleARNWarning(m.rolesFor, "", s, w) + "\n\n" + ansi.Wrap(kit.RolesFound(m.roles, m.rolesErr), w, "") + "\n" + sh.FormView()
+	case planning:
+		return kit.SpinnerLine(spin, kit.StageText(steps.StageUpdatePlan, "", ""), w)
+	case review:
+		return m.reviewBody(w, h)
 	}
-	return f.progressBody(m, w, h)
+	return m.progressBody(w, h)
+}
+
+// Keys are the update's keys.
+func (m *Model) Keys() []string {
+	if m.conn.Active() {
+		return m.conn.Keys()
+	}
+	switch m.stage {
+	case applying:
+		return []string{"ctrl+c stop — the journal keeps what was done; rerunning resumes"}
+	case done:
+		return []string{"enter or q exit"}
+	case failed:
+		return []string{"ctrl+c quit"}
+	case editField, editGroups, editGroupAction, rolePick:
+		return []string{"esc back", "ctrl+c quit (nothing changed yet)"}
+	case review:
+		keys := []string{"pgup/pgdn scroll"}
+		if m.plan.Permission != nil {
+			keys = append(keys, "p policy", "c changes")
+		}
+		return append(keys, "esc edit", "ctrl+c quit")
+	}
+	return []string{"ctrl+c quit (nothing changed yet)"}
 }
 
 // editBody is the edit screen: what is in force, the field menu, and the
 // changes so far. The changes shrink to one line when the screen is short.
-func (f *updateFlow) editBody(m *Model, w, h int) string {
-	s := m.styles
-	cur := f.target.Current
-	head := s.Section.Render("Log export of "+f.target.Cluster.Name) + s.Faint.Render(" · "+string(cur.Status)+" · nothing changes until you review and confirm")
+func (m *Model) editBody(w, h int) string {
+	s := m.sh.Styles
+	cur := m.target.Current
+	head := s.Section.Render("Log export of "+m.target.Cluster.Name) + s.Faint.Render(" · "+string(cur.Status)+" · nothing changes until you review and confirm")
 	head = ansi.Wrap(head, w, "")
 	if cur.UserMessage != "" {
 		head += "\n" + ansi.Wrap(s.Label.Render("user_message ")+cur.UserMessage, w, "")
 	}
-	out := head + "\n\n" + m.formView() + "\n\n" + f.changesPanel(m, w, false)
+	out := head + "\n\n" + m.sh.FormView() + "\n\n" + m.changesPanel(w, false)
 	if lipgloss.Height(out) > h {
-		out = head + "\n\n" + m.formView() + "\n\n" + f.changesPanel(m, w, true)
+		out = head + "\n\n" + m.sh.FormView() + "\n\n" + m.changesPanel(w, true)
 	}
 	return out
 }
 
-func (f *updateFlow) changesPanel(m *Model, w int, compact bool) string {
-	s := m.styles
+func (m *Model) changesPanel(w int, compact bool) string {
+	s := m.sh.Styles
 	var lines []string
-	if f.flagsErr != nil {
-		lines = append(lines, s.Warn.Render(glyphWarn+" The changes given as flags do not apply: ")+f.flagsErr.Error())
+	if m.flagsErr != nil {
+		lines = append(lines, s.Warn.Render(kit.GlyphWarn+" The changes given as flags do not apply: ")+m.flagsErr.Error())
 	}
-	if f.specErr != nil {
-		lines = append(lines, s.Fail.Render(glyphFailed+" To fix before the review:"))
-		for _, e := range steps.Problems(f.specErr) {
+	if m.specErr != nil {
+		lines = append(lines, s.Fail.Render(kit.GlyphFailed+" To fix before the review:"))
+		for _, e := range steps.Problems(m.specErr) {
 			lines = append(lines, "  "+e.Error())
 		}
 	}
-	diff := steps.DiffSpecs(f.target.Current.Spec, f.desired)
+	diff := steps.DiffSpecs(m.target.Current.Spec, m.desired)
 	switch {
 	case len(diff) == 0:
 		lines = append(lines, s.Faint.Render("No changes yet. The API replaces the whole configuration on every update: everything you do not change is sent again as it is."))
@@ -93,29 +123,29 @@ func (f *updateFlow) changesPanel(m *Model, w int, compact bool) string {
 }
 
 // fieldHead says what is being edited and how to leave without a change.
-func (f *updateFlow) fieldHead(m *Model, w int) string {
-	s := m.styles
+func (m *Model) fieldHead(w int) string {
+	s := m.sh.Styles
 	what := map[string]string{
 		fieldLogGroup: "the log group", fieldRole: "the role", fieldRegion: "the export region",
 		fieldRedact: "redaction", fieldOmitted: "the omitted channels", fieldGroups: "the groups",
 		fieldGroup: "a group",
-	}[f.field]
-	if f.field == fieldGroup && f.group != "" {
-		what = "group " + f.group
+	}[m.field]
+	if m.field == fieldGroup && m.group != "" {
+		what = "group " + m.group
 	}
-	return ansi.Wrap(s.Section.Render("Changing "+what)+s.Faint.Render(" of "+f.target.Cluster.Name+" · esc goes back without changing it"), w, "")
+	return ansi.Wrap(s.Section.Render("Changing "+what)+s.Faint.Render(" of "+m.target.Cluster.Name+" · esc goes back without changing it"), w, "")
 }
 
 // reviewBody is the difference screen: the configuration's changes and the
 // AWS changes they need, or the permission policy's change, scrollable,
 // with the choice below.
-func (f *updateFlow) reviewBody(m *Model, w, h int) string {
-	s := m.styles
+func (m *Model) reviewBody(w, h int) string {
+	s := m.sh.Styles
 	title := s.Section.Render("Review") + s.Faint.Render(" — nothing has changed yet")
-	if f.plan.Permission != nil {
+	if m.plan.Permission != nil {
 		tabs := []string{"Changes", "Permission policy"}
 		for i := range tabs {
-			if updatePane(i) == f.pane {
+			if pane(i) == m.pane {
 				tabs[i] = s.Current.Render("[" + tabs[i] + "]")
 			} else {
 				tabs[i] = s.Faint.Render(tabs[i])
@@ -124,26 +154,26 @@ func (f *updateFlow) reviewBody(m *Model, w, h int) string {
 		title += "   " + strings.Join(tabs, " ")
 	}
 	title = ansi.Wrap(title, w, "")
-	content := f.reviewContent(m, w)
-	form := m.formView()
+	content := m.reviewContent(w)
+	form := m.sh.FormView()
 	// title, blank, viewport, scroll line, blank, form
 	room := h - lipgloss.Height(title) - 1 - 1 - 1 - lipgloss.Height(form)
-	f.vp.SetWidth(w)
-	f.vp.SetHeight(max(min(lipgloss.Height(content), room), 3))
-	f.vp.SetContent(content)
-	view := f.vp.View()
-	if !f.vp.AtTop() || !f.vp.AtBottom() {
-		view += "\n" + s.Faint.Render(fmt.Sprintf("(%d%% — pgdn for more)", int(f.vp.ScrollPercent()*100)))
+	m.vp.SetWidth(w)
+	m.vp.SetHeight(max(min(lipgloss.Height(content), room), 3))
+	m.vp.SetContent(content)
+	view := m.vp.View()
+	if !m.vp.AtTop() || !m.vp.AtBottom() {
+		view += "\n" + s.Faint.Render(fmt.Sprintf("(%d%% — pgdn for more)", int(m.vp.ScrollPercent()*100)))
 	}
 	return title + "\n\n" + view + "\n\n" + form
 }
 
-func (f *updateFlow) reviewContent(m *Model, w int) string {
-	s := m.styles
-	p := f.plan
-	if f.pane == updPanePolicy && p.Permission != nil {
+func (m *Model) reviewContent(w int) string {
+	s := m.sh.Styles
+	p := m.plan
+	if m.pane == panePolicy && p.Permission != nil {
 		head := s.Section.Render("Permission policy") + s.Faint.Render(" "+p.PolicyARN+": a new default version covering every log group in every destination region")
-		return ansi.Wrap(head, w, "") + "\n\n" + kit.PolicyDiff(s, f.oldPolicy, p.Permission, w, true)
+		return ansi.Wrap(head, w, "") + "\n\n" + kit.PolicyDiff(s, m.oldPolicy, p.Permission, w, true)
 	}
 	var b strings.Builder
 	b.WriteString(ansi.Wrap(s.Section.Render("Configuration")+s.Faint.Render(" — what changes; everything else is sent again as it is"), w, ""))
@@ -161,22 +191,22 @@ func (f *updateFlow) reviewContent(m *Model, w int) string {
 		}
 	}
 	b.WriteString("\n\n" + s.Section.Render("What applying does") + "\n")
-	b.WriteString(renderPlan(&steps.Plan{Steps: f.reviewSteps()}, s, w))
+	b.WriteString(kit.RenderSteps(m.reviewSteps(), s, w))
 	return b.String()
 }
 
 // reviewSteps are the plan's steps without what the review shows
 // elsewhere: the configuration's changes, and the permission policy's
 // documents (in their own pane).
-func (f *updateFlow) reviewSteps() []steps.PlannedStep {
+func (m *Model) reviewSteps() []steps.PlannedStep {
 	shown := map[string]bool{}
-	for _, d := range f.plan.Diff {
+	for _, d := range m.plan.Diff {
 		shown[d.String()] = true
 	}
-	out := slices.Clone(f.plan.Steps)
+	out := slices.Clone(m.plan.Steps)
 	for i := range out {
 		st := &out[i]
-		policyPane := st.ID == steps.StepPermissions && f.plan.Permission != nil
+		policyPane := st.ID == steps.StepPermissions && m.plan.Permission != nil
 		var details []string
 		for _, d := range st.Details {
 			if !shown[d] && !policyPane {
@@ -191,27 +221,10 @@ func (f *updateFlow) reviewSteps() []steps.PlannedStep {
 	return out
 }
 
-// taskStepLine is one step of a task's progress: its mark, its label and,
-// once run, how long it took, aligned like setup's checklist.
-func taskStepLine(s *Styles, mk mark, spin, label string, w int) string {
-	var c checklist
-	glyph, style := c.glyph(s, mk, spin)
-	line := glyph + " " + style.Render(label)
-	if mk.timed {
-		d := s.Faint.Render(formatDuration(mk.took))
-		pad := max(durationColumn+4-ansi.StringWidth(label), 2)
-		if 2+ansi.StringWidth(label)+pad+ansi.StringWidth(d) > w {
-			pad = 2
-		}
-		line += strings.Repeat(" ", pad) + d
-	}
-	return ansi.Wrap(line, w, "")
-}
-
-func (f *updateFlow) stepList(m *Model, w int) string {
+func (m *Model) stepList(w int) string {
 	lines := make([]string, len(updateStepIDs))
 	for i, id := range updateStepIDs {
-		lines[i] = taskStepLine(m.styles, *f.marks.at(id), m.spin.View(), fmt.Sprintf("%2d. %s", steps.StepNumber(id), steps.StepTitle(id)), w)
+		lines[i] = kit.TaskStepLine(m.sh.Styles, *m.progress.Marks.At(id), m.sh.Spin.View(), fmt.Sprintf("%2d. %s", steps.StepNumber(id), steps.StepTitle(id)), w)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -220,41 +233,41 @@ func (f *updateFlow) stepList(m *Model, w int) string {
 // export's live status, the logs arriving, then the failure and its
 // choices or the outcome. Panels are left out, least useful first, until
 // it fits the height.
-func (f *updateFlow) progressBody(m *Model, w, h int) string {
-	s := m.styles
-	name := f.target.Cluster.Name
+func (m *Model) progressBody(w, h int) string {
+	s := m.sh.Styles
+	name := m.target.Cluster.Name
 	var title string
-	switch f.stage {
-	case updApplying:
+	switch m.stage {
+	case applying:
 		title = s.Section.Render("Updating the log export of " + name)
-	case updFailed:
+	case failed:
 		title = s.Fail.Render("The update of " + name + " stopped")
 	default:
 		title = s.Section.Render("Update of " + name + " finished")
 	}
 	var last string
-	if mk := f.marks.at(f.lastDone); f.stage == updApplying && mk != nil && mk.summary != "" {
-		last = ansi.Wrap(s.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(f.lastDone), mk.summary)), w, "")
+	if mk := m.progress.Marks.At(m.progress.LastDone); m.stage == applying && mk != nil && mk.Summary != "" {
+		last = ansi.Wrap(s.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), mk.Summary)), w, "")
 	}
-	status := f.statusView(m, w)
-	if f.stage == updDone && f.res != nil && f.res.Status == cloudapi.StatusEnabled {
+	status := m.statusView(w)
+	if m.stage == done && m.res != nil && m.res.Status == cloudapi.StatusEnabled {
 		// The outcome says it.
 		status = ""
 	}
 	var streams string
-	if len(f.streams) > 0 {
-		streams = m.streamsView(f.plan.Desired.LogName, f.plan.Regions, f.streams, f.stage == updDone, w)
+	if len(m.progress.Streams) > 0 {
+		streams = kit.StreamsView(m.plan.Desired.LogName, m.plan.Regions, m.progress.Streams, m.stage == done, m.sh.Now(), s, w)
 	}
 	var end string
-	switch f.stage {
-	case updFailed:
-		end = f.failurePanel(m, w)
-	case updDone:
-		end = f.outcomePanel(m, w)
+	switch m.stage {
+	case failed:
+		end = m.failurePanel(w)
+	case done:
+		end = m.outcomePanel(w)
 	}
 	layouts := [][]string{
-		{title + "\n" + f.stepList(m, w), last, status, streams, end},
-		{title + "\n" + f.stepList(m, w), status, streams, end},
+		{title + "\n" + m.stepList(w), last, status, streams, end},
+		{title + "\n" + m.stepList(w), status, streams, end},
 		{title, status, streams, end},
 		{title, end},
 	}
@@ -268,37 +281,19 @@ func (f *updateFlow) progressBody(m *Model, w, h int) string {
 	return out
 }
 
-func (f *updateFlow) statusView(m *Model, w int) string {
-	if f.status == nil {
-		if mk := f.marks.at(steps.StepEnable); mk.state == markRunning {
-			return m.spinnerLine("Sending the whole configuration…", w)
-		}
-		return ""
-	}
-	elapsed := f.status.Elapsed
-	if !f.enableAt.IsZero() {
-		if mk := f.marks.at(steps.StepEnable); mk.timed {
-			elapsed = mk.took
-		} else {
-			elapsed = m.opts.now().Sub(f.enableAt)
-		}
-	}
-	var wait *propagation
-	if f.stage == updApplying {
-		wait = f.wait
-	}
-	return m.exportStatusView(*f.status, elapsed, f.polls+f.status.Polls, wait, w)
+func (m *Model) statusView(w int) string {
+	return m.progress.StatusView(m.sh.Styles, m.sh.Spin.View(), "Sending the whole configuration…", m.stage == applying, m.sh.Now(), w)
 }
 
-func (f *updateFlow) failurePanel(m *Model, w int) string {
-	s := m.styles
+func (m *Model) failurePanel(w int) string {
+	s := m.sh.Styles
 	var b strings.Builder
-	b.WriteString(m.errorBlock(f.err, w))
-	if f.status != nil && f.status.Info.Status.Failed() || isEnableFailure(f.err) {
-		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+f.target.Cluster.Name), w, ""))
+	b.WriteString(kit.ErrorBlock(m.err, s, w, 0))
+	if m.progress.Status != nil && m.progress.Status.Info.Status.Failed() || kit.IsEnableFailure(m.err) {
+		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.target.Cluster.Name), w, ""))
 	}
-	b.WriteString(m.resumeLine(f.resume(), w))
-	if form := m.formView(); form != "" {
+	b.WriteString(kit.ResumeLine(s, m.sh.Advice(m.resume()), w))
+	if form := m.sh.FormView(); form != "" {
 		b.WriteString("\n\n" + form)
 	}
 	return b.String()
@@ -306,17 +301,17 @@ func (f *updateFlow) failurePanel(m *Model, w int) string {
 
 // outcomePanel is what the update did: the export's status, the fields
 // changed, what was created and changed in AWS, and what to run next.
-func (f *updateFlow) outcomePanel(m *Model, w int) string {
-	s := m.styles
-	r := f.res
+func (m *Model) outcomePanel(w int) string {
+	s := m.sh.Styles
+	r := m.res
 	var lines []string
 	switch {
 	case r.Status == cloudapi.StatusEnabled:
-		lines = append(lines, s.OK.Render(glyphDone+" Log export of "+r.ClusterName+" is ENABLED with the new configuration"))
-	case f.noWait:
-		lines = append(lines, s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, orUnknown(string(r.Status))))+s.Faint.Render(" (not waited for: --no-wait)"))
+		lines = append(lines, s.OK.Render(kit.GlyphDone+" Log export of "+r.ClusterName+" is ENABLED with the new configuration"))
+	case m.cfg.Options.NoWait:
+		lines = append(lines, s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, kit.OrUnknown(string(r.Status))))+s.Faint.Render(" (not waited for: --no-wait)"))
 	default:
-		lines = append(lines, s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, orUnknown(string(r.Status)))))
+		lines = append(lines, s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, kit.OrUnknown(string(r.Status)))))
 	}
 	for _, d := range r.Diff {
 		lines = append(lines, s.Label.Render("changed ")+d.String())
@@ -357,4 +352,14 @@ func createdText(arns []string) []string {
 		out = append(out, "log group "+n+" in "+strings.Join(regions[n], ", "))
 	}
 	return out
+}
+
+// changesNote is the edit screen's account in words: what accessible mode
+// says before the choice.
+func (m *Model) changesNote() string {
+	if !m.sh.Accessible {
+		return ""
+	}
+	head := fmt.Sprintf("Log export of %s, status %s. Nothing changes until you review and confirm.", m.target.Cluster.Name, m.target.Current.Status)
+	return head + "\n" + ansi.Strip(m.changesPanel(kit.Width, false))
 }
