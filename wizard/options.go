@@ -84,25 +84,11 @@ type Options struct {
 	Now func() time.Time
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
-	}
-	return time.Now()
-}
-
 func (o *Options) streamsEvery() time.Duration {
 	if o.StreamsEvery > 0 {
 		return o.StreamsEvery
 	}
 	return 2 * time.Second
-}
-
-func (o *Options) resumeBase() string {
-	if o.ResumeCommand != "" {
-		return o.ResumeCommand
-	}
-	return "crdb-logexport setup"
 }
 
 // Outcome is how a run of the interface ended.

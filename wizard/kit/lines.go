@@ -154,6 +154,10 @@ func (l *Lines) Event(e steps.Event) {
 		}
 	case steps.SetupApplied:
 		l.result(func(w io.Writer) { WriteSetupResult(w, e.Result, l.now()) })
+		if l.Live {
+			n := e.Result.ClusterName
+			l.say("Next: crdb-logexport status --cluster %s; crdb-logexport doctor --cluster %s; crdb-logexport disable --cluster %s", n, n, n)
+		}
 	case steps.RollbackPreviewed:
 		l.rollbackPreview(e)
 	case steps.RolledBack:

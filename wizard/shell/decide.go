@@ -15,6 +15,9 @@ type pending struct {
 	choice string
 	yes    bool
 	keys   map[string]string
+	// yesNo, for a Choice shown as a yes-or-no, are the options yes and
+	// no take.
+	yesNo *[2]string
 }
 
 // Decide shows a dialogue's Choice or Confirm as a form — the same form in
@@ -43,6 +46,21 @@ func (s *Shell) DecideByKeys(a AskMsg, keys map[string]string) tea.Cmd {
 	}
 	s.pending = &pending{ask: a, keys: keys}
 	return nil
+}
+
+// DecideAsConfirm shows a Choice as a yes-or-no on one line, where a
+// screen has room for no more: c says how (its title and buttons), yes
+// and no are the options the buttons take, and keys maps a key to each
+// other option. Accessible mode has no keys: there every option is
+// offered in a form like any other.
+func (s *Shell) DecideAsConfirm(a AskMsg, c steps.Confirm, yes, no string, keys map[string]string) tea.Cmd {
+	if s.Accessible {
+		return s.Decide(a)
+	}
+	p := &pending{ask: a, keys: keys, yesNo: &[2]string{yes, no}}
+	p.form = s.Forms.Confirm(c, &p.yes)
+	s.pending = p
+	return s.SetForm(p.form)
 }
 
 // Pending is the decision waiting for the person (a steps.Confirm or
@@ -81,6 +99,12 @@ func (s *Shell) Answer(msg FormDoneMsg) (any, bool) {
 	switch p.ask.Decision.(type) {
 	case steps.Choice:
 		v = p.choice
+		if p.yesNo != nil {
+			v = p.yesNo[1]
+			if p.yes {
+				v = p.yesNo[0]
+			}
+		}
 	case steps.Confirm:
 		v = p.yes
 	}
@@ -100,6 +124,9 @@ func (s *Shell) Key(key string) bool {
 		return false
 	}
 	s.pending = nil
+	if p.form != nil && s.form == p.form {
+		s.form = nil
+	}
 	p.ask.Reply(id)
 	return true
 }

@@ -1,4 +1,4 @@
-package wizard
+package kit
 
 import (
 	"errors"
@@ -29,7 +29,7 @@ func FuzzValidateRoleARN(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		err := validateRoleARN(s)
+		err := ValidateRoleARN(s)
 		trimmed := strings.TrimSpace(s)
 		kind := awsiam.Classify(trimmed)
 		_, roleErr := awsiam.CheckRoleARN(trimmed)
@@ -41,7 +41,7 @@ func FuzzValidateRoleARN(f *testing.F) {
 		case err != nil && err.Error() == "":
 			t.Fatalf("refused %q without a reason", s)
 		}
-		warning := arnWarning(s)
+		warning := ARNWarning(s)
 		if roleErr == nil && warning != "" {
 			t.Fatalf("warned %q about a role ARN %q", warning, s)
 		}
