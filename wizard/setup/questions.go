@@ -313,13 +313,18 @@ func roleNamesForm(k kit.Forms, a *answers, _ cloudapi.Cluster, regions []string
 
 func roleARNForm(k kit.Forms, a *answers, _ cloudapi.Cluster, _ []string) *huh.Form {
 	desc := "The ARN of the role CockroachDB Cloud should assume: arn:aws:iam::ACCOUNT:role/NAME (not the ARN of its policy)."
+	validate := kit.ValidateRoleARN
+	if a.roleARN != "" {
+		// --role-arn: an empty answer keeps it.
+		validate = k.KeepDefault(validate)
+	}
 	return k.Form(huh.NewGroup(
 		huh.NewInput().
 			Title(k.Title("Role ARN", desc, a.roleARN)).
 			Description(k.Desc(desc)).
 			Placeholder("arn:aws:iam::123456789012:role/CockroachCloudLogExportRole").
 			Value(&a.roleARN).
-			Validate(kit.ValidateRoleARN),
+			Validate(validate),
 	))
 }
 
