@@ -1,9 +1,12 @@
 package wizard
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
+	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/menu"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell/shelltest"
@@ -26,5 +29,34 @@ func TestMenuQuitLeaves(t *testing.T) {
 	hs.Key("enter")
 	if res := hs.End(); res.Outcome != shell.Left || res.Changed || res.Task != "" {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestBackToTheMenuNeverWaits: leaving a status that is still followed
+// for the menu does not wait for the watch to stop — no Update blocks.
+func TestBackToTheMenuNeverWaits(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{EnableAfter: time.Minute})
+	ctx := context.Background()
+	env, err := build(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noWait := shelltest.FastApply
+	noWait.NoWait = true
+	if _, err := steps.Apply(ctx, env, plan, noWait, nil); err != nil {
+		t.Fatal(err)
+	}
+	hs := start(t, options(build), 80, 24)
+	choose(hs, shell.TaskStatus, "stag")
+	hs.Until("the status followed", 15*time.Second, func() bool { return hs.Has("following live until the status is terminal") })
+	began := time.Now()
+	hs.Key("esc")
+	atTask(hs, menu.Title)
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("back to the menu took %s", took)
 	}
 }
