@@ -134,17 +134,23 @@ func checkLogs(ctx context.Context, env *Env, info cloudapi.LogExportInfo, regio
 			out = append(out, RegionLogs{Region: region, LogGroup: g})
 		}
 	}
-	now := time.Now()
+	return ReadLogs(ctx, env, out, time.Now()), ""
+}
+
+// ReadLogs reads again, concurrently, the export's streams in each region
+// and log group of logs, as at now (what arriving means).
+func ReadLogs(ctx context.Context, env *Env, logs []RegionLogs, now time.Time) []RegionLogs {
+	out := make([]RegionLogs, len(logs))
 	var wg sync.WaitGroup
-	for i := range out {
+	for i := range logs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = regionLogs(ctx, env, out[i].Region, out[i].LogGroup, now)
+			out[i] = regionLogs(ctx, env, logs[i].Region, logs[i].LogGroup, now)
 		}()
 	}
 	wg.Wait()
-	return out, ""
+	return out
 }
 
 func regionLogs(ctx context.Context, env *Env, region, group string, now time.Time) RegionLogs {

@@ -8,7 +8,6 @@ package disable
 
 import (
 	"context"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -50,8 +49,7 @@ const (
 type Model struct {
 	sh   *shell.Shell
 	cfg  Config
-	conn *shell.Connecting
-	d    *shell.Dialogue
+	*shell.Run
 
 	stage    stage
 	overview *steps.DisablePlan
@@ -81,42 +79,25 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	if cfg.ResumeBase == "" {
 		cfg.ResumeBase = "crdb-logexport disable"
 	}
-	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh)}
+	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskDisable)}
 }
 
 // Init starts the dialogue: connecting, then steps.RunDisable.
 func (m *Model) Init() tea.Cmd {
 	cfg, nav := m.cfg, steps.Nav{Menu: m.sh.FromMenu}
-	var cmd tea.Cmd
-	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+	return m.Start(cfg.Connect, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
 		in := cfg.Preset
 		in.Cluster = s.Cluster.ID
 		return steps.RunDisable(ctx, s.Env, steps.DisableTask{In: in, Options: cfg.Options, Nav: nav}, p, l)
-	}))
-	return tea.Batch(cmd, m.sh.SpinTick())
+	})
 }
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.conn.Active() {
-		if cmd, ok := m.conn.Update(msg); ok {
-			return cmd
-		}
+	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.EventMsg:
-		return tea.Batch(m.event(msg.Event), msg.D.Next())
-	case shell.AskMsg:
-		switch q := msg.Decision.(type) {
-		case steps.Choice:
-			if q.ID == steps.ChoiceDisableWhat {
-				m.stage = confirm
-			}
-		case steps.Confirm:
-			m.stage = confirmLogGroups
-			return tea.Batch(m.sh.Decide(msg, m.logGroupsNote()), msg.D.Next())
-		}
-		return tea.Batch(m.sh.Decide(msg), msg.D.Next())
 	case shell.FormDoneMsg:
 		m.answered(msg)
 		return nil
@@ -129,6 +110,21 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		}
 	}
 	return m.sh.UpdateForm(msg)
+}
+
+// ask shows a decision in the stage it belongs to; the second
+// confirmation says first, in accessible mode, what it deletes.
+func (m *Model) ask(a shell.AskMsg) tea.Cmd {
+	switch q := a.Decision.(type) {
+	case steps.Choice:
+		if q.ID == steps.ChoiceDisableWhat {
+			m.stage = confirm
+		}
+	case steps.Confirm:
+		m.stage = confirmLogGroups
+		return m.sh.Decide(a, m.logGroupsNote())
+	}
+	return m.sh.Decide(a)
 }
 
 // answered notes the answers that make the disable's input.
@@ -220,25 +216,14 @@ func (m *Model) ended(result any) tea.Cmd {
 	case steps.End:
 		end = r
 	}
-	if end.Next == steps.OptMenu {
-		return shell.Open(shell.TaskMenu, false)
-	}
-	res := m.Result(shell.OutcomeOf(end.Ending))
-	res.Err = end.Err
-	if end.Ending == steps.Completed {
-		return m.sh.Linger(res)
-	}
-	return shell.Finish(res)
+	return m.End(end, m.Result(shell.OutcomeOf(end.Ending)), true)
 }
 
 // Title is the header's.
 func (m *Model) Title() string { return Title }
 
 // Busy: the export is read, or disabled.
-func (m *Model) Busy() bool { return m.conn.Busy() || m.stage == loading || m.stage == applying }
-
-// Running reports whether the dialogue has not returned.
-func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
+func (m *Model) Busy() bool { return m.Conn.Busy() || m.stage == loading || m.stage == applying }
 
 // Result is what disabling did.
 func (m *Model) Result(o shell.Outcome) shell.Result {
@@ -271,10 +256,6 @@ func clusterName(c cloudapi.Cluster) string {
 	}
 	return c.ID
 }
-
-// Stop cancels a disable in progress and waits, at most limit, for it to
-// record its outcome in the journal.
-func (m *Model) Stop(limit time.Duration) { m.d.Stop(limit) }
 
 // logGroupsNote is the second confirmation's warning, in words: what
 // accessible mode says before asking.

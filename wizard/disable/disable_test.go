@@ -286,14 +286,13 @@ func TestDisableCtrlCWhileDisablingLeavesAJournalThatResumes(t *testing.T) {
 	hs.Until("DISABLING", 15*time.Second, func() bool {
 		return f.status != nil && f.status.Info.Status == cloudapi.StatusDisabling
 	})
-	d := f.d
 	hs.Key("ctrl+c")
 	res := hs.P.Result()
 	if res.Outcome != shell.Aborted || !res.Changed || res.Resume != "crdb-logexport disable --cluster staging-aws --cleanup --yes" {
 		t.Fatalf("result %+v", res)
 	}
 	hs.P.Stop(10 * time.Second)
-	if !d.Finished() {
+	if f.Running() {
 		t.Fatal("the disable still runs after the stop")
 	}
 	j := shelltest.InterruptedJournal(t, store, cloudemu.StagingAWSClusterID)
@@ -342,7 +341,7 @@ func TestDisableFailedShowsTheUserMessageAsAnError(t *testing.T) {
 	sh.Width, sh.Height = 80, 24
 	sh.Session = steps.Session{Cluster: cloudapi.Cluster{ID: cloudemu.StagingAWSClusterID, Name: cloudemu.StagingAWSClusterName}, Chosen: true}
 	m := New(sh, Config{})
-	m.conn.Update(shell.EventMsg{D: &shell.Dialogue{}, Event: steps.ClusterChosen{Cluster: sh.Session.Cluster}})
+	m.Conn.Update(shell.EventMsg{D: &shell.Dialogue{}, Event: steps.ClusterChosen{Cluster: sh.Session.Cluster}})
 	m.choice = steps.OptCleanup
 	msg := "the export job could not stop the log shipper; contact support"
 	fail := &steps.StepError{Step: steps.StepDisable, Cause: errors.New("log export is DISABLE_FAILED: " + msg), Fix: "run the same command again to retry the DELETE", Permanent: true}

@@ -15,8 +15,8 @@ import (
 
 // View draws the disable, or connecting.
 func (m *Model) View(w, h int) string {
-	if m.conn.Active() {
-		return m.conn.View(w)
+	if m.Conn.Active() {
+		return m.Conn.View(w)
 	}
 	sh := m.sh
 	switch m.stage {
@@ -38,8 +38,8 @@ func (m *Model) View(w, h int) string {
 
 // Keys are the disable's keys.
 func (m *Model) Keys() []string {
-	if m.conn.Active() {
-		return m.conn.Keys()
+	if m.Conn.Active() {
+		return m.Conn.Keys()
 	}
 	switch m.stage {
 	case applying:

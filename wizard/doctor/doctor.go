@@ -55,8 +55,7 @@ const (
 type Model struct {
 	sh   *shell.Shell
 	cfg  Config
-	conn *shell.Connecting
-	d    *shell.Dialogue
+	*shell.Run
 	vp   viewport.Model
 
 	stage  stage
@@ -96,32 +95,23 @@ type fixLine struct {
 func New(sh *shell.Shell, cfg Config) *Model {
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh), vp: vp}
+	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskDoctor), vp: vp}
 }
 
 // Init starts the dialogue: connecting, then steps.RunDoctor.
 func (m *Model) Init() tea.Cmd {
 	cfg, nav := m.cfg, steps.Nav{Menu: m.sh.FromMenu}
-	var cmd tea.Cmd
-	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+	return m.Start(cfg.Connect, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
 		return steps.RunDoctor(ctx, s.Env, steps.DoctorTask{Cluster: s.Cluster, Options: cfg.Options, FixOptions: cfg.Fix, Nav: nav}, p, l)
-	}))
-	return tea.Batch(cmd, m.sh.SpinTick())
+	})
 }
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.conn.Active() {
-		if cmd, ok := m.conn.Update(msg); ok {
-			return cmd
-		}
+	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.EventMsg:
-		return tea.Batch(m.event(msg.Event), msg.D.Next())
-	case shell.AskMsg:
-		m.ask(msg.Decision)
-		return tea.Batch(m.sh.Decide(msg), msg.D.Next())
 	case shell.FormDoneMsg:
 		m.sh.Answered(msg)
 		return nil
@@ -157,9 +147,9 @@ func (m *Model) scrollKey(k string) bool {
 	return false
 }
 
-// ask follows a decision to the stage that shows it.
-func (m *Model) ask(decision any) {
-	switch q := decision.(type) {
+// ask shows a decision in the stage it belongs to.
+func (m *Model) ask(a shell.AskMsg) tea.Cmd {
+	switch q := a.Decision.(type) {
 	case steps.Choice:
 		if q.ID == steps.ChoiceDoctorNext {
 			m.stage = report
@@ -173,6 +163,7 @@ func (m *Model) ask(decision any) {
 		}
 	}
 	m.vp.GotoTop()
+	return m.sh.Decide(a)
 }
 
 func (m *Model) event(ev steps.Event) tea.Cmd {
@@ -272,12 +263,7 @@ func (m *Model) done(result any) tea.Cmd {
 	case steps.End:
 		end = r
 	}
-	if end.Next == steps.OptMenu {
-		return shell.Open(shell.TaskMenu, false)
-	}
-	res := m.Result(shell.OutcomeOf(end.Ending))
-	res.Err = end.Err
-	return shell.Finish(res)
+	return m.End(end, m.Result(shell.OutcomeOf(end.Ending)), false)
 }
 
 // Title is the header's.
@@ -285,11 +271,8 @@ func (m *Model) Title() string { return Title }
 
 // Busy: the checks, the repairs or the re-enable run.
 func (m *Model) Busy() bool {
-	return m.conn.Busy() || m.stage == reading || m.stage == applying || m.stage == reenabling
+	return m.Conn.Busy() || m.stage == reading || m.stage == applying || m.stage == reenabling
 }
-
-// Running reports whether the dialogue has not returned.
-func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
 
 // Result is the last report and what the repairs did.
 func (m *Model) Result(o shell.Outcome) shell.Result {
@@ -307,7 +290,3 @@ func (m *Model) Result(o shell.Outcome) shell.Result {
 	}
 	return res
 }
-
-// Stop cancels what runs and waits, at most limit, for repairs to record
-// their outcome.
-func (m *Model) Stop(limit time.Duration) { m.d.Stop(limit) }

@@ -192,7 +192,7 @@ func TestDoctorCtrlCDuringRepairs(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	hs.P.Stop(10 * time.Second)
-	if !f.d.Finished() {
+	if f.Running() {
 		t.Fatal("the repairs were still running after the stop")
 	}
 	if !strings.Contains(roleTrust(t, env), shelltest.Account+":root") {

@@ -13,8 +13,8 @@ import (
 
 // Keys are the doctor's keys.
 func (m *Model) Keys() []string {
-	if m.conn.Active() {
-		return m.conn.Keys()
+	if m.Conn.Active() {
+		return m.Conn.Keys()
 	}
 	switch m.stage {
 	case report:
@@ -33,8 +33,8 @@ func (m *Model) Keys() []string {
 
 // View draws the doctor, or connecting.
 func (m *Model) View(w, h int) string {
-	if m.conn.Active() {
-		return m.conn.View(w)
+	if m.Conn.Active() {
+		return m.Conn.View(w)
 	}
 	sh := m.sh
 	s := sh.Styles

@@ -53,7 +53,7 @@ func atStage(hs *shelltest.Harness, st stage) {
 	hs.T.Helper()
 	hs.Until("stage "+st.String(), 15*time.Second, func() bool {
 		m := task(hs)
-		return m != nil && !hs.P.Ended() && !m.conn.Active() && m.stage == st && (st != asking || hs.P.Shell().Form() != nil)
+		return m != nil && !hs.P.Ended() && !m.Conn.Active() && m.stage == st && (st != asking || hs.P.Shell().Form() != nil)
 	})
 }
 
@@ -61,7 +61,7 @@ func atQuestion(hs *shelltest.Harness, id string) {
 	hs.T.Helper()
 	hs.Until("question "+id, 15*time.Second, func() bool {
 		m := task(hs)
-		return m != nil && !m.conn.Active() && m.stage == asking && questions[m.qi].id == id && hs.P.Shell().Form() != nil
+		return m != nil && !m.Conn.Active() && m.stage == asking && questions[m.qi].id == id && hs.P.Shell().Form() != nil
 	})
 }
 
@@ -71,10 +71,10 @@ func atConnect(hs *shelltest.Harness, step string, failed bool) {
 	hs.T.Helper()
 	hs.Until("connecting at "+step, 15*time.Second, func() bool {
 		m := task(hs)
-		if m == nil || !m.conn.Active() || hs.P.Shell().Form() == nil {
+		if m == nil || !m.Conn.Active() || hs.P.Shell().Form() == nil {
 			return false
 		}
-		s, f := m.conn.Step()
+		s, f := m.Conn.Step()
 		return s == step && f == failed
 	})
 }

@@ -43,9 +43,6 @@ type answers struct {
 	extChoice  string
 	extValue   string
 	roleARN    string
-	// rolePick is the choice offered after a policy ARN was pasted: a role
-	// ARN, or one of the pick* values.
-	rolePick string
 	// retentionPreset: --retention-days was given, so existing log groups
 	// are changed to it too.
 	retentionPreset bool
@@ -363,26 +360,5 @@ func externalValueForm(k kit.Forms, a *answers, _ cloudapi.Cluster, _ []string) 
 				}
 				return nil
 			}),
-	))
-}
-
-// rolePickForm offers the roles a pasted policy ARN is attached to;
-// accessible mode says what was found (the screen shows it above).
-func rolePickForm(k kit.Forms, a *answers, roles []string, found string) *huh.Form {
-	opts := make([]huh.Option[string], 0, len(roles)+2)
-	for _, r := range roles {
-		opts = append(opts, huh.NewOption("Use "+r, r))
-	}
-	opts = append(opts,
-		huh.NewOption("Enter another ARN", pickAnother),
-		huh.NewOption("Let setup create a role instead", pickCreate),
-	)
-	a.rolePick = opts[0].Value
-	title := "Which role?"
-	if len(roles) == 0 {
-		title = "What now?"
-	}
-	return k.Form(huh.NewGroup(
-		huh.NewSelect[string]().Title(k.Title(title, found, "")).Options(opts...).Value(&a.rolePick),
 	))
 }

@@ -16,6 +16,7 @@ import (
 
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -78,8 +79,7 @@ const (
 type Model struct {
 	sh   *shell.Shell
 	cfg  Config
-	conn *shell.Connecting
-	d    *shell.Dialogue
+	*shell.Run
 
 	stage stage
 	// q is the dialogue's question being answered: setup's answers.
@@ -87,9 +87,7 @@ type Model struct {
 	ans      answers
 	answered bool
 	qi       int
-	rolesFor string
-	roles    []string
-	rolesErr error
+	roles    *shell.Roles
 
 	plan *steps.Plan
 	pane planPane
@@ -103,7 +101,7 @@ type Model struct {
 	previewed    bool
 	rollbackRes  *steps.RollbackResult
 	rollbackErr  error
-	streamsSeq   int
+	streams      *shell.Streams
 	ticking      bool
 	flash        string
 }
@@ -111,55 +109,45 @@ type Model struct {
 // New returns setup on sh.
 func New(sh *shell.Shell, cfg Config) *Model {
 	cfg.Connect.ForSetup = true
-	if cfg.StreamsEvery <= 0 {
-		cfg.StreamsEvery = 2 * time.Second
-	}
 	if cfg.ResumeBase == "" {
 		cfg.ResumeBase = "crdb-logexport setup"
 	}
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh), vp: vp, ans: newAnswers(cfg.Input)}
+	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskSetup), vp: vp, ans: newAnswers(cfg.Input), roles: shell.NewRoles(sh), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
 }
 
 // Messages of setup's own commands.
 type (
-	rolesMsg struct {
-		policyARN string
-		roles     []string
-		err       error
-	}
-	streamsMsg struct {
-		seq     int
-		streams []steps.RegionStreams
-	}
-	streamsDueMsg struct{ seq int }
-	tickMsg       time.Time
+	tickMsg time.Time
 )
 
 // Init starts the dialogue: connecting, then steps.RunSetup with the
 // questions.
 func (m *Model) Init() tea.Cmd {
 	cfg := m.cfg
-	var cmd tea.Cmd
-	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+	return m.Start(cfg.Connect, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
 		in := cfg.Input
 		in.Cluster = s.Cluster.ID
 		return steps.RunSetup(ctx, s.Env, steps.SetupTask{Input: in, Cluster: s.Cluster, Ask: true, Apply: cfg.Apply}, p, l)
-	}))
-	return tea.Batch(cmd, m.sh.SpinTick())
+	})
 }
 
 // Update follows the dialogue, the questions and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.conn.Active() {
-		if cmd, ok := m.conn.Update(msg); ok {
+	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+		return cmd
+	}
+	if cmd, ok := m.streams.Update(msg); ok {
+		return cmd
+	}
+	if m.stage == roleLookup {
+		if cmd, ok := m.roles.Update(msg, huh.NewOption("Enter another ARN", pickAnother), huh.NewOption("Let setup create a role instead", pickCreate)); ok {
+			m.stage = rolePick
 			return cmd
 		}
 	}
 	switch msg := msg.(type) {
-	case shell.EventMsg:
-		return tea.Batch(m.event(msg.Event), msg.D.Next())
 	case shell.AskMsg:
 		return tea.Batch(m.ask(msg), msg.D.Next())
 	case shell.FormDoneMsg:
@@ -169,28 +157,12 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return m.submitted()
 	case shell.DoneMsg:
 		return m.ended(msg.Result)
-	case rolesMsg:
-		return m.rolesFound(msg)
 	case tickMsg:
 		if m.stage != applying && m.stage != summary {
 			m.ticking = false
 			return nil
 		}
 		return tick()
-	case streamsMsg:
-		if msg.seq != m.streamsSeq || m.result == nil {
-			return nil
-		}
-		for _, rs := range msg.streams {
-			m.progress.Streams[rs.Region] = rs
-		}
-		seq := m.streamsSeq
-		return tea.Tick(m.cfg.StreamsEvery, func(time.Time) tea.Msg { return streamsDueMsg{seq: seq} })
-	case streamsDueMsg:
-		if msg.seq != m.streamsSeq || m.result == nil {
-			return nil
-		}
-		return m.pollStreams()
 	case tea.WindowSizeMsg:
 		m.layoutPlan()
 	case tea.KeyPressMsg:
@@ -309,7 +281,7 @@ func (m *Model) submitted() tea.Cmd {
 		}
 		return m.askQuestion(nextQuestion(m.qi, &m.ans, m.cluster()))
 	case rolePick:
-		switch m.ans.rolePick {
+		switch m.roles.Pick {
 		case pickAnother:
 			m.ans.roleARN = ""
 			return m.askQuestion(questionIndex(qRoleARN))
@@ -320,7 +292,7 @@ func (m *Model) submitted() tea.Cmd {
 			}
 			return m.askQuestion(questionIndex(qRoleNames))
 		}
-		m.ans.roleARN = m.ans.rolePick
+		m.ans.roleARN = m.roles.Pick
 		return m.askQuestion(nextQuestion(questionIndex(qRoleARN), &m.ans, m.cluster()))
 	}
 	return nil
@@ -329,23 +301,8 @@ func (m *Model) submitted() tea.Cmd {
 // lookupRoles follows a policy ARN pasted where the role ARN belongs: the
 // roles it is attached to are looked up, to be offered.
 func (m *Model) lookupRoles(arn string) tea.Cmd {
-	m.stage, m.rolesFor = roleLookup, arn
-	m.sh.SetForm(nil)
-	ctx, env := m.sh.Ctx, m.sh.Session.Env
-	return tea.Batch(func() tea.Msg {
-		roles, err := awsiam.RolesForPolicy(ctx, env.AWS.IAM, arn)
-		return rolesMsg{policyARN: arn, roles: roles, err: err}
-	}, m.sh.SpinTick())
-}
-
-func (m *Model) rolesFound(msg rolesMsg) tea.Cmd {
-	if m.stage != roleLookup || msg.policyARN != m.rolesFor {
-		return nil
-	}
-	m.roles, m.rolesErr = msg.roles, msg.err
-	m.stage = rolePick
-	warning := "This is a policy ARN, not a role ARN. " + kit.ARNWarning(m.rolesFor) + "\n" + kit.RolesFound(msg.roles, msg.err)
-	return m.sh.SetForm(rolePickForm(m.sh.Forms, &m.ans, msg.roles, warning))
+	m.stage = roleLookup
+	return m.roles.Look(arn)
 }
 
 func (m *Model) event(ev steps.Event) tea.Cmd {
@@ -360,6 +317,7 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 		case steps.StageApply:
 			m.stage, m.err, m.changed, m.result = applying, nil, true, nil
 			m.progress.Reset()
+			m.streams.Stop()
 			return tea.Batch(m.sh.SpinTick(), m.startTicking())
 		case steps.StageRollbackRead:
 			m.stage, m.rollbackErr = rollbackPreview, nil
@@ -393,10 +351,9 @@ func (m *Model) applied(res *steps.SetupResult) tea.Cmd {
 	for _, rs := range res.Streams {
 		m.progress.Streams[rs.Region] = rs
 	}
-	m.streamsSeq++
 	cmds := []tea.Cmd{m.startTicking()}
 	if res.Status == cloudapi.StatusEnabled {
-		cmds = append(cmds, m.pollStreams())
+		cmds = append(cmds, m.streams.Follow(res.LogGroup, res.Regions, m.progress.Streams))
 	}
 	return tea.Batch(cmds...)
 }
@@ -414,15 +371,6 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
 }
 
-// pollStreams looks at the export's log streams in every region.
-func (m *Model) pollStreams() tea.Cmd {
-	if m.sh.Accessible {
-		return nil
-	}
-	ctx, env, group, regions, seq := m.sh.Ctx, m.sh.Session.Env, m.result.LogGroup, m.result.Regions, m.streamsSeq
-	return func() tea.Msg { return streamsMsg{seq: seq, streams: steps.ReadAllStreams(ctx, env, group, regions)} }
-}
-
 // ended follows the dialogue's end: the doctor, the summary, or the end.
 func (m *Model) ended(result any) tea.Cmd {
 	var end steps.End
@@ -438,15 +386,7 @@ func (m *Model) ended(result any) tea.Cmd {
 	case steps.End:
 		end = r
 	}
-	if end.Next == steps.OptDiagnose {
-		return shell.Open(shell.TaskDoctor, true)
-	}
-	res := m.Result(shell.OutcomeOf(end.Ending))
-	res.Err = end.Err
-	if end.Ending == steps.Completed {
-		return m.sh.Linger(res)
-	}
-	return shell.Finish(res)
+	return m.End(end, m.Result(shell.OutcomeOf(end.Ending)), true)
 }
 
 func (m *Model) copyValue(i int) tea.Cmd {
@@ -467,11 +407,8 @@ func (m *Model) Busy() bool {
 	case roleLookup, preparing, applying, rollbackPreview, rollingBack:
 		return true
 	}
-	return m.conn.Busy()
+	return m.Conn.Busy()
 }
-
-// Running reports whether the dialogue has not returned.
-func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
 
 // Result is what setup did, and the command that resumes or repeats it.
 func (m *Model) Result(o shell.Outcome) shell.Result {
@@ -485,12 +422,8 @@ func (m *Model) Result(o shell.Outcome) shell.Result {
 // resume is the command that resumes or repeats this setup ("" before a
 // cluster was chosen).
 func (m *Model) resume() string {
-	if m.conn.Active() {
+	if m.Conn.Active() {
 		return ""
 	}
 	return resumeCommand(m.cfg.ResumeBase, m.ans.input(m.cfg.Input, m.cluster()), m.cluster())
 }
-
-// Stop cancels what runs and waits, at most limit, for an apply to record
-// its outcome in the journal.
-func (m *Model) Stop(limit time.Duration) { m.d.Stop(limit) }

@@ -363,7 +363,7 @@ func TestAPIKeyIsAskedMaskedAndNeverShown(t *testing.T) {
 	}
 	hs.Enter() // enter the key again
 	hs.Until("the API key question again", 15*time.Second, func() bool {
-		s, failed := task(hs).conn.Step()
+		s, failed := task(hs).Conn.Step()
 		return hs.P.Shell().Form() != nil && s == steps.StepOrganization && !failed
 	})
 	hs.TypeText(sb.APIKey)

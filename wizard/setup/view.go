@@ -19,9 +19,9 @@ import (
 // or the apply with what follows it.
 func (m *Model) View(w, h int) string {
 	switch {
-	case !m.conn.Active() && m.stage == planned:
+	case !m.Conn.Active() && m.stage == planned:
 		return m.planBody(w, h)
-	case !m.conn.Active() && m.stage >= applying:
+	case !m.Conn.Active() && m.stage >= applying:
 		return m.progressBody(w, h)
 	}
 	marks := m.questionMarks()
@@ -31,8 +31,8 @@ func (m *Model) View(w, h int) string {
 // Keys are setup's keys.
 func (m *Model) Keys() []string {
 	switch {
-	case m.conn.Active():
-		return m.conn.Keys()
+	case m.Conn.Active():
+		return m.Conn.Keys()
 	case m.stage == planned:
 		scroll := "↑/↓ scroll"
 		if !m.sh.Offers(steps.OptApply) {
@@ -70,7 +70,7 @@ func (m *Model) questionMarks() kit.Checklist {
 	if m.sh.Session.Conn != nil {
 		c.At(steps.StepOrganization).State = kit.MarkDone
 	}
-	connecting := m.conn.Active()
+	connecting := m.Conn.Active()
 	if !connecting && m.cluster().CheckCloudWatch() == nil {
 		c.At(steps.StepCluster).State = kit.MarkDone
 		c.At(steps.StepClusterAccount).State = kit.MarkDone
@@ -78,7 +78,7 @@ func (m *Model) questionMarks() kit.Checklist {
 	current, failed := "", false
 	switch {
 	case connecting:
-		current, failed = m.conn.Step()
+		current, failed = m.Conn.Step()
 	case m.stage == asking:
 		current = questions[m.qi].step
 	case m.stage == roleLookup || m.stage == rolePick:
@@ -101,16 +101,14 @@ func (m *Model) questionMarks() kit.Checklist {
 func (m *Model) questionPanel(w int) string {
 	s, spin := m.sh.Styles, m.sh.Spin.View()
 	switch {
-	case m.conn.Active():
-		return m.conn.View(w)
+	case m.Conn.Active():
+		return m.Conn.View(w)
 	case m.stage == prepareFailed:
 		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + m.sh.FormView()
 	case m.stage == asking:
 		return m.sh.FormView() + m.liveCheck(w)
-	case m.stage == roleLookup:
-		return m.policyWarning(w) + "\n\n" + kit.SpinnerLine(spin, kit.StageText(steps.StageRolesLookup, "", ""), w)
-	case m.stage == rolePick:
-		return m.policyWarning(w) + "\n\n" + ansi.Wrap(kit.RolesFound(m.roles, m.rolesErr), w, "") + "\n" + m.sh.FormView()
+	case m.stage == roleLookup || m.stage == rolePick:
+		return m.roles.View(w)
 	case m.stage == preparing:
 		return kit.SpinnerLine(spin, kit.StageText(steps.StagePrepare, "", ""), w)
 	}

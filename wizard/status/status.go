@@ -11,12 +11,10 @@ package status
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
@@ -40,8 +38,7 @@ type Config struct {
 type Model struct {
 	sh   *shell.Shell
 	cfg  Config
-	conn *shell.Connecting
-	d    *shell.Dialogue
+	*shell.Run
 	end  *steps.StatusEnd
 
 	// What the dialogue read and saw.
@@ -63,7 +60,7 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	if cfg.LogsEvery <= 0 {
 		cfg.LogsEvery = 2 * time.Second
 	}
-	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh)}
+	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskStatus)}
 }
 
 // Messages of the logs' refresh.
@@ -78,26 +75,17 @@ type (
 // Init starts the dialogue: connecting, then steps.RunStatus.
 func (m *Model) Init() tea.Cmd {
 	cfg, nav := m.cfg, steps.Nav{Menu: m.sh.FromMenu}
-	var cmd tea.Cmd
-	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+	return m.Start(cfg.Connect, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
 		return steps.RunStatus(ctx, s.Env, steps.StatusTask{Cluster: s.Cluster, Follow: true, Watch: cfg.Watch, Nav: nav}, p, l)
-	}))
-	return tea.Batch(cmd, m.sh.SpinTick())
+	})
 }
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.conn.Active() {
-		if cmd, ok := m.conn.Update(msg); ok {
-			return cmd
-		}
+	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.EventMsg:
-		return tea.Batch(m.event(msg.Event), msg.D.Next())
-	case shell.AskMsg:
-		keys := map[string]string{"d": steps.OptDiagnose, "r": steps.OptReadAgain, "esc": steps.OptMenu, "q": steps.OptQuit}
-		return tea.Batch(m.sh.DecideByKeys(msg, keys), msg.D.Next())
 	case shell.FormDoneMsg:
 		m.sh.Answered(msg)
 		return nil
@@ -121,17 +109,22 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return m.sh.UpdateForm(msg)
 }
 
+// ask offers the choice that follows a read by keys of the live screen.
+func (m *Model) ask(a shell.AskMsg) tea.Cmd {
+	return m.sh.DecideByKeys(a, map[string]string{"d": steps.OptDiagnose, "r": steps.OptReadAgain, "esc": steps.OptMenu, "q": steps.OptQuit})
+}
+
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := msg.String()
 	if m.sh.Key(k) {
 		return m.sh.SpinTick()
 	}
-	if m.sh.Pending() != nil && m.sh.Form() != nil || m.conn.Active() {
+	if m.sh.Pending() != nil && m.sh.Form() != nil || m.Conn.Active() {
 		return m.sh.UpdateForm(msg)
 	}
 	if k == "q" || k == "esc" && !m.sh.FromMenu {
 		// Leaving while the status is still followed.
-		m.d.Cancel()
+		m.Cancel()
 		res := m.Result(shell.OutcomeOf(steps.StatusEnding(m.current(), m.readErr).Ending))
 		if res.Outcome == shell.Failed {
 			res.Err = steps.StatusEnding(m.current(), m.readErr).Err
@@ -139,7 +132,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return shell.Finish(res)
 	}
 	if k == "esc" {
-		m.d.Cancel()
+		m.Cancel()
 		return shell.Open(shell.TaskMenu, false)
 	}
 	return nil
@@ -190,15 +183,7 @@ func (m *Model) done(result any) tea.Cmd {
 	case steps.End:
 		end = r
 	}
-	switch end.Next {
-	case steps.OptDiagnose:
-		return shell.Open(shell.TaskDoctor, true)
-	case steps.OptMenu:
-		return shell.Open(shell.TaskMenu, false)
-	}
-	res := m.Result(shell.OutcomeOf(end.Ending))
-	res.Err = end.Err
-	return shell.Finish(res)
+	return m.End(end, m.Result(shell.OutcomeOf(end.Ending)), false)
 }
 
 // logsDue schedules the next look at the logs, when there are logs to
@@ -212,35 +197,11 @@ func (m *Model) logsDue() tea.Cmd {
 }
 
 // readLogs looks again at the export's streams in every region and log
-// group of the last read, concurrently, with the meaning `status` gives
-// them: arriving when some stream got an event within ArrivingWindow.
+// group of the last read, with the meaning `status` gives them.
 func (m *Model) readLogs() tea.Cmd {
-	want := make([]steps.RegionLogs, len(m.st.Logs))
-	copy(want, m.st.Logs)
+	want := m.st.Logs
 	ctx, env, seq, now := m.sh.Ctx, m.sh.Session.Env, m.logsSeq, m.sh.Now()
-	return func() tea.Msg {
-		var wg sync.WaitGroup
-		for i := range want {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				rl := steps.RegionLogs{Region: want[i].Region, LogGroup: want[i].LogGroup}
-				rs, err := steps.ReadStreams(ctx, env, rl.Region, rl.LogGroup)
-				switch {
-				case err != nil && awsiam.IsNotFound(err):
-					rl.Error = "log group " + rl.LogGroup + " does not exist in " + rl.Region
-				case err != nil:
-					rl.Error = err.Error()
-				default:
-					rl.Streams, rl.Newest = rs.Streams, rs.Newest
-					rl.Arriving = !rs.Newest.IsZero() && now.Sub(rs.Newest) <= steps.ArrivingWindow
-				}
-				want[i] = rl
-			}()
-		}
-		wg.Wait()
-		return logsMsg{seq: seq, logs: want}
-	}
+	return func() tea.Msg { return logsMsg{seq: seq, logs: steps.ReadLogs(ctx, env, want, now)} }
 }
 
 // current is the export as last seen: the last read, with the status of
@@ -263,10 +224,7 @@ func (m *Model) current() *steps.ClusterExport {
 func (m *Model) Title() string { return Title }
 
 // Busy: the status is read or followed.
-func (m *Model) Busy() bool { return m.conn.Busy() || m.following || m.reading }
-
-// Running reports whether the dialogue has not returned.
-func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
+func (m *Model) Busy() bool { return m.Conn.Busy() || m.following || m.reading }
 
 // Result is what the status showed.
 func (m *Model) Result(o shell.Outcome) shell.Result {
@@ -281,8 +239,4 @@ func (m *Model) Result(o shell.Outcome) shell.Result {
 }
 
 // Stop cancels the reads: nothing is changed, so nothing is waited for.
-func (m *Model) Stop(time.Duration) {
-	if m.d != nil {
-		m.d.Cancel()
-	}
-}
+func (m *Model) Stop(time.Duration) { m.Cancel() }

@@ -15,8 +15,8 @@ import (
 
 // Keys are the status screen's: those of the decision once it is asked.
 func (m *Model) Keys() []string {
-	if m.conn.Active() {
-		return m.conn.Keys()
+	if m.Conn.Active() {
+		return m.Conn.Keys()
 	}
 	var keys []string
 	if m.sh.Offers(steps.OptReadAgain) {
@@ -34,8 +34,8 @@ func (m *Model) Keys() []string {
 // View draws the status, or connecting.
 func (m *Model) View(w, h int) string {
 	s := m.sh.Styles
-	if m.conn.Active() {
-		return m.conn.View(w)
+	if m.Conn.Active() {
+		return m.Conn.View(w)
 	}
 	if m.notApplicable != nil {
 		return ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(m.sh.Session.Cluster, m.notApplicable), w, "")

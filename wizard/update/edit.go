@@ -548,36 +548,7 @@ func updGroupForm(k kit.Forms, d *draft, checkName func(string) error, checkQueu
 // attached to are looked up and offered.
 func (m *Model) lookupRoles(arn string) tea.Cmd {
 	m.stage = roleLookup
-	m.rolesFor = arn
-	m.sh.SetForm(nil)
-	ctx, env := m.sh.Ctx, m.sh.Session.Env
-	return tea.Batch(func() tea.Msg {
-		roles, err := awsiam.RolesForPolicy(ctx, env.AWS.IAM, arn)
-		return rolesMsg{policyARN: arn, roles: roles, err: err}
-	}, m.sh.SpinTick())
-}
-
-func (m *Model) rolesFound(msg rolesMsg) tea.Cmd {
-	if m.stage != roleLookup || msg.policyARN != m.rolesFor {
-		return nil
-	}
-	m.roles, m.rolesErr = msg.roles, msg.err
-	m.stage = rolePick
-	opts := make([]huh.Option[string], 0, len(msg.roles)+2)
-	for _, r := range msg.roles {
-		opts = append(opts, huh.NewOption("Use "+r, r))
-	}
-	opts = append(opts,
-		huh.NewOption("Enter another ARN", choiceAnotherARN),
-		huh.NewOption("Keep the role in use", choiceBack))
-	title := "Which role?"
-	if len(msg.roles) == 0 {
-		title = "What now?"
-	}
-	k := m.sh.Forms
-	warning := kit.ARNWarning(m.rolesFor) + "\n" + kit.RolesFound(msg.roles, msg.err)
-	m.choice = opts[0].Value
-	return m.sh.SetForm(k.Form(huh.NewGroup(huh.NewSelect[string]().Title(k.Title(title, warning, "")).Options(opts...).Value(&m.choice))))
+	return m.roles.Look(arn)
 }
 
 // resume is the command that repeats this update without questions: the
@@ -685,7 +656,7 @@ func (m *Model) submitted() tea.Cmd {
 		}
 		return m.toGroups()
 	case rolePick:
-		switch m.choice {
+		switch m.roles.Pick {
 		case choiceAnotherARN:
 			m.draft.roleARN = ""
 			return m.openField(fieldRole)
@@ -693,7 +664,7 @@ func (m *Model) submitted() tea.Cmd {
 			m.choice = fieldRole
 			return m.toEditing()
 		}
-		m.desired.AuthPrincipal = m.choice
+		m.desired.AuthPrincipal = m.roles.Pick
 		m.choice = choiceReview
 		return m.toEditing()
 	}

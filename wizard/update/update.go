@@ -13,6 +13,7 @@ import (
 
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -71,8 +72,7 @@ const (
 type Model struct {
 	sh   *shell.Shell
 	cfg  Config
-	conn *shell.Connecting
-	d    *shell.Dialogue
+	*shell.Run
 
 	stage stage
 	// q is the dialogue's question being answered: what to change.
@@ -90,9 +90,7 @@ type Model struct {
 	draft  draft
 	group  string
 
-	rolesFor string
-	roles    []string
-	rolesErr error
+	roles *shell.Roles
 
 	plan      *steps.UpdatePlan
 	oldPolicy *awsiam.PolicyDocument
@@ -100,8 +98,8 @@ type Model struct {
 	vp        viewport.Model
 	skipAWS   bool
 
-	progress   kit.Progress
-	streamsSeq int
+	progress kit.Progress
+	streams  *shell.Streams
 	res        *steps.UpdateResult
 	err        error
 	changed    bool
@@ -112,52 +110,38 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	if cfg.ResumeBase == "" {
 		cfg.ResumeBase = "crdb-logexport update"
 	}
-	if cfg.StreamsEvery <= 0 {
-		cfg.StreamsEvery = 2 * time.Second
-	}
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, conn: shell.NewConnecting(sh), vp: vp}
+	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskUpdate), vp: vp, roles: shell.NewRoles(sh), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
 }
-
-// Messages of the update's own commands.
-type (
-	rolesMsg struct {
-		policyARN string
-		roles     []string
-		err       error
-	}
-	streamsMsg struct {
-		seq     int
-		streams []steps.RegionStreams
-	}
-	streamsDueMsg struct{ seq int }
-)
 
 // Init starts the dialogue: connecting, then steps.RunUpdate with the
 // edit screen.
 func (m *Model) Init() tea.Cmd {
 	cfg, menu := m.cfg, m.sh.FromMenu
-	var cmd tea.Cmd
-	m.d, cmd = shell.Start(m.sh.Ctx, shell.Connected(cfg.Connect, m.sh.Session, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
+	return m.Start(cfg.Connect, func(ctx context.Context, s steps.Session, p steps.Prompter, l steps.Listener) any {
 		in := cfg.In
 		in.Cluster = s.Cluster.ID
 		nav := steps.Nav{Menu: menu, OtherCluster: cfg.Connect.ClusterRef == "" && s.Conn != nil && len(s.Conn.Clusters) > 1}
 		return steps.RunUpdate(ctx, s.Env, steps.UpdateTask{In: in, Edit: true, Options: cfg.Options, Nav: nav}, p, l)
-	}))
-	return tea.Batch(cmd, m.sh.SpinTick())
+	})
 }
 
 // Update follows the dialogue, the edit screen and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if m.conn.Active() {
-		if cmd, ok := m.conn.Update(msg); ok {
+	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+		return cmd
+	}
+	if cmd, ok := m.streams.Update(msg); ok {
+		return cmd
+	}
+	if m.stage == roleLookup {
+		if cmd, ok := m.roles.Update(msg, huh.NewOption("Enter another ARN", choiceAnotherARN), huh.NewOption("Keep the role in use", choiceBack)); ok {
+			m.stage = rolePick
 			return cmd
 		}
 	}
 	switch msg := msg.(type) {
-	case shell.EventMsg:
-		return tea.Batch(m.event(msg.Event), msg.D.Next())
 	case shell.AskMsg:
 		return tea.Batch(m.ask(msg), msg.D.Next())
 	case shell.FormDoneMsg:
@@ -167,22 +151,6 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return m.submitted()
 	case shell.DoneMsg:
 		return m.ended(msg.Result)
-	case rolesMsg:
-		return m.rolesFound(msg)
-	case streamsMsg:
-		if m.stage != done || msg.seq != m.streamsSeq {
-			return nil
-		}
-		for _, rs := range msg.streams {
-			m.progress.Streams[rs.Region] = rs
-		}
-		seq := m.streamsSeq
-		return tea.Tick(m.cfg.StreamsEvery, func(time.Time) tea.Msg { return streamsDueMsg{seq: seq} })
-	case streamsDueMsg:
-		if m.stage != done || msg.seq != m.streamsSeq {
-			return nil
-		}
-		return m.pollStreams()
 	case tea.KeyPressMsg:
 		if cmd, ok := m.key(msg); ok {
 			return cmd
@@ -278,6 +246,7 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 		case steps.StageUpdateApply:
 			m.stage, m.err, m.changed, m.res = applying, nil, true, nil
 			m.progress.Reset()
+			m.streams.Stop()
 		}
 		return m.sh.SpinTick()
 	case steps.Failure:
@@ -306,17 +275,7 @@ func (m *Model) applied(res *steps.UpdateResult) tea.Cmd {
 		// this tool cannot read.
 		return nil
 	}
-	m.streamsSeq++
-	return m.pollStreams()
-}
-
-// pollStreams looks at the log streams of the new configuration in every
-// region, concurrently.
-func (m *Model) pollStreams() tea.Cmd {
-	ctx, env, group, regions, seq := m.sh.Ctx, m.sh.Session.Env, m.plan.Desired.LogName, m.plan.Regions, m.streamsSeq
-	return func() tea.Msg {
-		return streamsMsg{seq: seq, streams: steps.ReadAllStreams(ctx, env, group, regions)}
-	}
+	return m.streams.Follow(m.plan.Desired.LogName, m.plan.Regions, m.progress.Streams)
 }
 
 // ended follows the dialogue's end.
@@ -334,20 +293,7 @@ func (m *Model) ended(result any) tea.Cmd {
 	case steps.End:
 		end = r
 	}
-	switch end.Next {
-	case steps.OptSetUp:
-		return shell.Open(shell.TaskSetup, true)
-	case steps.OptMenu:
-		return shell.Open(shell.TaskMenu, false)
-	case steps.OptOtherCluster:
-		return shell.Open(shell.TaskUpdate, false)
-	}
-	res := m.Result(shell.OutcomeOf(end.Ending))
-	res.Err = end.Err
-	if end.Ending == steps.Completed {
-		return m.sh.Linger(res)
-	}
-	return shell.Finish(res)
+	return m.End(end, m.Result(shell.OutcomeOf(end.Ending)), true)
 }
 
 // Title is the header's.
@@ -359,11 +305,8 @@ func (m *Model) Busy() bool {
 	case loading, planning, roleLookup, applying:
 		return true
 	}
-	return m.conn.Busy()
+	return m.Conn.Busy()
 }
-
-// Running reports whether the dialogue has not returned.
-func (m *Model) Running() bool { return m.d != nil && !m.d.Finished() }
 
 // Result is what the update did.
 func (m *Model) Result(o shell.Outcome) shell.Result {
@@ -373,7 +316,3 @@ func (m *Model) Result(o shell.Outcome) shell.Result {
 	}
 	return res
 }
-
-// Stop cancels an update in progress and waits, at most limit, for it to
-// record its outcome in the journal.
-func (m *Model) Stop(limit time.Duration) { m.d.Stop(limit) }

@@ -312,7 +312,6 @@ func TestUpdateCtrlCMidApplyLeavesAJournalThatResumes(t *testing.T) {
 	hs.Until("the new configuration is enabling", 15*time.Second, func() bool {
 		return f.progress.Status != nil && f.progress.Status.Info.Status == cloudapi.StatusEnabling
 	})
-	d := f.d
 	hs.Key("ctrl+c")
 	res := hs.P.Result()
 	if res.Outcome != shell.Aborted || !res.Changed {
@@ -322,7 +321,7 @@ func TestUpdateCtrlCMidApplyLeavesAJournalThatResumes(t *testing.T) {
 		t.Errorf("resume command\n got %s\nwant %s", res.Resume, want)
 	}
 	hs.P.Stop(10 * time.Second)
-	if !d.Finished() {
+	if f.Running() {
 		t.Fatal("the update still runs after the stop")
 	}
 

@@ -18,8 +18,8 @@ var updateStepIDs = []string{steps.StepLogGroup, steps.StepPermissions, steps.St
 
 // View draws the update, or connecting.
 func (m *Model) View(w, h int) string {
-	if m.conn.Active() {
-		return m.conn.View(w)
+	if m.Conn.Active() {
+		return m.Conn.View(w)
 	}
 	sh := m.sh
 	s, spin := sh.Styles, sh.Spin.View()
@@ -38,10 +38,8 @@ func (m *Model) View(w, h int) string {
 			}
 		}
 		return out
-	case roleLookup:
-		return kit.RoleARNWarning(m.rolesFor, "", s, w) + "\n\n" + kit.SpinnerLine(spin, kit.StageText(steps.StageRolesLookup, "", ""), w)
-	case rolePick:
-		return kit.RoleARNWarning(m.rolesFor, "", s, w) + "\n\n" + ansi.Wrap(kit.RolesFound(m.roles, m.rolesErr), w, "") + "\n" + sh.FormView()
+	case roleLookup, rolePick:
+		return m.roles.View(w)
 	case planning:
 		return kit.SpinnerLine(spin, kit.StageText(steps.StageUpdatePlan, "", ""), w)
 	case review:
@@ -52,8 +50,8 @@ func (m *Model) View(w, h int) string {
 
 // Keys are the update's keys.
 func (m *Model) Keys() []string {
-	if m.conn.Active() {
-		return m.conn.Keys()
+	if m.Conn.Active() {
+		return m.Conn.Keys()
 	}
 	switch m.stage {
 	case applying:
