@@ -47,8 +47,8 @@ const (
 
 // Model is the disable task.
 type Model struct {
-	sh   *shell.Shell
-	cfg  Config
+	sh  *shell.Shell
+	cfg Config
 	*shell.Run
 
 	stage    stage
@@ -79,7 +79,9 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	if cfg.ResumeBase == "" {
 		cfg.ResumeBase = "crdb-logexport disable"
 	}
-	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskDisable)}
+	m := &Model{sh: sh, cfg: cfg}
+	m.Run = shell.NewRun(sh, shell.TaskDisable, shell.Follow{Event: m.event, Ask: m.ask, Answered: m.answered, Done: m.ended})
+	return m
 }
 
 // Init starts the dialogue: connecting, then steps.RunDisable.
@@ -94,15 +96,10 @@ func (m *Model) Init() tea.Cmd {
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+	if cmd, ok := m.Route(msg); ok {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.FormDoneMsg:
-		m.answered(msg)
-		return nil
-	case shell.DoneMsg:
-		return m.ended(msg.Result)
 	case tea.KeyPressMsg:
 		if m.stage == confirmLogGroups && msg.String() == "esc" {
 			m.sh.Reply(steps.ErrBack)
@@ -128,17 +125,16 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 }
 
 // answered notes the answers that make the disable's input.
-func (m *Model) answered(msg shell.FormDoneMsg) {
-	stage := m.stage
-	v, ok := m.sh.Answer(msg)
-	if !ok {
-		return
-	}
-	switch stage {
-	case confirm:
-		m.choice, _ = v.(string)
-	case confirmLogGroups:
-		m.deleteLogGroups, _ = v.(bool)
+func (m *Model) answered(decision, v any) {
+	switch q := decision.(type) {
+	case steps.Choice:
+		if q.ID == steps.ChoiceDisableWhat {
+			m.choice, _ = v.(string)
+		}
+	case steps.Confirm:
+		if q.ID == steps.ConfirmDeleteLogGroups {
+			m.deleteLogGroups, _ = v.(bool)
+		}
 	}
 }
 

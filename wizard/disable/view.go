@@ -43,15 +43,15 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{"ctrl+c stop — the journal keeps what was done; rerunning resumes"}
+		return []string{kit.KeyStopApply}
 	case done:
-		return []string{"enter or q exit"}
+		return []string{kit.KeyExit}
 	case confirmLogGroups:
-		return []string{"esc back", "ctrl+c quit (nothing changed yet)"}
+		return []string{kit.KeyBack, kit.KeyQuitUnmoved}
 	case failed:
-		return []string{"ctrl+c quit"}
+		return []string{kit.KeyQuit}
 	}
-	return []string{"ctrl+c quit (nothing changed yet)"}
+	return []string{kit.KeyQuitUnmoved}
 }
 
 // overviewView is the confirmation's account of what disabling does;

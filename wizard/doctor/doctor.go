@@ -53,10 +53,10 @@ const (
 
 // Model is the doctor task.
 type Model struct {
-	sh   *shell.Shell
-	cfg  Config
+	sh  *shell.Shell
+	cfg Config
 	*shell.Run
-	vp   viewport.Model
+	vp viewport.Model
 
 	stage  stage
 	report *steps.DoctorReport
@@ -95,7 +95,9 @@ type fixLine struct {
 func New(sh *shell.Shell, cfg Config) *Model {
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskDoctor), vp: vp}
+	m := &Model{sh: sh, cfg: cfg, vp: vp}
+	m.Run = shell.NewRun(sh, shell.TaskDoctor, shell.Follow{Event: m.event, Ask: m.ask, Done: m.done})
+	return m
 }
 
 // Init starts the dialogue: connecting, then steps.RunDoctor.
@@ -108,15 +110,10 @@ func (m *Model) Init() tea.Cmd {
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+	if cmd, ok := m.Route(msg); ok {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.FormDoneMsg:
-		m.sh.Answered(msg)
-		return nil
-	case shell.DoneMsg:
-		return m.done(msg.Result)
 	case tea.KeyPressMsg:
 		switch m.stage {
 		case report, preview, reenableAsk:

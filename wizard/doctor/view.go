@@ -18,9 +18,9 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case report:
-		return []string{"pgup/pgdn scroll", "ctrl+c quit"}
+		return []string{"pgup/pgdn scroll", kit.KeyQuit}
 	case preview, reenableAsk:
-		return []string{"↑/↓ scroll", "ctrl+c quit"}
+		return []string{"↑/↓ scroll", kit.KeyQuit}
 	case applying, reenabling:
 		return []string{"ctrl+c stop — what is done is kept; the doctor picks up from there"}
 	case reading:
@@ -28,7 +28,7 @@ func (m *Model) Keys() []string {
 			return []string{"ctrl+c quit — the checks change nothing"}
 		}
 	}
-	return []string{"ctrl+c quit"}
+	return []string{kit.KeyQuit}
 }
 
 // View draws the doctor, or connecting.

@@ -65,6 +65,35 @@ func (k Forms) Desc(desc string) string {
 	return desc
 }
 
+// Input is a text field: its title, what it is for, the value it edits
+// and its check. In accessible mode an empty answer keeps the value it
+// had, when it had one.
+func (k Forms) Input(title, desc string, value *string, check func(string) error) *huh.Input {
+	in := huh.NewInput().Title(k.Title(title, desc, *value)).Description(k.Desc(desc)).Value(value)
+	if check != nil && *value != "" {
+		check = k.KeepDefault(check)
+	}
+	if check != nil {
+		in = in.Validate(check)
+	}
+	return in
+}
+
+// Select is a choice among opts, titled and described as every field.
+func Select[T comparable](k Forms, title, desc string, value *T, opts ...huh.Option[T]) *huh.Select[T] {
+	return huh.NewSelect[T]().Title(k.Title(title, desc, "")).Description(k.Desc(desc)).Options(opts...).Value(value)
+}
+
+// ChannelOptions are the channels a log export can export.
+func ChannelOptions() []huh.Option[string] {
+	opts := make([]huh.Option[string], 0, len(cloudapi.ExportableChannels()))
+	for _, ch := range cloudapi.ExportableChannels() {
+		opts = append(opts, huh.NewOption(ch, ch))
+	}
+	return opts
+}
+
+// RetentionOptions are the retentions CloudWatch Logs allows.
 func RetentionOptions() []huh.Option[int] {
 	years := map[int32]string{365: "1 year", 731: "2 years", 1096: "3 years", 1827: "5 years", 2192: "6 years", 2557: "7 years", 2922: "8 years", 3288: "9 years", 3653: "10 years"}
 	opts := make([]huh.Option[int], 0, len(awsiam.RetentionDays))
@@ -77,6 +106,9 @@ func RetentionOptions() []huh.Option[int] {
 	}
 	return opts
 }
+
+// RoleARNPlaceholder is what a role ARN field shows empty.
+const RoleARNPlaceholder = "arn:aws:iam::123456789012:role/CockroachCloudLogExportRole"
 
 // ValidateRoleARN accepts role ARNs and, so that the roles it is attached to
 // can be looked up and offered, policy ARNs; any other ARN is refused with

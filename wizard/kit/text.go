@@ -152,3 +152,12 @@ func DiffLines(d, indent string, s *Styles, w int, fit bool) []string {
 	}
 	return out
 }
+
+// The keys every task's footer names alike.
+const (
+	KeyQuit        = "ctrl+c quit"
+	KeyQuitUnmoved = "ctrl+c quit (nothing changed yet)"
+	KeyStopApply   = "ctrl+c stop — the journal keeps what was done; rerunning resumes"
+	KeyExit        = "enter or q exit"
+	KeyBack        = "esc back"
+)

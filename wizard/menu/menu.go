@@ -9,6 +9,7 @@ import (
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 )
 
@@ -72,7 +73,7 @@ func (m *Model) View(w, _ int) string {
 func (m *Model) Title() string { return Title }
 
 // Keys are the menu's.
-func (m *Model) Keys() []string { return []string{"ctrl+c quit"} }
+func (m *Model) Keys() []string { return []string{kit.KeyQuit} }
 
 // Busy: the menu waits for nothing.
 func (m *Model) Busy() bool { return false }

@@ -53,7 +53,7 @@ func atStage(hs *shelltest.Harness, st stage) {
 	hs.T.Helper()
 	hs.Until("stage "+st.String(), 15*time.Second, func() bool {
 		m := task(hs)
-		return m != nil && !hs.P.Ended() && !m.Conn.Active() && m.stage == st && (st != asking || hs.P.Shell().Form() != nil)
+		return m != nil && !hs.P.Ended() && !m.Conn.Active() && m.stage == st && (st != asking && st != pickingRole || hs.P.Shell().Form() != nil)
 	})
 }
 

@@ -254,32 +254,17 @@ func logGroupForm(k kit.Forms, a *answers, _ cloudapi.Cluster, regions []string)
 	nameDesc := fmt.Sprintf("Created in %s, the %s the cluster exports from: each region writes to the group of this name in itself. AWS allows 1 to 512 letters, digits and . - _ / #.", strings.Join(regions, ", "), kit.Plural(len(regions), "region", "regions"))
 	retentionDesc := "How long new log groups keep events (otherwise forever). Existing groups keep theirs unless you choose a value other than the default."
 	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("Log group", nameDesc, a.logGroup)).
-			Description(k.Desc(nameDesc)).
-			Value(&a.logGroup).
-			Validate(k.KeepDefault(func(s string) error { return awsiam.ValidateLogGroupName(strings.TrimSpace(s)) })),
-		huh.NewSelect[int]().
-			Title(k.Title("Retention", retentionDesc, "")).
-			Description(k.Desc(retentionDesc)).
-			Options(kit.RetentionOptions()...).
-			Inline(true).
-			Value(&a.retention),
+		k.Input("Log group", nameDesc, &a.logGroup, func(s string) error { return awsiam.ValidateLogGroupName(strings.TrimSpace(s)) }),
+		kit.Select(k, "Retention", retentionDesc, &a.retention, kit.RetentionOptions()...).Inline(true),
 	))
 }
 
 func roleModeForm(k kit.Forms, a *answers, c cloudapi.Cluster, _ []string) *huh.Form {
 	desc := fmt.Sprintf("CockroachDB Cloud writes the logs by assuming a role in your AWS account; the cluster's account %s is the one allowed to assume it.", c.ExportAccountID())
-	return k.Form(huh.NewGroup(
-		huh.NewSelect[string]().
-			Title(k.Title("IAM role", desc, "")).
-			Description(k.Desc(desc)).
-			Options(
-				huh.NewOption("Create the role and its permission policy for me (recommended)", roleCreate),
-				huh.NewOption("I already have a role", roleExisting),
-			).
-			Value(&a.roleMode),
-	))
+	return k.Form(huh.NewGroup(kit.Select(k, "IAM role", desc, &a.roleMode,
+		huh.NewOption("Create the role and its permission policy for me (recommended)", roleCreate),
+		huh.NewOption("I already have a role", roleExisting),
+	)))
 }
 
 func roleNamesForm(k kit.Forms, a *answers, _ cloudapi.Cluster, regions []string) *huh.Form {
@@ -287,42 +272,18 @@ func roleNamesForm(k kit.Forms, a *answers, _ cloudapi.Cluster, regions []string
 	policyDesc := "A managed policy with the CloudWatch Logs actions on your log group, attached to the role."
 	regionsDesc := "A restriction that misses a region loses that region's logs, so only the regions this export writes to are offered."
 	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("Role name", roleDesc, a.roleName)).
-			Description(k.Desc(roleDesc)).
-			Value(&a.roleName).
-			Validate(k.KeepDefault(func(s string) error { return awsiam.ValidateRoleName(strings.TrimSpace(s)) })),
-		huh.NewInput().
-			Title(k.Title("Permission policy name", policyDesc, a.policyName)).
-			Description(k.Desc(policyDesc)).
-			Value(&a.policyName).
-			Validate(k.KeepDefault(func(s string) error { return awsiam.ValidatePolicyName(strings.TrimSpace(s)) })),
-		huh.NewSelect[string]().
-			Title(k.Title("Regions the policy allows", regionsDesc, "")).
-			Description(k.Desc(regionsDesc)).
-			Options(
-				huh.NewOption("All regions", regionsAll),
-				huh.NewOption("Only "+strings.Join(regions, ", "), regionsCluster),
-			).
-			Value(&a.regions),
+		k.Input("Role name", roleDesc, &a.roleName, func(s string) error { return awsiam.ValidateRoleName(strings.TrimSpace(s)) }),
+		k.Input("Permission policy name", policyDesc, &a.policyName, func(s string) error { return awsiam.ValidatePolicyName(strings.TrimSpace(s)) }),
+		kit.Select(k, "Regions the policy allows", regionsDesc, &a.regions,
+			huh.NewOption("All regions", regionsAll),
+			huh.NewOption("Only "+strings.Join(regions, ", "), regionsCluster),
+		),
 	))
 }
 
 func roleARNForm(k kit.Forms, a *answers, _ cloudapi.Cluster, _ []string) *huh.Form {
 	desc := "The ARN of the role CockroachDB Cloud should assume: arn:aws:iam::ACCOUNT:role/NAME (not the ARN of its policy)."
-	validate := kit.ValidateRoleARN
-	if a.roleARN != "" {
-		// --role-arn: an empty answer keeps it.
-		validate = k.KeepDefault(validate)
-	}
-	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("Role ARN", desc, a.roleARN)).
-			Description(k.Desc(desc)).
-			Placeholder("arn:aws:iam::123456789012:role/CockroachCloudLogExportRole").
-			Value(&a.roleARN).
-			Validate(validate),
-	))
+	return k.Form(huh.NewGroup(k.Input("Role ARN", desc, &a.roleARN, kit.ValidateRoleARN).Placeholder(kit.RoleARNPlaceholder)))
 }
 
 func externalIDForm(k kit.Forms, a *answers, c cloudapi.Cluster, _ []string) *huh.Form {
@@ -338,27 +299,15 @@ func externalIDForm(k kit.Forms, a *answers, c cloudapi.Cluster, _ []string) *hu
 			huh.NewOption("It requires an external ID (enter it next)", externalCustom),
 		}
 	}
-	return k.Form(huh.NewGroup(
-		huh.NewSelect[string]().
-			Title(k.Title("External ID", desc, "")).
-			Description(k.Desc(desc)).
-			Options(opts...).
-			Value(&a.extChoice),
-	))
+	return k.Form(huh.NewGroup(kit.Select(k, "External ID", desc, &a.extChoice, opts...)))
 }
 
 func externalValueForm(k kit.Forms, a *answers, _ cloudapi.Cluster, _ []string) *huh.Form {
 	desc := "2 to 1224 letters, digits and _+=,.@:/-"
-	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("External ID value", desc, a.extValue)).
-			Description(k.Desc(desc)).
-			Value(&a.extValue).
-			Validate(func(s string) error {
-				if len(strings.TrimSpace(s)) < 2 {
-					return errors.New("an external ID has at least 2 characters")
-				}
-				return nil
-			}),
-	))
+	return k.Form(huh.NewGroup(k.Input("External ID value", desc, &a.extValue, func(s string) error {
+		if len(strings.TrimSpace(s)) < 2 {
+			return errors.New("an external ID has at least 2 characters")
+		}
+		return nil
+	})))
 }

@@ -49,8 +49,9 @@ type stage int
 
 const (
 	asking stage = iota
-	roleLookup
-	rolePick
+	// pickingRole: the roles a pasted policy ARN is attached to are
+	// looked up, then offered.
+	pickingRole
 	preparing
 	prepareFailed
 	planned
@@ -62,7 +63,7 @@ const (
 	summary
 )
 
-var stageNames = [...]string{"asking", "roleLookup", "rolePick", "preparing", "prepareFailed", "planned", "applying", "failed", "rollbackPreview", "rollbackConfirm", "rollingBack", "summary"}
+var stageNames = [...]string{"asking", "pickingRole", "preparing", "prepareFailed", "planned", "applying", "failed", "rollbackPreview", "rollbackConfirm", "rollingBack", "summary"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -77,8 +78,8 @@ const (
 
 // Model is the setup task.
 type Model struct {
-	sh   *shell.Shell
-	cfg  Config
+	sh  *shell.Shell
+	cfg Config
 	*shell.Run
 
 	stage stage
@@ -114,7 +115,9 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	}
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskSetup), vp: vp, ans: newAnswers(cfg.Input), roles: shell.NewRoles(sh), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
+	m := &Model{sh: sh, cfg: cfg, vp: vp, ans: newAnswers(cfg.Input), roles: shell.NewRoles(sh, huh.NewOption("Enter another ARN", pickAnother), huh.NewOption("Let setup create a role instead", pickCreate)), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
+	m.Run = shell.NewRun(sh, shell.TaskSetup, shell.Follow{Event: m.event, Ask: m.ask, Submitted: m.submitted, Done: m.ended})
+	return m
 }
 
 // Messages of setup's own commands.
@@ -135,28 +138,10 @@ func (m *Model) Init() tea.Cmd {
 
 // Update follows the dialogue, the questions and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+	if cmd, ok := m.Route(msg, m.streams, m.roles); ok {
 		return cmd
-	}
-	if cmd, ok := m.streams.Update(msg); ok {
-		return cmd
-	}
-	if m.stage == roleLookup {
-		if cmd, ok := m.roles.Update(msg, huh.NewOption("Enter another ARN", pickAnother), huh.NewOption("Let setup create a role instead", pickCreate)); ok {
-			m.stage = rolePick
-			return cmd
-		}
 	}
 	switch msg := msg.(type) {
-	case shell.AskMsg:
-		return tea.Batch(m.ask(msg), msg.D.Next())
-	case shell.FormDoneMsg:
-		if m.sh.Answered(msg) || !m.sh.Done(msg) {
-			return nil
-		}
-		return m.submitted()
-	case shell.DoneMsg:
-		return m.ended(msg.Result)
 	case tickMsg:
 		if m.stage != applying && m.stage != summary {
 			m.ticking = false
@@ -280,7 +265,7 @@ func (m *Model) submitted() tea.Cmd {
 			return m.lookupRoles(strings.TrimSpace(m.ans.roleARN))
 		}
 		return m.askQuestion(nextQuestion(m.qi, &m.ans, m.cluster()))
-	case rolePick:
+	case pickingRole:
 		switch m.roles.Pick {
 		case pickAnother:
 			m.ans.roleARN = ""
@@ -301,7 +286,7 @@ func (m *Model) submitted() tea.Cmd {
 // lookupRoles follows a policy ARN pasted where the role ARN belongs: the
 // roles it is attached to are looked up, to be offered.
 func (m *Model) lookupRoles(arn string) tea.Cmd {
-	m.stage = roleLookup
+	m.stage = pickingRole
 	return m.roles.Look(arn)
 }
 
@@ -404,7 +389,10 @@ func (m *Model) Title() string { return Title }
 // Busy: connecting, reading, applying or rolling back.
 func (m *Model) Busy() bool {
 	switch m.stage {
-	case roleLookup, preparing, applying, rollbackPreview, rollingBack:
+	case preparing, applying, rollbackPreview, rollingBack:
+		return true
+	}
+	if m.roles.Looking() {
 		return true
 	}
 	return m.Conn.Busy()

@@ -141,7 +141,7 @@ func TestPolicyARNWarnsAndOffersTheRolesItIsAttachedTo(t *testing.T) {
 		t.Fatalf("no policy warning while typing:\n%s", hs.Screen())
 	}
 	hs.Enter()
-	atStage(hs, rolePick)
+	atStage(hs, pickingRole)
 	if !hs.Has("It is attached to 1 role") || !hs.Has("Use "+roleARN) {
 		t.Fatalf("the role the policy is attached to is not offered:\n%s", hs.Screen())
 	}

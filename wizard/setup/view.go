@@ -38,13 +38,13 @@ func (m *Model) Keys() []string {
 		if !m.sh.Offers(steps.OptApply) {
 			scroll = "pgup/pgdn scroll"
 		}
-		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", "ctrl+c quit"}
+		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
 	case m.stage == applying || m.stage == rollingBack:
-		return []string{"ctrl+c stop — the journal keeps what was done; rerunning resumes"}
+		return []string{kit.KeyStopApply}
 	case m.stage == summary:
-		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), "enter or q exit"}
+		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), kit.KeyExit}
 	case m.stage >= failed:
-		return []string{"ctrl+c quit"}
+		return []string{kit.KeyQuit}
 	}
 	return []string{"ctrl+c quit — nothing has been changed yet"}
 }
@@ -81,7 +81,7 @@ func (m *Model) questionMarks() kit.Checklist {
 		current, failed = m.Conn.Step()
 	case m.stage == asking:
 		current = questions[m.qi].step
-	case m.stage == roleLookup || m.stage == rolePick:
+	case m.stage == pickingRole:
 		current = steps.StepRoleARN
 	case m.stage == prepareFailed:
 		if se, ok := steps.AsStepError(m.err); ok {
@@ -107,7 +107,7 @@ func (m *Model) questionPanel(w int) string {
 		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + m.sh.FormView()
 	case m.stage == asking:
 		return m.sh.FormView() + m.liveCheck(w)
-	case m.stage == roleLookup || m.stage == rolePick:
+	case m.stage == pickingRole:
 		return m.roles.View(w)
 	case m.stage == preparing:
 		return kit.SpinnerLine(spin, kit.StageText(steps.StagePrepare, "", ""), w)

@@ -22,10 +22,14 @@ type Roles struct {
 	// Pick is the option taken: a role ARN, or one of the task's others.
 	Pick    string
 	looking bool
+	others  []huh.Option[string]
 }
 
-// NewRoles is the lookup on sh.
-func NewRoles(sh *Shell) *Roles { return &Roles{sh: sh} }
+// NewRoles is the lookup on sh; others are offered after the roles found
+// (another ARN, another way to the role).
+func NewRoles(sh *Shell, others ...huh.Option[string]) *Roles {
+	return &Roles{sh: sh, others: others}
+}
 
 type rolesMsg struct {
 	r     *Roles
@@ -48,22 +52,19 @@ func (r *Roles) Look(arn string) tea.Cmd {
 // Looking reports whether the lookup runs.
 func (r *Roles) Looking() bool { return r.looking }
 
-// Update takes the lookup's answer and offers the roles found, then
+// Update takes the lookup's answer and offers the roles found, then the
 // others; it reports whether msg was the answer.
-func (r *Roles) Update(msg tea.Msg, others ...huh.Option[string]) (tea.Cmd, bool) {
+func (r *Roles) Update(msg tea.Msg) (tea.Cmd, bool) {
 	m, ok := msg.(rolesMsg)
-	if !ok || m.r != r {
+	if !ok || m.r != r || !r.looking || m.arn != r.For {
 		return nil, false
 	}
-	if !r.looking || m.arn != r.For {
-		return nil, true
-	}
 	r.looking, r.Found, r.Err = false, m.roles, m.err
-	opts := make([]huh.Option[string], 0, len(m.roles)+len(others))
+	opts := make([]huh.Option[string], 0, len(m.roles)+len(r.others))
 	for _, role := range m.roles {
 		opts = append(opts, huh.NewOption("Use "+role, role))
 	}
-	opts = append(opts, others...)
+	opts = append(opts, r.others...)
 	r.Pick = opts[0].Value
 	title := "Which role?"
 	if len(m.roles) == 0 {

@@ -15,6 +15,7 @@ import (
 // it leads to, or the interface's end. Every task embeds one.
 type Run struct {
 	sh *Shell
+	f  Follow
 	// name is the task's own name: choosing another cluster opens it
 	// again.
 	name string
@@ -23,8 +24,25 @@ type Run struct {
 	d    *Dialogue
 }
 
-// NewRun is the dialogue of the task called name (TaskSetup, …) on sh.
-func NewRun(sh *Shell, name string) *Run { return &Run{sh: sh, name: name, Conn: NewConnecting(sh)} }
+// Follow is how a task follows its dialogue.
+type Follow struct {
+	// Event and Ask show an event and a decision.
+	Event func(steps.Event) tea.Cmd
+	Ask   func(AskMsg) tea.Cmd
+	// Answered, when set, hears the answer a form gave to a decision.
+	Answered func(decision, answer any)
+	// Submitted, when set, follows a completed form of the task's own
+	// (its questions, which answer no decision by themselves).
+	Submitted func() tea.Cmd
+	// Done follows the dialogue's end: what it returned.
+	Done func(result any) tea.Cmd
+}
+
+// NewRun is the dialogue of the task called name (TaskSetup, …) on sh,
+// followed by f.
+func NewRun(sh *Shell, name string, f Follow) *Run {
+	return &Run{sh: sh, f: f, name: name, Conn: NewConnecting(sh)}
+}
 
 // Start connects (c) from the shell's session, then runs body on the
 // session connecting gives.
@@ -34,21 +52,46 @@ func (r *Run) Start(c steps.ConnectTask, body func(context.Context, steps.Sessio
 	return tea.Batch(cmd, r.sh.SpinTick())
 }
 
-// Route hands connecting its messages, then the task's: each event to
-// event and each decision to ask, asking the dialogue for its next message
-// once they have. It reports whether msg was one of them; the dialogue's
-// end (DoneMsg) is the task's to follow (End).
-func (r *Run) Route(msg tea.Msg, event func(steps.Event) tea.Cmd, ask func(AskMsg) tea.Cmd) (tea.Cmd, bool) {
+// Part is a component of a task with messages of its own (Streams,
+// Roles).
+type Part interface {
+	Update(msg tea.Msg) (tea.Cmd, bool)
+}
+
+// Route hands connecting its messages, then the parts theirs, then the
+// dialogue's to the task's Follow: each event and each decision, asking
+// the dialogue for its next message once shown; the forms completed; the
+// dialogue's end. It reports whether msg was one of them.
+func (r *Run) Route(msg tea.Msg, parts ...Part) (tea.Cmd, bool) {
 	if r.Conn.Active() {
 		if cmd, ok := r.Conn.Update(msg); ok {
 			return cmd, true
 		}
 	}
+	for _, p := range parts {
+		if cmd, ok := p.Update(msg); ok {
+			return cmd, true
+		}
+	}
 	switch msg := msg.(type) {
 	case EventMsg:
-		return tea.Batch(event(msg.Event), msg.D.Next()), true
+		return tea.Batch(r.f.Event(msg.Event), msg.D.Next()), true
 	case AskMsg:
-		return tea.Batch(ask(msg), msg.D.Next()), true
+		return tea.Batch(r.f.Ask(msg), msg.D.Next()), true
+	case FormDoneMsg:
+		d := r.sh.Pending()
+		if v, ok := r.sh.Answer(msg); ok {
+			if r.f.Answered != nil {
+				r.f.Answered(d, v)
+			}
+			return nil, true
+		}
+		if r.f.Submitted != nil && r.sh.Done(msg) {
+			return r.f.Submitted(), true
+		}
+		return nil, true
+	case DoneMsg:
+		return r.f.Done(msg.Result), true
 	}
 	return nil, false
 }

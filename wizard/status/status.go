@@ -36,10 +36,10 @@ type Config struct {
 
 // Model is the status task.
 type Model struct {
-	sh   *shell.Shell
-	cfg  Config
+	sh  *shell.Shell
+	cfg Config
 	*shell.Run
-	end  *steps.StatusEnd
+	end *steps.StatusEnd
 
 	// What the dialogue read and saw.
 	notApplicable error
@@ -60,7 +60,9 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	if cfg.LogsEvery <= 0 {
 		cfg.LogsEvery = 2 * time.Second
 	}
-	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskStatus)}
+	m := &Model{sh: sh, cfg: cfg}
+	m.Run = shell.NewRun(sh, shell.TaskStatus, shell.Follow{Event: m.event, Ask: m.ask, Done: m.done})
+	return m
 }
 
 // Messages of the logs' refresh.
@@ -82,15 +84,10 @@ func (m *Model) Init() tea.Cmd {
 
 // Update follows the dialogue and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+	if cmd, ok := m.Route(msg); ok {
 		return cmd
 	}
 	switch msg := msg.(type) {
-	case shell.FormDoneMsg:
-		m.sh.Answered(msg)
-		return nil
-	case shell.DoneMsg:
-		return m.done(msg.Result)
 	case logsDueMsg:
 		if msg.seq != m.logsSeq || m.st == nil {
 			return nil

@@ -313,30 +313,14 @@ func updLogGroupForm(k kit.Forms, d *draft, regions []string, check func(string)
 	nameDesc := fmt.Sprintf("Logs go to the log group of this name in %s; the review shows which must be created. 1 to 512 letters, digits and . - _ / #.", strings.Join(regions, ", "))
 	retentionDesc := "For the log groups the update creates; existing groups keep theirs."
 	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("Log group (log_name)", nameDesc, d.logGroup)).
-			Description(k.Desc(nameDesc)).
-			Value(&d.logGroup).
-			Validate(k.KeepDefault(check)),
-		huh.NewSelect[int]().
-			Title(k.Title("Retention of new log groups", retentionDesc, "")).
-			Description(k.Desc(retentionDesc)).
-			Options(kit.RetentionOptions()...).
-			Inline(true).
-			Value(&d.retention),
+		k.Input("Log group (log_name)", nameDesc, &d.logGroup, check),
+		kit.Select(k, "Retention of new log groups", retentionDesc, &d.retention, kit.RetentionOptions()...).Inline(true),
 	))
 }
 
 func updRoleForm(k kit.Forms, d *draft, c cloudapi.Cluster, check func(string) error) *huh.Form {
 	desc := fmt.Sprintf("The role CockroachDB Cloud assumes (auth_principal): arn:aws:iam::ACCOUNT:role/NAME, trusting the cluster's account %s. Not the ARN of a policy.", c.ExportAccountID())
-	return k.Form(huh.NewGroup(
-		huh.NewInput().
-			Title(k.Title("Role ARN", desc, d.roleARN)).
-			Description(k.Desc(desc)).
-			Placeholder("arn:aws:iam::123456789012:role/CockroachCloudLogExportRole").
-			Value(&d.roleARN).
-			Validate(k.KeepDefault(check)),
-	))
+	return k.Form(huh.NewGroup(k.Input("Role ARN", desc, &d.roleARN, check).Placeholder(kit.RoleARNPlaceholder)))
 }
 
 func updRegionForm(k kit.Forms, d *draft, c cloudapi.Cluster) *huh.Form {
@@ -345,41 +329,25 @@ func updRegionForm(k kit.Forms, d *draft, c cloudapi.Cluster) *huh.Form {
 	for _, r := range c.RegionNames() {
 		opts = append(opts, huh.NewOption(r, r))
 	}
-	return k.Form(huh.NewGroup(
-		huh.NewSelect[string]().
-			Title(k.Title("Export region (region)", desc, "")).
-			Description(k.Desc(desc)).
-			Options(opts...).
-			Value(&d.region),
-	))
+	return k.Form(huh.NewGroup(kit.Select(k, "Export region (region)", desc, &d.region, opts...)))
 }
 
 func updRedactForm(k kit.Forms, d *draft) *huh.Form {
 	desc := "Redaction replaces sensitive data (SQL values, personal data) in the exported logs with markers. A group can override it."
-	return k.Form(huh.NewGroup(
-		huh.NewSelect[bool]().
-			Title(k.Title("Redaction (redact)", desc, "")).
-			Description(k.Desc(desc)).
-			Options(
-				huh.NewOption("Off: logs are exported as written", false),
-				huh.NewOption("On: sensitive data is redacted", true),
-			).
-			Value(&d.redact),
-	))
+	return k.Form(huh.NewGroup(kit.Select(k, "Redaction (redact)", desc, &d.redact,
+		huh.NewOption("Off: logs are exported as written", false),
+		huh.NewOption("On: sensitive data is redacted", true),
+	)))
 }
 
 func updOmittedForm(k kit.Forms, d *draft, check func([]string) error) *huh.Form {
 	desc := "Channels that are not exported at all. Only exportable channels are offered."
-	opts := make([]huh.Option[string], 0, len(cloudapi.ExportableChannels()))
-	for _, ch := range cloudapi.ExportableChannels() {
-		opts = append(opts, huh.NewOption(ch, ch))
-	}
 	return k.Form(huh.NewGroup(
 		huh.NewMultiSelect[string]().
 			Title(k.Title("Omitted channels (omitted_channels)", desc, "")).
 			Description(k.Desc(desc)).
 			Value(&d.omitted).
-			Options(opts...).
+			Options(kit.ChannelOptions()...).
 			Filterable(false).
 			Validate(check),
 	))
@@ -498,23 +466,10 @@ func updGroupForm(k kit.Forms, d *draft, checkName func(string) error, checkQueu
 		huh.NewOption("ERROR", cloudapi.LevelError),
 		huh.NewOption("FATAL", cloudapi.LevelFatal),
 	}
-	chOpts := make([]huh.Option[string], 0, len(cloudapi.ExportableChannels()))
-	for _, ch := range cloudapi.ExportableChannels() {
-		chOpts = append(chOpts, huh.NewOption(ch, ch))
-	}
 	return k.Form(
 		huh.NewGroup(
-			huh.NewInput().
-				Title(k.Title("Group log name", nameDesc, d.gName)).
-				Description(k.Desc(nameDesc)).
-				Value(&d.gName).
-				Validate(k.KeepDefault(checkName)),
-			huh.NewSelect[cloudapi.LogLevel]().
-				Title(k.Title("Minimum level (min_level)", levelDesc, "")).
-				Description(k.Desc(levelDesc)).
-				Options(levels...).
-				Inline(true).
-				Value(&d.gLevel),
+			k.Input("Group log name", nameDesc, &d.gName, checkName),
+			kit.Select(k, "Minimum level (min_level)", levelDesc, &d.gLevel, levels...).Inline(true),
 			huh.NewSelect[string]().
 				Title("Redaction").
 				Options(
@@ -537,7 +492,7 @@ func updGroupForm(k kit.Forms, d *draft, checkName func(string) error, checkQueu
 				Title(k.Title("Channels of this group", "Space selects; each channel can go to one group only.", "")).
 				Description(k.Desc("Space selects; each channel can go to one group only.")).
 				Value(&d.gChannels).
-				Options(chOpts...).
+				Options(kit.ChannelOptions()...).
 				Filterable(false).
 				Validate(checkChannels),
 		),
@@ -547,7 +502,7 @@ func updGroupForm(k kit.Forms, d *draft, checkName func(string) error, checkQueu
 // lookupRoles follows a policy ARN given as the role: the roles it is
 // attached to are looked up and offered.
 func (m *Model) lookupRoles(arn string) tea.Cmd {
-	m.stage = roleLookup
+	m.stage = pickingRole
 	return m.roles.Look(arn)
 }
 
@@ -655,7 +610,7 @@ func (m *Model) submitted() tea.Cmd {
 			m.choice = m.group
 		}
 		return m.toGroups()
-	case rolePick:
+	case pickingRole:
 		switch m.roles.Pick {
 		case choiceAnotherARN:
 			m.draft.roleARN = ""

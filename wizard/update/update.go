@@ -50,8 +50,9 @@ const (
 	editField
 	editGroups
 	editGroupAction
-	roleLookup
-	rolePick
+	// pickingRole: the roles a policy ARN given as the role is attached
+	// to are looked up, then offered.
+	pickingRole
 	planning
 	planFailed
 	review
@@ -70,8 +71,8 @@ const (
 
 // Model is the update task.
 type Model struct {
-	sh   *shell.Shell
-	cfg  Config
+	sh  *shell.Shell
+	cfg Config
 	*shell.Run
 
 	stage stage
@@ -100,9 +101,9 @@ type Model struct {
 
 	progress kit.Progress
 	streams  *shell.Streams
-	res        *steps.UpdateResult
-	err        error
-	changed    bool
+	res      *steps.UpdateResult
+	err      error
+	changed  bool
 }
 
 // New returns the update task on sh.
@@ -112,7 +113,9 @@ func New(sh *shell.Shell, cfg Config) *Model {
 	}
 	vp := viewport.New()
 	vp.SoftWrap = false
-	return &Model{sh: sh, cfg: cfg, Run: shell.NewRun(sh, shell.TaskUpdate), vp: vp, roles: shell.NewRoles(sh), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
+	m := &Model{sh: sh, cfg: cfg, vp: vp, roles: shell.NewRoles(sh, huh.NewOption("Enter another ARN", choiceAnotherARN), huh.NewOption("Keep the role in use", choiceBack)), streams: shell.NewStreams(sh, cfg.StreamsEvery)}
+	m.Run = shell.NewRun(sh, shell.TaskUpdate, shell.Follow{Event: m.event, Ask: m.ask, Submitted: m.submitted, Done: m.ended})
+	return m
 }
 
 // Init starts the dialogue: connecting, then steps.RunUpdate with the
@@ -129,28 +132,10 @@ func (m *Model) Init() tea.Cmd {
 
 // Update follows the dialogue, the edit screen and the keys.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	if cmd, ok := m.Route(msg, m.event, m.ask); ok {
+	if cmd, ok := m.Route(msg, m.streams, m.roles); ok {
 		return cmd
-	}
-	if cmd, ok := m.streams.Update(msg); ok {
-		return cmd
-	}
-	if m.stage == roleLookup {
-		if cmd, ok := m.roles.Update(msg, huh.NewOption("Enter another ARN", choiceAnotherARN), huh.NewOption("Keep the role in use", choiceBack)); ok {
-			m.stage = rolePick
-			return cmd
-		}
 	}
 	switch msg := msg.(type) {
-	case shell.AskMsg:
-		return tea.Batch(m.ask(msg), msg.D.Next())
-	case shell.FormDoneMsg:
-		if m.sh.Answered(msg) || !m.sh.Done(msg) {
-			return nil
-		}
-		return m.submitted()
-	case shell.DoneMsg:
-		return m.ended(msg.Result)
 	case tea.KeyPressMsg:
 		if cmd, ok := m.key(msg); ok {
 			return cmd
@@ -164,8 +149,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := msg.String()
 	switch m.stage {
-	case editField, editGroups, rolePick:
-		if k == "esc" {
+	case editField, editGroups, pickingRole:
+		if k == "esc" && !m.roles.Looking() {
 			if m.field == fieldGroup {
 				return m.toGroups(), true
 			}
@@ -302,10 +287,10 @@ func (m *Model) Title() string { return Title }
 // Busy: reading, planning or applying.
 func (m *Model) Busy() bool {
 	switch m.stage {
-	case loading, planning, roleLookup, applying:
+	case loading, planning, applying:
 		return true
 	}
-	return m.Conn.Busy()
+	return m.Conn.Busy() || m.roles.Looking()
 }
 
 // Result is what the update did.

@@ -45,7 +45,7 @@ func at(t *testing.T, hs *shelltest.Harness, st stage) *Model {
 			return false
 		case st == done:
 			return hs.P.Shell().Lingering()
-		case st == applying || st == roleLookup:
+		case st == applying:
 			return true
 		}
 		return hs.P.Shell().Form() != nil
@@ -240,7 +240,7 @@ func TestUpdateRoleGivenAsAPolicyARNWarnsAndOffersItsRoles(t *testing.T) {
 		t.Fatalf("no warning while typing a policy ARN:\n%s", s)
 	}
 	hs.Enter()
-	at(t, hs, rolePick)
+	at(t, hs, pickingRole)
 	if s := hs.Screen(); !strings.Contains(s, "It is attached to 1 role") || !strings.Contains(s, "Use "+setup.RoleARN) {
 		t.Fatalf("the role the policy is attached to is not offered:\n%s", s)
 	}

@@ -38,7 +38,7 @@ func (m *Model) View(w, h int) string {
 			}
 		}
 		return out
-	case roleLookup, rolePick:
+	case pickingRole:
 		return m.roles.View(w)
 	case planning:
 		return kit.SpinnerLine(spin, kit.StageText(steps.StageUpdatePlan, "", ""), w)
@@ -55,21 +55,21 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{"ctrl+c stop — the journal keeps what was done; rerunning resumes"}
+		return []string{kit.KeyStopApply}
 	case done:
-		return []string{"enter or q exit"}
+		return []string{kit.KeyExit}
 	case failed:
-		return []string{"ctrl+c quit"}
-	case editField, editGroups, editGroupAction, rolePick:
-		return []string{"esc back", "ctrl+c quit (nothing changed yet)"}
+		return []string{kit.KeyQuit}
+	case editField, editGroups, editGroupAction, pickingRole:
+		return []string{kit.KeyBack, kit.KeyQuitUnmoved}
 	case review:
 		keys := []string{"pgup/pgdn scroll"}
 		if m.plan.Permission != nil {
 			keys = append(keys, "p policy", "c changes")
 		}
-		return append(keys, "esc edit", "ctrl+c quit")
+		return append(keys, "esc edit", kit.KeyQuit)
 	}
-	return []string{"ctrl+c quit (nothing changed yet)"}
+	return []string{kit.KeyQuitUnmoved}
 }
 
 // editBody is the edit screen: what is in force, the field menu, and the
