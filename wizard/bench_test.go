@@ -110,37 +110,22 @@ func benchSetup(conn *steps.Connection, env *steps.Env, w, h int) *shell.Program
 	sh.Session = steps.Session{Env: env, Conn: conn, Cluster: conn.Clusters[0], Chosen: true}
 	p = shell.NewProgram(sh, func(sh *shell.Shell, name string, _ bool) shell.Task { return opts.open(sh, name, true) }, shell.TaskSetup)
 	p.Init()
-	benchSend(p, steps.ClusterChosen{Cluster: conn.Clusters[0], ForSetup: true})
+	shelltest.Inject(p, steps.ClusterChosen{Cluster: conn.Clusters[0], ForSetup: true})
 	return p
-}
-
-// benchSend hands the program what a dialogue would send; what that asks
-// for next is not run.
-func benchSend(p *shell.Program, msgs ...any) {
-	for _, msg := range msgs {
-		switch msg := msg.(type) {
-		case steps.Event:
-			p.Update(shell.EventMsg{Event: msg})
-		case steps.Choice, steps.Confirm:
-			p.Update(shell.AskMsg{Decision: msg})
-		default:
-			p.Update(msg)
-		}
-	}
 }
 
 // benchPlanScreen is the plan with its choice; pane is the key that
 // switches the tab ("" for the steps).
 func benchPlanScreen(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int, pane string) *shell.Program {
 	p := benchSetup(conn, env, w, h)
-	benchSend(p, steps.SetupPlanned{Plan: plan}, steps.Choice{ID: steps.ChoiceSetupPlan, Title: "Apply this plan?", Options: []steps.Option{
+	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Choice{ID: steps.ChoiceSetupPlan, Title: "Apply this plan?", Options: []steps.Option{
 		{ID: steps.OptApply, Label: "Apply"}, {ID: steps.OptEdit, Label: "Change answers"}, {ID: steps.OptQuit, Label: "Cancel (nothing is changed)"},
 	}})
 	if !p.Shell().Offers(steps.OptApply) {
 		b.Fatal("the plan did not open")
 	}
 	if pane != "" {
-		benchSend(p, shelltest.KeyMsg(pane))
+		shelltest.Inject(p, shelltest.KeyMsg(pane))
 	}
 	return p
 }
@@ -150,7 +135,7 @@ func benchPlanScreen(b *testing.B, plan *steps.Plan, conn *steps.Connection, env
 func benchApplying(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
 	p := benchSetup(conn, env, w, h)
 	ms := time.Millisecond
-	benchSend(p, steps.SetupPlanned{Plan: plan}, steps.Working{Stage: steps.StageApply, Cluster: plan.ClusterName},
+	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Working{Stage: steps.StageApply, Cluster: plan.ClusterName},
 		steps.StepDone{Step: steps.StepOrganization}, steps.StepDone{Step: steps.StepCluster}, steps.StepDone{Step: steps.StepClusterAccount},
 		steps.StepDone{Step: steps.StepLogGroup, Took: 388 * ms}, steps.StepDone{Step: steps.StepRole, Took: 212 * ms},
 		steps.StepDone{Step: steps.StepPermissions, Took: 154 * ms}, steps.StepDone{Step: steps.StepTrust, Took: 3 * ms},
@@ -179,7 +164,7 @@ func benchSummary(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *s
 	for i, r := range plan.Regions {
 		res.Streams = append(res.Streams, steps.RegionStreams{Region: r, LogGroup: plan.LogGroup, Streams: 33, Newest: benchNow.Add(-time.Duration(i+1) * time.Second)})
 	}
-	benchSend(p, steps.SetupApplied{Result: res})
+	shelltest.Inject(p, steps.SetupApplied{Result: res})
 	if p.Task().Busy() || p.Result().Setup != res {
 		b.Fatal("no summary")
 	}

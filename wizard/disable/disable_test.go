@@ -341,7 +341,7 @@ func TestDisableFailedShowsTheUserMessageAsAnError(t *testing.T) {
 	sh.Width, sh.Height = 80, 24
 	sh.Session = steps.Session{Cluster: cloudapi.Cluster{ID: cloudemu.StagingAWSClusterID, Name: cloudemu.StagingAWSClusterName}, Chosen: true}
 	m := New(sh, Config{})
-	m.Conn.Update(shell.EventMsg{D: &shell.Dialogue{}, Event: steps.ClusterChosen{Cluster: sh.Session.Cluster}})
+	m.Conn.Update(shell.EventMsg{D: m.Dialogue(), Event: steps.ClusterChosen{Cluster: sh.Session.Cluster}})
 	m.choice = steps.OptCleanup
 	msg := "the export job could not stop the log shipper; contact support"
 	fail := &steps.StepError{Step: steps.StepDisable, Cause: errors.New("log export is DISABLE_FAILED: " + msg), Fix: "run the same command again to retry the DELETE", Permanent: true}
@@ -354,7 +354,7 @@ func TestDisableFailedShowsTheUserMessageAsAnError(t *testing.T) {
 	} {
 		m.event(e)
 	}
-	m.Update(shell.AskMsg{D: &shell.Dialogue{}, Decision: steps.Choice{ID: steps.ChoiceDisableFailed, Title: "What now?", Options: []steps.Option{{ID: steps.OptRetry, Label: "Retry (resumes)"}, {ID: steps.OptQuit, Label: "Quit"}}}})
+	m.Update(shell.AskMsg{D: m.Dialogue(), Decision: steps.Choice{ID: steps.ChoiceDisableFailed, Title: "What now?", Options: []steps.Option{{ID: steps.OptRetry, Label: "Retry (resumes)"}, {ID: steps.OptQuit, Label: "Quit"}}}})
 	if m.stage != failed {
 		t.Fatalf("stage %d", m.stage)
 	}

@@ -91,19 +91,7 @@ func TestGoldenProgressScreens(t *testing.T) {
 	p := programOn(sh, cfg)
 	p.Init()
 	t.Cleanup(func() { p.Stop(time.Second) })
-	// The events a dialogue would send; what they ask for next is not run.
-	send := func(msgs ...any) {
-		for _, msg := range msgs {
-			switch msg := msg.(type) {
-			case steps.Event:
-				p.Update(shell.EventMsg{Event: msg})
-			case steps.Choice, steps.Confirm:
-				p.Update(shell.AskMsg{Decision: msg})
-			default:
-				p.Update(msg)
-			}
-		}
-	}
+	send := func(msgs ...any) { shelltest.Inject(p, msgs...) }
 	view := func() string { return p.Render() }
 	ms := time.Millisecond
 	role := "arn:aws:iam::" + account + ":role/CockroachCloudLogExportRole"

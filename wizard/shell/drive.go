@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -110,37 +109,12 @@ func (d *driver) quitted() bool {
 	return d.quit
 }
 
-var cmdType = reflect.TypeOf(tea.Cmd(nil))
+func (d *driver) exec(cmd tea.Cmd) { Exec(cmd, d.deliver) }
 
-func (d *driver) exec(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	go func() { d.deliver(cmd()) }()
-}
-
-// deliver unpacks batches and sequences and drops what only a screen
-// needs (sizes, colours, the cursor's blink, the clipboard).
+// deliver queues a message for Update, dropping what only a screen needs
+// (sizes, colours, the cursor's blink, the clipboard).
 func (d *driver) deliver(msg tea.Msg) {
-	if msg == nil {
-		return
-	}
-	if batch, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range batch {
-			d.exec(c)
-		}
-		return
-	}
-	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
-		for i := 0; i < v.Len(); i++ {
-			if c := v.Index(i).Interface().(tea.Cmd); c != nil {
-				d.deliver(c())
-			}
-		}
-		return
-	}
-	switch fmt.Sprintf("%T", msg) {
-	case "tea.windowSizeMsg", "tea.backgroundColorMsg", "tea.setClipboardMsg", "cursor.BlinkMsg", "cursor.initialBlinkMsg":
+	if Runtime(msg) != "" {
 		return
 	}
 	if _, ok := msg.(tea.QuitMsg); ok {

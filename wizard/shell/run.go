@@ -22,6 +22,9 @@ type Run struct {
 	// Conn is connecting, drawn by the task while it is Active.
 	Conn *Connecting
 	d    *Dialogue
+	// cancelled: the task stopped its dialogue and said itself what
+	// follows; the dialogue's end changes nothing.
+	cancelled bool
 }
 
 // Follow is how a task follows its dialogue.
@@ -63,6 +66,10 @@ type Part interface {
 // the dialogue for its next message once shown; the forms completed; the
 // dialogue's end. It reports whether msg was one of them.
 func (r *Run) Route(msg tea.Msg, parts ...Part) (tea.Cmd, bool) {
+	if !r.ours(msg) {
+		// A dialogue the task stopped, or another task's.
+		return nil, true
+	}
 	if r.Conn.Active() {
 		if cmd, ok := r.Conn.Update(msg); ok {
 			return cmd, true
@@ -96,6 +103,20 @@ func (r *Run) Route(msg tea.Msg, parts ...Part) (tea.Cmd, bool) {
 	return nil, false
 }
 
+// ours reports whether msg, when it is a dialogue's, is this task's
+// dialogue's, still followed.
+func (r *Run) ours(msg tea.Msg) bool {
+	switch msg := msg.(type) {
+	case EventMsg:
+		return msg.D == r.d
+	case AskMsg:
+		return msg.D == r.d && !r.cancelled
+	case DoneMsg:
+		return msg.D == r.d && !r.cancelled
+	}
+	return true
+}
+
 // End follows the dialogue's end: the task its Next leads to (the doctor
 // or setup on the same cluster, the menu, this task on another cluster),
 // or the interface's end with res and the end's error — kept on screen
@@ -118,11 +139,16 @@ func (r *Run) End(end steps.End, res Result, linger bool) tea.Cmd {
 	return Finish(res)
 }
 
+// Dialogue is the dialogue followed (nil before Start).
+func (r *Run) Dialogue() *Dialogue { return r.d }
+
 // Running reports whether the dialogue has not returned.
 func (r *Run) Running() bool { return r.d != nil && !r.d.Finished() }
 
-// Cancel stops the dialogue without waiting for it.
+// Cancel stops the dialogue without waiting for it: the task says itself
+// what follows.
 func (r *Run) Cancel() {
+	r.cancelled = true
 	if r.d != nil {
 		r.d.Cancel()
 	}

@@ -113,6 +113,7 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := msg.String()
+
 	if m.sh.Key(k) {
 		return m.sh.SpinTick()
 	}

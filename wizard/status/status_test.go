@@ -250,11 +250,8 @@ func TestGoldenStatusScreens(t *testing.T) {
 		m := New(sh, Config{})
 		p := shell.NewProgram(sh, func(*shell.Shell, string, bool) shell.Task { return m }, shell.TaskStatus)
 		p.Init()
-		d := &shell.Dialogue{}
-		for _, e := range []steps.Event{steps.ClusterChosen{Cluster: sh.Session.Cluster}, steps.ExportRead{Export: st}, steps.Working{Stage: steps.StageStatusWatch}, steps.StatusSeen{Status: ev}, steps.ExportRead{Export: st, Final: true}} {
-			p.Update(shell.EventMsg{D: d, Event: e})
-		}
-		p.Update(shell.AskMsg{D: d, Decision: steps.Choice{ID: steps.ChoiceStatusNext, Options: append(opts, steps.Option{ID: steps.OptReadAgain}, steps.Option{ID: steps.OptMenu}, steps.Option{ID: steps.OptQuit})}})
+		shelltest.Inject(p, steps.ClusterChosen{Cluster: sh.Session.Cluster}, steps.ExportRead{Export: st}, steps.Working{Stage: steps.StageStatusWatch}, steps.StatusSeen{Status: ev}, steps.ExportRead{Export: st, Final: true},
+			steps.Choice{ID: steps.ChoiceStatusNext, Options: append(opts, steps.Option{ID: steps.OptReadAgain}, steps.Option{ID: steps.OptMenu}, steps.Option{ID: steps.OptQuit})})
 		return p.Render()
 	}
 	shelltest.Golden(t, "status-enabled", screen(st, cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabled}, ClusterState: cloudapi.StateCreated, Polls: 7, Elapsed: 9 * time.Second, Done: true, Reached: true}))

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -136,43 +135,18 @@ func New(t *testing.T, p *shell.Program, w, h int) *Harness {
 	return hs
 }
 
-var cmdType = reflect.TypeOf(tea.Cmd(nil))
+func (hs *Harness) exec(cmd tea.Cmd) { shell.Exec(cmd, hs.deliver) }
 
-func (hs *Harness) exec(cmd tea.Cmd) {
-	if cmd == nil {
-		return
-	}
-	go func() { hs.deliver(cmd()) }()
-}
-
-// deliver unpacks batches and sequences, answers the runtime's own
-// requests (window size), and queues the rest for Update.
+// deliver answers the runtime's own requests (window size) and queues the
+// rest for Update.
 func (hs *Harness) deliver(msg tea.Msg) {
-	if msg == nil {
-		return
-	}
-	if batch, ok := msg.(tea.BatchMsg); ok {
-		for _, c := range batch {
-			hs.exec(c)
-		}
-		return
-	}
-	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
-		for i := 0; i < v.Len(); i++ {
-			if c := v.Index(i).Interface().(tea.Cmd); c != nil {
-				hs.deliver(c())
-			}
-		}
-		return
-	}
-	switch fmt.Sprintf("%T", msg) {
-	case "tea.windowSizeMsg":
+	switch shell.Runtime(msg) {
+	case "size":
 		// Answered when processed, with the size the terminal has then.
 		msg = sizeRequest{}
-	case "tea.backgroundColorMsg", "tea.setClipboardMsg":
-		return
-	case "cursor.BlinkMsg", "cursor.initialBlinkMsg":
-		// A cursor that does not blink keeps screens comparable.
+	case "screen":
+		// Colours and the clipboard need no answer; a cursor that does
+		// not blink keeps screens comparable.
 		return
 	}
 	if _, ok := msg.(tea.QuitMsg); ok {
@@ -397,6 +371,27 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Inject hands p's task what its dialogue would send — events, and
+// decisions (a steps.Choice or steps.Confirm) — and any other message as
+// it is; what they ask for next is not run. Screens are drawn from fixed
+// events this way.
+func Inject(p *shell.Program, msgs ...any) {
+	var d *shell.Dialogue
+	if r, ok := p.Task().(interface{ Dialogue() *shell.Dialogue }); ok {
+		d = r.Dialogue()
+	}
+	for _, msg := range msgs {
+		switch msg := msg.(type) {
+		case steps.Event:
+			p.Update(shell.EventMsg{D: d, Event: msg})
+		case steps.Choice, steps.Confirm:
+			p.Update(shell.AskMsg{D: d, Decision: msg})
+		default:
+			p.Update(msg)
+		}
+	}
 }
 
 // Stub is a task that only says which one it is: what a task's own tests
