@@ -1,7 +1,6 @@
 package wizard
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -36,20 +35,7 @@ func TestMenuQuitLeaves(t *testing.T) {
 // for the menu does not wait for the watch to stop — no Update blocks.
 func TestBackToTheMenuNeverWaits(t *testing.T) {
 	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{EnableAfter: time.Minute})
-	ctx := context.Background()
-	env, err := build(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
-	if err != nil {
-		t.Fatal(err)
-	}
-	noWait := shelltest.FastApply
-	noWait.NoWait = true
-	if _, err := steps.Apply(ctx, env, plan, noWait, nil); err != nil {
-		t.Fatal(err)
-	}
+	shelltest.Enabling(t, build, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
 	hs := start(t, options(build), 80, 24)
 	choose(hs, shell.TaskStatus, "stag")
 	hs.Until("the status followed", 15*time.Second, func() bool { return hs.Has("following live until the status is terminal") })

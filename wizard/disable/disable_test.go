@@ -26,14 +26,9 @@ import (
 // program opens the disable of cluster on a shell, preset with the flags'
 // choice; the tasks it leads to are stubs.
 func program(build shelltest.Build, cluster string, preset steps.DisableInput, accessible bool) *shell.Program {
-	sh := shell.New(context.Background(), accessible, nil)
-	open := func(sh *shell.Shell, name string, _ bool) shell.Task {
-		if name != shell.TaskDisable {
-			return shelltest.Stub{Name: name}
-		}
+	return shelltest.Program(shell.TaskDisable, accessible, func(sh *shell.Shell) shell.Task {
 		return New(sh, Config{Connect: steps.ConnectTask{Build: build, ClusterRef: cluster}, Preset: preset, Options: steps.DisableOptions{Watch: shelltest.Watch}})
-	}
-	return shell.NewProgram(sh, open, shell.TaskDisable)
+	})
 }
 
 func atStage(t *testing.T, hs *shelltest.Harness, st stage) *Model {

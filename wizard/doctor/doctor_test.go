@@ -20,14 +20,9 @@ import (
 
 // program opens the doctor on cluster; the tasks it leads to are stubs.
 func program(build shelltest.Build, cluster string, accessible bool) *shell.Program {
-	sh := shell.New(context.Background(), accessible, nil)
-	open := func(sh *shell.Shell, name string, _ bool) shell.Task {
-		if name != shell.TaskDoctor {
-			return shelltest.Stub{Name: name}
-		}
+	return shelltest.Program(shell.TaskDoctor, accessible, func(sh *shell.Shell) shell.Task {
 		return New(sh, Config{Connect: steps.ConnectTask{Build: build, ClusterRef: cluster}, Fix: shelltest.FastFix})
-	}
-	return shell.NewProgram(sh, open, shell.TaskDoctor)
+	})
 }
 
 // at waits for the doctor to reach a stage and to ask there.

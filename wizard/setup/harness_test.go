@@ -28,13 +28,7 @@ func program(cfg Config, accessible bool) *shell.Program {
 }
 
 func programOn(sh *shell.Shell, cfg Config) *shell.Program {
-	open := func(sh *shell.Shell, name string, _ bool) shell.Task {
-		if name != shell.TaskSetup {
-			return shelltest.Stub{Name: name}
-		}
-		return New(sh, cfg)
-	}
-	return shell.NewProgram(sh, open, shell.TaskSetup)
+	return shelltest.ProgramOn(sh, shell.TaskSetup, func(sh *shell.Shell) shell.Task { return New(sh, cfg) })
 }
 
 // start opens setup at w×h.

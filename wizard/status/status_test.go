@@ -18,18 +18,13 @@ import (
 // program opens the status of cluster (chosen from the list when "") on
 // a shell; the tasks it leads to are stubs.
 func program(build shelltest.Build, cluster string, accessible bool) *shell.Program {
-	sh := shell.New(context.Background(), accessible, nil)
-	open := func(sh *shell.Shell, name string, _ bool) shell.Task {
-		if name != shell.TaskStatus {
-			return shelltest.Stub{Name: name}
-		}
+	return shelltest.Program(shell.TaskStatus, accessible, func(sh *shell.Shell) shell.Task {
 		return New(sh, Config{
 			Connect:   steps.ConnectTask{Build: build, ClusterRef: cluster},
 			Watch:     shelltest.Watch,
 			LogsEvery: 100 * time.Millisecond,
 		})
-	}
-	return shell.NewProgram(sh, open, shell.TaskStatus)
+	})
 }
 
 func task(hs *shelltest.Harness) *Model {
@@ -42,20 +37,7 @@ func task(hs *shelltest.Harness) *Model {
 // logs arriving in the region and keeps refreshing them.
 func TestStatusFollowsEnablingToEnabled(t *testing.T) {
 	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{EnableAfter: 800 * time.Millisecond})
-	ctx := context.Background()
-	env, err := build(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
-	if err != nil {
-		t.Fatal(err)
-	}
-	noWait := shelltest.FastApply
-	noWait.NoWait = true
-	if _, err := steps.Apply(ctx, env, plan, noWait, nil); err != nil {
-		t.Fatal(err)
-	}
+	shelltest.Enabling(t, build, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
 
 	hs := shelltest.New(t, program(build, cloudemu.StagingAWSClusterName, false), 80, 24)
 	var sawEnabling, sawFollowing bool
@@ -199,20 +181,7 @@ func TestStatusWithoutExport(t *testing.T) {
 
 func TestAccessibleStatusFollowsToEnabled(t *testing.T) {
 	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{EnableAfter: 500 * time.Millisecond})
-	ctx := context.Background()
-	env, err := build(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	noWait := shelltest.FastApply
-	noWait.NoWait = true
-	if _, err := steps.Apply(ctx, env, plan, noWait, nil); err != nil {
-		t.Fatal(err)
-	}
+	shelltest.Enabling(t, build, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDNone})
 	res, text := shelltest.Accessible(t, program(build, cloudemu.StagingAWSClusterName, true), "2") // quit
 	for _, want := range []string{"status         ENABLING", "Following the log export of staging-aws", "status ENABLED (cluster CREATED)", "status         ENABLED", "1. Read it again", "2. Quit"} {
 		if !strings.Contains(text, want) {

@@ -22,18 +22,13 @@ import (
 // program opens the update of cluster with the flags' edit; the tasks it
 // leads to are stubs.
 func program(build shelltest.Build, cluster string, in steps.UpdateInput, accessible bool) *shell.Program {
-	sh := shell.New(context.Background(), accessible, nil)
-	open := func(sh *shell.Shell, name string, _ bool) shell.Task {
-		if name != shell.TaskUpdate {
-			return shelltest.Stub{Name: name}
-		}
+	return shelltest.Program(shell.TaskUpdate, accessible, func(sh *shell.Shell) shell.Task {
 		return New(sh, Config{
 			Connect: steps.ConnectTask{Build: build, ClusterRef: cluster}, In: in,
 			Options:      steps.UpdateOptions{Watch: shelltest.Watch, StreamTimeout: 10 * time.Second, PropagationLimit: 20 * time.Second},
 			StreamsEvery: 100 * time.Millisecond,
 		})
-	}
-	return shell.NewProgram(sh, open, shell.TaskUpdate)
+	})
 }
 
 func at(t *testing.T, hs *shelltest.Harness, st stage) *Model {

@@ -22,6 +22,21 @@ import (
 // to start from.
 func SetUp(t *testing.T, build Build, in steps.SetupInput) (*steps.Env, *steps.SetupResult) {
 	t.Helper()
+	return setUp(t, build, in, FastApply)
+}
+
+// Enabling sets up a cluster's export the way `setup --yes --no-wait`
+// does: it is left ENABLING.
+func Enabling(t *testing.T, build Build, in steps.SetupInput) *steps.Env {
+	t.Helper()
+	noWait := FastApply
+	noWait.NoWait = true
+	env, _ := setUp(t, build, in, noWait)
+	return env
+}
+
+func setUp(t *testing.T, build Build, in steps.SetupInput, opts steps.ApplyOptions) (*steps.Env, *steps.SetupResult) {
+	t.Helper()
 	ctx := context.Background()
 	env, err := build(ctx, "")
 	if err != nil {
@@ -34,8 +49,8 @@ func SetUp(t *testing.T, build Build, in steps.SetupInput) (*steps.Env, *steps.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := steps.Apply(ctx, env, p, FastApply, nil)
-	if err != nil || res.Status != cloudapi.StatusEnabled {
+	res, err := steps.Apply(ctx, env, p, opts, nil)
+	if err != nil || !opts.NoWait && res.Status != cloudapi.StatusEnabled {
 		t.Fatalf("setting up %s: %v (status %s)", in.Cluster, err, res.Status)
 	}
 	return env, res

@@ -394,6 +394,22 @@ func Inject(p *shell.Program, msgs ...any) {
 	}
 }
 
+// Program opens the task name, made by open, on a shell of its own
+// (accessible, or not); the tasks it leads to are stubs.
+func Program(name string, accessible bool, open func(sh *shell.Shell) shell.Task) *shell.Program {
+	return ProgramOn(shell.New(context.Background(), accessible, nil), name, open)
+}
+
+// ProgramOn is Program on sh.
+func ProgramOn(sh *shell.Shell, name string, open func(sh *shell.Shell) shell.Task) *shell.Program {
+	return shell.NewProgram(sh, func(sh *shell.Shell, n string, _ bool) shell.Task {
+		if n != name {
+			return Stub{Name: n}
+		}
+		return open(sh)
+	}, name)
+}
+
 // Stub is a task that only says which one it is: what a task's own tests
 // open in place of the tasks it leads to.
 type Stub struct{ Name string }
