@@ -19,6 +19,25 @@ var (
 	rejectedChannels = []string{"DEV", "KV_DISTRIBUTION", "SQL_INTERNAL_PERF", "TELEMETRY"}
 )
 
+// ErrNoChannel is the API's rule that a group has a channel, in the words
+// every check of it uses.
+var ErrNoChannel = errors.New("at least one channel is required")
+
+// CheckQueues is the API's rule that at most one group sets
+// enable_sending_queue.
+func CheckQueues(groups []LogExportGroup) error {
+	var names []string
+	for _, g := range groups {
+		if g.EnableSendingQueue != nil && *g.EnableSendingQueue {
+			names = append(names, g.LogName)
+		}
+	}
+	if len(names) > 1 {
+		return fmt.Errorf("groups %s set enable_sending_queue; at most one group may", strings.Join(names, ", "))
+	}
+	return nil
+}
+
 // validLogGroupName is CloudWatch's rule for log group names, 1 to 512 of
 // A-Z a-z 0-9 . - _ / #; every log_name of a CloudWatch configuration is
 // one. Written out rather than as a regexp: a {1,512} repetition compiled
@@ -229,7 +248,6 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 	if err := ValidateChannels(r.OmittedChannels); err != nil {
 		errs = append(errs, fmt.Errorf("omitted_channels: %w", err))
 	}
-	queues := 0
 	for i, g := range r.Groups {
 		if g.LogName == "" {
 			errs = append(errs, fmt.Errorf("groups[%d]: log_name is required", i))
@@ -239,7 +257,7 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 			errs = append(errs, fmt.Errorf("groups[%d]: %s", i, msg))
 		}
 		if len(g.Channels) == 0 {
-			errs = append(errs, fmt.Errorf("groups[%d] (%s): at least one channel is required", i, g.LogName))
+			errs = append(errs, fmt.Errorf("groups[%d] (%s): %w", i, g.LogName, ErrNoChannel))
 		}
 		if err := ValidateChannels(g.Channels); err != nil {
 			errs = append(errs, fmt.Errorf("groups[%d] (%s): %w", i, g.LogName, err))
@@ -249,12 +267,9 @@ func (r EnableLogExportRequest) Validate(c Cluster) error {
 		default:
 			errs = append(errs, fmt.Errorf("groups[%d] (%s): min_level %q must be one of UNSPECIFIED, WARNING, ERROR, FATAL", i, g.LogName, g.MinLevel))
 		}
-		if g.EnableSendingQueue != nil && *g.EnableSendingQueue {
-			queues++
-		}
 	}
-	if queues > 1 {
-		errs = append(errs, fmt.Errorf("enable_sending_queue is set on %d groups; at most one group may set it", queues))
+	if err := CheckQueues(r.Groups); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -259,16 +259,19 @@ func planCleanup(ctx context.Context, env *Env, p *DisablePlan, cluster cloudapi
 			p.keep(KindLogGroup, name, region, notOursReason(tags, cluster.ID))
 		case otherGroups[key] != "":
 			p.keep(KindLogGroup, name, region, "the export of cluster "+otherGroups[key]+" writes to it")
-		case in.DeleteLogGroups:
-			p.Items = append(p.Items, CleanupItem{Kind: KindLogGroup, ID: name, Region: region, Remove: true})
 		default:
+			// Whether it holds logs decides the confirmation even when
+			// they are to be deleted: an empty group loses nothing.
 			streams, err := awsiam.RecentStreams(ctx, logs, name, "", 1)
 			if err != nil {
 				return &StepError{Step: StepCleanup, Cause: err, Fix: awsFix(err, "logs:DescribeLogStreams"), Permanent: !awsiam.IsThrottling(err)}
 			}
-			if len(streams) == 0 {
-				p.Items = append(p.Items, CleanupItem{Kind: KindLogGroup, ID: name, Region: region, Remove: true, Reason: "it holds no logs"})
-			} else {
+			switch {
+			case len(streams) == 0:
+				p.Items = append(p.Items, CleanupItem{Kind: KindLogGroup, ID: name, Region: region, Remove: true, Reason: "it holds no logs", Empty: true})
+			case in.DeleteLogGroups:
+				p.Items = append(p.Items, CleanupItem{Kind: KindLogGroup, ID: name, Region: region, Remove: true})
+			default:
 				p.keep(KindLogGroup, name, region, "it holds the exported logs; remove it with --delete-log-group")
 			}
 		}

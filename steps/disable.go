@@ -55,6 +55,9 @@ type CleanupItem struct {
 	// Remove is false for resources that are kept; Reason says why.
 	Remove bool   `json:"remove"`
 	Reason string `json:"reason,omitempty"`
+	// Empty marks a log group that holds no logs: cleanup removes it
+	// without --delete-log-group, as nothing is lost with it.
+	Empty bool `json:"empty,omitempty"`
 }
 
 // Label names the resource for people.
@@ -92,11 +95,11 @@ type DisablePlan struct {
 	priorState []PriorState
 }
 
-// RemovesLogGroups reports whether the plan deletes a log group (and the
-// logs in it): the one change that needs a second confirmation.
+// RemovesLogGroups reports whether the plan deletes a log group that
+// holds logs: the one change that needs a second confirmation.
 func (p *DisablePlan) RemovesLogGroups() bool {
 	for _, it := range p.Items {
-		if it.Kind == KindLogGroup && it.Remove {
+		if it.Kind == KindLogGroup && it.Remove && !it.Empty {
 			return true
 		}
 	}
@@ -138,6 +141,9 @@ func (p *DisablePlan) WriteText(w io.Writer) {
 // and says what disabling will stop and cleanup remove (see planCleanup).
 // It changes nothing. Without cleanup it needs no AWS call and no journal.
 func PrepareDisable(ctx context.Context, env *Env, in DisableInput) (*DisablePlan, error) {
+	if in.Cleanup && env.AWS == nil {
+		return nil, errors.New("cleanup reads AWS: no AWS clients were given")
+	}
 	cluster, err := FindCluster(ctx, env, in.Cluster)
 	if err != nil {
 		return nil, err

@@ -215,32 +215,8 @@ func Diagnose(ctx context.Context, env *Env, clusterRef string, opts DoctorOptio
 // AWS read about the role or a log group is kept in the facts, and the
 // checks that needed it report that they could not run.
 func GatherDoctorFacts(ctx context.Context, env *Env, clusterRef string, opts DoctorOptions) (*DoctorFacts, error) {
-	var (
-		cluster cloudapi.Cluster
-		info    cloudapi.LogExportInfo
-		caller  awsiam.Identity
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		c, err := env.Cloud.FindCluster(gctx, clusterRef)
-		if err != nil {
-			return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and the API key's organization", Permanent: !transientCloud(err)}
-		}
-		cluster = c
-		if info, err = env.Cloud.LogExport(gctx, c.ID); err != nil {
-			return &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster", Permanent: !transientCloud(err)}
-		}
-		return nil
-	})
-	g.Go(func() error {
-		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
-		if err != nil {
-			return &StepError{Step: StepRole, Cause: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)", Permanent: !awsiam.IsThrottling(err)}
-		}
-		caller = id
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+	cluster, caller, info, err := lookUp(ctx, env, clusterRef)
+	if err != nil {
 		return nil, err
 	}
 	return gatherExportFacts(ctx, env, cluster, info, caller, opts)

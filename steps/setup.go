@@ -240,12 +240,9 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		c, err := env.Cloud.FindCluster(gctx, clusterRef)
+		c, err := FindCluster(gctx, env, clusterRef)
 		if err != nil {
-			if cloudapi.IsUnauthenticated(err) {
-				return orgError(err)
-			}
-			return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
+			return err
 		}
 		cluster = c
 		// The export needs only the cluster: it goes now, and is
@@ -253,7 +250,7 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		go func() {
 			info, err := env.Cloud.LogExport(ctx, c.ID)
 			if err != nil {
-				exportCh <- exportAnswer{nil, &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster", Permanent: !transientCloud(err)}}
+				exportCh <- exportAnswer{nil, exportReadError(err)}
 				return
 			}
 			exportCh <- exportAnswer{&info, nil}
@@ -263,7 +260,7 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 	g.Go(func() error {
 		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 		if err != nil {
-			return &StepError{Step: StepRole, Cause: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)", Permanent: !awsiam.IsThrottling(err)}
+			return callerError(err)
 		}
 		caller = id
 		return nil
@@ -279,25 +276,6 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		return a.info, a.err
 	})
 	return cluster, caller, current, org, nil
-}
-
-func orgError(err error) error {
-	return &StepError{Step: StepOrganization, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
-}
-
-func transientCloud(err error) bool {
-	var ae *cloudapi.APIError
-	if errors.As(err, &ae) {
-		return ae.HTTPStatus == 429 || ae.HTTPStatus >= 500
-	}
-	return !errors.Is(err, context.Canceled)
-}
-
-func cloudAuthFix(err error) string {
-	if cloudapi.IsUnauthenticated(err) {
-		return "the CockroachDB Cloud API key was refused: create a service account key in the Cloud Console and pass it in COCKROACH_API_KEY or --api-key-file"
-	}
-	return "check COCKROACH_SERVER and the API key"
 }
 
 // Prepare turns the input and the discovered facts into a plan, with

@@ -74,23 +74,13 @@ func ExportStatus(ctx context.Context, env *Env, clusterRef string, opts StatusO
 	}
 	info, err := env.Cloud.LogExport(ctx, cluster.ID)
 	if err != nil {
-		return nil, &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs a role that can read the cluster's log export (Cluster Admin, Cluster Operator or Cluster Reader)", Permanent: !transientCloud(err)}
+		return nil, exportReadError(err)
 	}
 	out := newClusterExport(cluster, info)
 	if !opts.SkipLogs {
 		out.Logs, out.LogsNote = checkLogs(ctx, env, info, out.Regions)
 	}
 	return out, nil
-}
-
-// FindCluster resolves a cluster ID or name; a failure is a StepError that
-// says how to find the right reference.
-func FindCluster(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, error) {
-	cluster, err := env.Cloud.FindCluster(ctx, clusterRef)
-	if err != nil {
-		return cluster, &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
-	}
-	return cluster, nil
 }
 
 func newClusterExport(cluster cloudapi.Cluster, info cloudapi.LogExportInfo) *ClusterExport {
@@ -142,17 +132,23 @@ func checkLogs(ctx context.Context, env *Env, info cloudapi.LogExportInfo, regio
 			out = append(out, RegionLogs{Region: region, LogGroup: g})
 		}
 	}
-	now := time.Now()
+	return ReadLogs(ctx, env, out, time.Now()), ""
+}
+
+// ReadLogs reads again, concurrently, the export's streams in each region
+// and log group of logs, as at now (what arriving means).
+func ReadLogs(ctx context.Context, env *Env, logs []RegionLogs, now time.Time) []RegionLogs {
+	out := make([]RegionLogs, len(logs))
 	var wg sync.WaitGroup
-	for i := range out {
+	for i := range logs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out[i] = regionLogs(ctx, env, out[i].Region, out[i].LogGroup, now)
+			out[i] = regionLogs(ctx, env, logs[i].Region, logs[i].LogGroup, now)
 		}()
 	}
 	wg.Wait()
-	return out, ""
+	return out
 }
 
 func regionLogs(ctx context.Context, env *Env, region, group string, now time.Time) RegionLogs {

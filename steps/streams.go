@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
@@ -36,4 +37,24 @@ func ReadStreams(ctx context.Context, env *Env, region, logGroup string) (Region
 		}
 	}
 	return rs, nil
+}
+
+// ReadAllStreams looks at the export's streams in logGroup in every region
+// at once; a region that cannot be read says why in its Error.
+func ReadAllStreams(ctx context.Context, env *Env, logGroup string, regions []string) []RegionStreams {
+	out := make([]RegionStreams, len(regions))
+	var wg sync.WaitGroup
+	for i, region := range regions {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rs, err := ReadStreams(ctx, env, region, logGroup)
+			if err != nil {
+				rs.Error = err.Error()
+			}
+			out[i] = rs
+		}()
+	}
+	wg.Wait()
+	return out
 }

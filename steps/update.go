@@ -24,8 +24,12 @@ type UpdateTarget struct {
 	Current cloudapi.LogExportInfo `json:"current"`
 }
 
-// errNoExport is the cause when update finds nothing to change.
-var errNoExport = errors.New("log export is not configured")
+// errNoExport and errExportDisabled are the causes when update finds
+// nothing to change.
+var (
+	errNoExport       = errors.New("log export is not configured")
+	errExportDisabled = errors.New("disabled")
+)
 
 // LoadUpdate reads the cluster, the caller's AWS identity and the current
 // configuration concurrently, and checks that there is an export to
@@ -40,7 +44,7 @@ func LoadUpdate(ctx context.Context, env *Env, clusterRef string) (*UpdateTarget
 	case !current.Configured:
 		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("%w for cluster %s", errNoExport, cluster.Name), Fix: setup, Permanent: true}
 	case current.Status == cloudapi.StatusDisabled:
-		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("log export of cluster %s is disabled, so there is nothing to update", cluster.Name), Fix: setup, Permanent: true}
+		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("log export of cluster %s is %w, so there is nothing to update", cluster.Name, errExportDisabled), Fix: setup, Permanent: true}
 	case current.Status == cloudapi.StatusDisabling:
 		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("log export of cluster %s is being disabled", cluster.Name), Fix: "wait for it with `crdb-logexport status --cluster " + cluster.Name + " --watch`, then " + setup, Permanent: true}
 	}

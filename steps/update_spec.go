@@ -203,20 +203,7 @@ func ValidateSpec(spec cloudapi.LogExportSpec, cluster cloudapi.Cluster) error {
 	if spec.Region != "" && !slices.Contains(cluster.RegionNames(), spec.Region) {
 		errs = append(errs, fmt.Errorf("region %s is not one of the cluster's regions (%s)", spec.Region, strings.Join(cluster.RegionNames(), ", ")))
 	}
-	seen := map[string]string{}
-	for _, g := range spec.Groups {
-		for _, ch := range g.Channels {
-			if other, dup := seen[ch]; dup && other != g.LogName {
-				errs = append(errs, fmt.Errorf("channel %s is routed to both group %s and group %s; a channel can go to one group only", ch, other, g.LogName))
-			}
-			seen[ch] = g.LogName
-		}
-	}
-	for i, g := range spec.Groups {
-		if j := groupIndex(spec.Groups, g.LogName); j != i {
-			errs = append(errs, fmt.Errorf("two groups have the log name %s; merge their channels into one", g.LogName))
-		}
-	}
+	errs = append(errs, groupConflicts(spec.Groups)...)
 	return errors.Join(errs...)
 }
 

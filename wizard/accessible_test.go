@@ -1,12 +1,10 @@
 package wizard
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -14,14 +12,15 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell/shelltest"
 )
 
 // runAccessible feeds answers one line at a time. Huh's accessible mode
 // reads each prompt with a scanner of its own, so the input is given one
 // byte per read, as a terminal does.
-func runAccessible(t *testing.T, connect func(context.Context, string) (*steps.Env, error), lines ...string) (Result, string) {
+func runAccessible(t *testing.T, connect shelltest.Build, lines ...string) (Result, string) {
 	t.Helper()
-	var out bytes.Buffer
+	var out shelltest.SyncBuffer
 	res, err := RunAccessible(context.Background(), Options{
 		Start:        StartSetup,
 		In:           iotest.OneByteReader(strings.NewReader(strings.Join(lines, "\n") + "\n")),
@@ -30,7 +29,7 @@ func runAccessible(t *testing.T, connect func(context.Context, string) (*steps.E
 		Input:        steps.SetupInput{ExternalID: steps.ExternalIDAuto},
 		APIKeySource: "COCKROACH_API_KEY",
 		Connect:      connect,
-		Apply:        fastApply,
+		Apply:        shelltest.FastApply,
 	})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
@@ -39,7 +38,7 @@ func runAccessible(t *testing.T, connect func(context.Context, string) (*steps.E
 }
 
 func TestAccessibleSetupWithDefaults(t *testing.T) {
-	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	_, connect, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	// cluster, log group, retention, role mode, role name, policy name,
 	// regions, external ID, apply: enter at each.
 	res, out := runAccessible(t, connect, "", "", "", "", "", "", "", "", "")
@@ -47,14 +46,15 @@ func TestAccessibleSetupWithDefaults(t *testing.T) {
 		t.Fatalf("result %+v\n%s", res, out)
 	}
 	for _, want := range []string{
-		"Acting in AWS account " + sandboxAccount,
+		"Acting in AWS account " + shelltest.Account,
 		"Enter a number between 1 and 5",
 		"Step 1: Create the CloudWatch log group.",
 		"Apply this plan?",
-		"Step 5 of 10 done: Create the cross-account IAM role.",
-		"Log export of prod-aws is ENABLED.",
-		"Role ARN: arn:aws:iam::" + sandboxAccount + ":role/" + prodRole,
-		"Logs arriving in us-east-1",
+		"Done: step 5 (Create the cross-account IAM role)",
+		"status       ENABLED",
+		"role ARN     arn:aws:iam::" + shelltest.Account + ":role/" + shelltest.ProdRole,
+		"us-east-1 crdb-prod-aws: 33",
+		"Next: crdb-logexport status --cluster prod-aws",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -66,7 +66,7 @@ func TestAccessibleSetupWithDefaults(t *testing.T) {
 }
 
 func TestAccessibleSetupWithTypedAnswers(t *testing.T) {
-	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	_, connect, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	res, out := runAccessible(t, connect,
 		"4",             // staging-aws
 		"staging-logs",  // log group
@@ -95,16 +95,16 @@ func TestAccessibleSetupWithTypedAnswers(t *testing.T) {
 }
 
 func TestAccessiblePolicyARNOffersRoles(t *testing.T) {
-	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	_, connect, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	res, out := runAccessible(t, connect,
 		"", "", "",
 		"2", // I already have a role
-		"arn:aws:iam::"+sandboxAccount+":policy/Nobody",
+		"arn:aws:iam::"+shelltest.Account+":policy/Nobody",
 		"2", // let setup create a role instead
 		"", "", "", "",
 		"3", // quit without changes
 	)
-	if !strings.Contains(out, "Warning: this is a policy ARN, not a role ARN.") || !strings.Contains(out, "Let setup create a role instead") {
+	if !strings.Contains(out, "This is a policy ARN, not a role ARN.") || !strings.Contains(out, "Let setup create a role instead") {
 		t.Errorf("no policy warning:\n%s", out)
 	}
 	if res.Outcome != Aborted || res.Changed {
@@ -113,7 +113,7 @@ func TestAccessiblePolicyARNOffersRoles(t *testing.T) {
 }
 
 func TestAccessibleEndOfInputNeverConfirms(t *testing.T) {
-	_, connect, store := testSandbox(t, cloudemu.Timings{})
+	_, connect, store := shelltest.Sandbox(t, cloudemu.Timings{})
 	// Every question answered, then the input ends at "Apply this plan?".
 	res, out := runAccessible(t, connect, "", "", "", "", "", "", "", "")
 	if res.Outcome != Aborted || res.Changed {
@@ -127,11 +127,11 @@ func TestAccessibleEndOfInputNeverConfirms(t *testing.T) {
 }
 
 func TestAccessibleInterruptedAtAPrompt(t *testing.T) {
-	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	_, connect, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out shelltest.SyncBuffer
 	done := make(chan Result, 1)
 	go func() {
 		res, _ := RunAccessible(ctx, Options{
@@ -162,29 +162,11 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// syncBuffer is a bytes.Buffer safe to read while another goroutine writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestAccessibleInputEndingAfterAnOutOfRangeChoice: a number outside the
 // choices, then the end of the input, stops the run like any other end of
 // input (huh's select would otherwise index its options with it).
 func TestAccessibleInputEndingAfterAnOutOfRangeChoice(t *testing.T) {
-	_, connect, _ := testSandbox(t, cloudemu.Timings{})
+	_, connect, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	res, out := runAccessible(t, connect, "9")
 	if res.Outcome != Aborted || res.Changed {
 		t.Fatalf("result %+v\n%s", res, out)

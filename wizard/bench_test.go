@@ -14,6 +14,8 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/sandbox"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell/shelltest"
 )
 
 // BenchmarkView measures one frame: View() of the busiest screens, at the
@@ -23,28 +25,28 @@ import (
 //
 //	go test -run '^$' -bench '^BenchmarkView$' -benchmem ./wizard
 func BenchmarkView(b *testing.B) {
-	plan, cluster := benchPlan(b)
+	plan, conn, env := benchPlan(b)
 	screens := []struct {
 		name  string
-		build func(w, h int) *Model
+		build func(w, h int) *shell.Program
 	}{
 		{"menu", benchMenu},
-		{"plan", func(w, h int) *Model { return benchPlanScreen(b, plan, cluster, w, h, "") }},
-		{"plan-permission", func(w, h int) *Model { return benchPlanScreen(b, plan, cluster, w, h, "p") }},
-		{"applying", func(w, h int) *Model { return benchApplying(b, plan, cluster, w, h) }},
-		{"summary", func(w, h int) *Model { return benchSummary(b, plan, cluster, w, h) }},
+		{"plan", func(w, h int) *shell.Program { return benchPlanScreen(b, plan, conn, env, w, h, "") }},
+		{"plan-permission", func(w, h int) *shell.Program { return benchPlanScreen(b, plan, conn, env, w, h, "p") }},
+		{"applying", func(w, h int) *shell.Program { return benchApplying(b, plan, conn, env, w, h) }},
+		{"summary", func(w, h int) *shell.Program { return benchSummary(b, plan, conn, env, w, h) }},
 	}
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 50}} {
 		for _, sc := range screens {
 			b.Run(fmt.Sprintf("%s/%dx%d", sc.name, size.w, size.h), func(b *testing.B) {
-				m := sc.build(size.w, size.h)
-				b.Cleanup(func() { m.stop(time.Second) })
-				if m.View().Content == "" {
+				p := sc.build(size.w, size.h)
+				b.Cleanup(func() { p.Stop(time.Second) })
+				if p.View().Content == "" {
 					b.Fatalf("%s draws nothing", sc.name)
 				}
 				b.ReportAllocs()
 				for b.Loop() {
-					_ = m.View()
+					_ = p.View()
 				}
 			})
 		}
@@ -52,8 +54,8 @@ func BenchmarkView(b *testing.B) {
 }
 
 // benchPlan is the plan for prod-aws (three regions) from a sandbox, with
-// the cluster it is for; the sandbox is gone before any frame is timed.
-func benchPlan(b *testing.B) (*steps.Plan, cloudapi.Cluster) {
+// what connecting found; the sandbox is gone before any frame is timed.
+func benchPlan(b *testing.B) (*steps.Plan, *steps.Connection, *steps.Env) {
 	b.Helper()
 	sb, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
@@ -82,80 +84,77 @@ func benchPlan(b *testing.B) (*steps.Plan, cloudapi.Cluster) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cluster, err := cloud.FindCluster(ctx, cloudemu.ProdAWSClusterName)
+	conn, err := steps.Connect(ctx, env, cloudemu.ProdAWSClusterName)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return plan, cluster
+	return plan, conn, env
 }
 
-func benchMenu(w, h int) *Model {
-	m := New(context.Background(), Options{Width: w, Height: h})
-	m.Init()
-	return m
+func benchMenu(w, h int) *shell.Program {
+	p := program(context.Background(), Options{Width: w, Height: h}, false)
+	p.Init()
+	return p
 }
 
-// benchConnected is a model past the questions for cluster, as the
-// wizard has it when the plan arrives.
-func benchConnected(plan *steps.Plan, cluster cloudapi.Cluster, w, h int) *Model {
-	now := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
-	m := New(context.Background(), Options{Width: w, Height: h, Now: func() time.Time { return now }})
-	m.connected = true
-	m.org = cloudapi.Organization{Name: cloudemu.OrgName}
-	m.caller = awsiam.Identity{Account: sandboxAccount, ARN: "arn:aws:iam::" + sandboxAccount + ":user/sandbox-admin"}
-	m.cluster, m.hasCluster = cluster, true
-	m.ans.forCluster(m.cluster)
-	m.in = m.ans.input(steps.SetupInput{ExternalID: steps.ExternalIDAuto}, m.cluster)
-	return m
+// benchNow is the clock of the setup screens.
+var benchNow = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+
+// benchSetup is setup on a session connected to prod-aws, as the
+// interface has it once the cluster is chosen. Its dialogue waits for the
+// answers; the screens are brought about by the events it would send.
+func benchSetup(conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
+	opts := Options{Start: StartSetup, Width: w, Height: h, Now: func() time.Time { return benchNow }, Input: steps.SetupInput{ExternalID: steps.ExternalIDAuto}}
+	p := program(context.Background(), opts, false)
+	sh := p.Shell()
+	sh.Session = steps.Session{Env: env, Conn: conn, Cluster: conn.Clusters[0], Chosen: true}
+	p = shell.NewProgram(sh, func(sh *shell.Shell, name string, _ bool) shell.Task { return opts.open(sh, name, true) }, shell.TaskSetup)
+	p.Init()
+	shelltest.Inject(p, steps.ClusterChosen{Cluster: conn.Clusters[0], ForSetup: true})
+	return p
 }
 
-// benchPlanScreen is the plan with its confirmation; pane is the key that
+// benchPlanScreen is the plan with its choice; pane is the key that
 // switches the tab ("" for the steps).
-func benchPlanScreen(b *testing.B, plan *steps.Plan, cluster cloudapi.Cluster, w, h int, pane string) *Model {
-	m := benchConnected(plan, cluster, w, h)
-	m.phase = phasePreparing
-	m.Update(planMsg{seq: m.prepSeq, plan: plan})
-	if m.phase != phasePlan {
-		b.Fatalf("the plan did not open (phase %d)", m.phase)
+func benchPlanScreen(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int, pane string) *shell.Program {
+	p := benchSetup(conn, env, w, h)
+	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Choice{ID: steps.ChoiceSetupPlan, Title: "Apply this plan?", Options: []steps.Option{
+		{ID: steps.OptApply, Label: "Apply"}, {ID: steps.OptEdit, Label: "Change answers"}, {ID: steps.OptQuit, Label: "Cancel (nothing is changed)"},
+	}})
+	if !p.Shell().Offers(steps.OptApply) {
+		b.Fatal("the plan did not open")
 	}
 	if pane != "" {
-		m.Update(keyMsg(pane))
+		shelltest.Inject(p, shelltest.KeyMsg(pane))
 	}
-	return m
+	return p
 }
 
 // benchApplying is step 10 under way: every other step done, the status
 // watcher's latest event, and streams found in one region.
-func benchApplying(b *testing.B, plan *steps.Plan, cluster cloudapi.Cluster, w, h int) *Model {
-	m := benchConnected(plan, cluster, w, h)
-	m.plan = plan
-	m.phase = phaseApplying
-	m.run = newApplyRun(1, func() {})
-	close(m.run.done)
-	m.streams = map[string]steps.RegionStreams{}
+func benchApplying(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
+	p := benchSetup(conn, env, w, h)
 	ms := time.Millisecond
-	for _, msg := range []any{
-		stepDoneMsg{run: 1, id: steps.StepOrganization}, stepDoneMsg{run: 1, id: steps.StepCluster}, stepDoneMsg{run: 1, id: steps.StepClusterAccount},
-		stepDoneMsg{run: 1, id: steps.StepLogGroup, took: 388 * ms}, stepDoneMsg{run: 1, id: steps.StepRole, took: 212 * ms},
-		stepDoneMsg{run: 1, id: steps.StepPermissions, took: 154 * ms}, stepDoneMsg{run: 1, id: steps.StepTrust, took: 3 * ms},
-		stepDoneMsg{run: 1, id: steps.StepPolicy, took: 97 * ms},
-		stepDoneMsg{run: 1, id: steps.StepRoleARN, summary: "auth_principal = " + plan.RoleARN},
-		stepStartedMsg{run: 1, id: steps.StepEnable},
-		statusMsg{run: 1, ev: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling}, ClusterState: cloudapi.StateLocked, OperationStatus: cloudapi.OperationLogExportRunning, Polls: 3, Elapsed: 3 * time.Second}},
-		regionStreamsMsg{run: 1, rs: steps.RegionStreams{Region: plan.Regions[0], LogGroup: plan.LogGroup, Streams: 33, Newest: m.opts.now().Add(-time.Second)}},
-	} {
-		m.Update(msg)
+	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Working{Stage: steps.StageApply, Cluster: plan.ClusterName},
+		steps.StepDone{Step: steps.StepOrganization}, steps.StepDone{Step: steps.StepCluster}, steps.StepDone{Step: steps.StepClusterAccount},
+		steps.StepDone{Step: steps.StepLogGroup, Took: 388 * ms}, steps.StepDone{Step: steps.StepRole, Took: 212 * ms},
+		steps.StepDone{Step: steps.StepPermissions, Took: 154 * ms}, steps.StepDone{Step: steps.StepTrust, Took: 3 * ms},
+		steps.StepDone{Step: steps.StepPolicy, Took: 97 * ms},
+		steps.StepDone{Step: steps.StepRoleARN, Summary: "auth_principal = " + plan.RoleARN},
+		steps.StepStarted{Step: steps.StepEnable},
+		steps.StatusSeen{Status: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling}, ClusterState: cloudapi.StateLocked, OperationStatus: cloudapi.OperationLogExportRunning, Polls: 3, Elapsed: 3 * time.Second}},
+		steps.StreamsSeen{Streams: steps.RegionStreams{Region: plan.Regions[0], LogGroup: plan.LogGroup, Streams: 33, Newest: benchNow.Add(-time.Second)}},
+	)
+	if !p.Task().Busy() {
+		b.Fatal("not applying")
 	}
-	if m.phase != phaseApplying {
-		b.Fatalf("not applying (phase %d)", m.phase)
-	}
-	return m
+	return p
 }
 
 // benchSummary is the end of a successful setup: every value to copy and
 // logs arriving in each region.
-func benchSummary(b *testing.B, plan *steps.Plan, cluster cloudapi.Cluster, w, h int) *Model {
-	m := benchApplying(b, plan, cluster, w, h)
+func benchSummary(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
+	p := benchApplying(b, plan, conn, env, w, h)
 	res := &steps.SetupResult{
 		ClusterID: plan.ClusterID, ClusterName: plan.ClusterName, Status: cloudapi.StatusEnabled,
 		LogGroup: plan.LogGroup, Regions: plan.Regions,
@@ -163,11 +162,11 @@ func benchSummary(b *testing.B, plan *steps.Plan, cluster cloudapi.Cluster, w, h
 		ExternalIDRequired: plan.ExternalIDRequired, ExternalID: plan.ExternalID,
 	}
 	for i, r := range plan.Regions {
-		res.Streams = append(res.Streams, steps.RegionStreams{Region: r, LogGroup: plan.LogGroup, Streams: 33, Newest: m.opts.now().Add(-time.Duration(i+1) * time.Second)})
+		res.Streams = append(res.Streams, steps.RegionStreams{Region: r, LogGroup: plan.LogGroup, Streams: 33, Newest: benchNow.Add(-time.Duration(i+1) * time.Second)})
 	}
-	m.Update(applyDoneMsg{run: 1, res: res})
-	if m.phase != phaseSummary {
-		b.Fatalf("no summary (phase %d)", m.phase)
+	shelltest.Inject(p, steps.SetupApplied{Result: res})
+	if p.Task().Busy() || p.Result().Setup != res {
+		b.Fatal("no summary")
 	}
-	return m
+	return p
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
 )
 
 // Start says where the interface opens.
@@ -83,13 +84,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
-	}
-	return time.Now()
-}
-
 func (o *Options) streamsEvery() time.Duration {
 	if o.StreamsEvery > 0 {
 		return o.StreamsEvery
@@ -97,67 +91,16 @@ func (o *Options) streamsEvery() time.Duration {
 	return 2 * time.Second
 }
 
-func (o *Options) resumeBase() string {
-	if o.ResumeCommand != "" {
-		return o.ResumeCommand
-	}
-	return "crdb-logexport setup"
-}
-
 // Outcome is how a run of the interface ended.
-type Outcome int
+type Outcome = shell.Outcome
 
 // Outcomes.
 const (
-	// Left: the user left the home menu, or there was nothing to do.
-	Left Outcome = iota
-	// Completed: setup ran to its end.
-	Completed
-	// Aborted: the user stopped (Ctrl-C, declined the plan, quit a
-	// question); the exit status is 130.
-	Aborted
-	// Failed: setup stopped at a step and the user chose to quit; the
-	// exit status is 1.
-	Failed
+	Left      = shell.Left
+	Completed = shell.Completed
+	Aborted   = shell.Aborted
+	Failed    = shell.Failed
 )
 
-func (o Outcome) String() string {
-	switch o {
-	case Completed:
-		return "completed"
-	case Aborted:
-		return "aborted"
-	case Failed:
-		return "failed"
-	}
-	return "left"
-}
-
 // Result is what the caller reports once the interface has ended.
-type Result struct {
-	Outcome Outcome
-	// Setup is what setup did (set when it completed, and when it failed
-	// after changing something).
-	Setup *steps.SetupResult
-	// Err is the failure that ended the run (Failed), or the one on
-	// screen when the user aborted.
-	Err error
-	// Changed reports whether anything may have been changed: applying
-	// started.
-	Changed bool
-	// Resume is the command that resumes or repeats the setup with the
-	// user's answers ("" before a cluster was chosen).
-	Resume string
-	// Rollback is what a rollback the user asked for removed and kept.
-	Rollback *steps.RollbackResult
-
-	// Task names the task other than setup that the interface ended in
-	// (its flow's title), "" for setup and the menu. The fields below are
-	// what that task did; each is set by its own flow.
-	Task    string
-	Status  *steps.ClusterExport
-	Doctor  *steps.DoctorReport
-	Fixes   *steps.FixResult
-	Update  *steps.UpdateResult
-	Disable *steps.DisableResult
-}
+type Result = shell.Result

@@ -6,100 +6,12 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
-
-// LineReporter prints the progress of a procedure as plain lines, one per
-// finished step and per status change: what `update` and `disable` show
-// without a terminal interface. It implements steps.Reporter and
-// steps.ResourceReporter.
-type LineReporter struct {
-	mu         sync.Mutex
-	w          io.Writer
-	lastStatus string
-}
-
-// NewLineReporter writes to w (the UI stream).
-func NewLineReporter(w io.Writer) *LineReporter { return &LineReporter{w: w} }
-
-func (r *LineReporter) printf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	fmt.Fprintf(r.w, format, args...)
-}
-
-// StepStarted prints nothing: the line comes when the step ends.
-func (r *LineReporter) StepStarted(string) {}
-
-// StepDone prints a tick, the step and its summary.
-func (r *LineReporter) StepDone(id string, _ steps.Action, summary string, took time.Duration) {
-	r.printf("✓ %s — %s (%s)\n", steps.StepLabel(id), summary, took.Round(time.Millisecond))
-}
-
-// StepFailed prints a cross; the error itself is reported at the end.
-func (r *LineReporter) StepFailed(id string, _ error, took time.Duration) {
-	r.printf("✗ %s (%s)\n", steps.StepLabel(id), took.Round(time.Millisecond))
-}
-
-// Status prints each change of the export status.
-func (r *LineReporter) Status(ev cloudapi.StatusEvent) {
-	line := EventText(ev)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if line == r.lastStatus {
-		return
-	}
-	r.lastStatus = line
-	fmt.Fprintf(r.w, "   status %s after %s, %d polls\n", line, ev.Elapsed.Round(100*time.Millisecond), ev.Polls)
-}
-
-// PropagationWait announces a wait before enabling again.
-func (r *LineReporter) PropagationWait(wait, remaining time.Duration, reason string) {
-	r.printf("   waiting %s, then enabling again (%s left): %s\n", wait.Round(time.Second), remaining.Round(time.Second), reason)
-}
-
-// Streams reports log streams found in one region.
-func (r *LineReporter) Streams(s steps.RegionStreams) {
-	if s.Streams == 0 {
-		r.printf("   %s: no log streams yet in %s\n", s.Region, s.LogGroup)
-		return
-	}
-	r.printf("   %s: %d log streams in %s\n", s.Region, s.Streams, s.LogGroup)
-}
-
-// ResourceRemoved reports one resource cleanup removed.
-func (r *LineReporter) ResourceRemoved(label string) { r.printf("   removed %s\n", label) }
-
-// ResourceKept reports one resource cleanup left in place, and why.
-func (r *LineReporter) ResourceKept(label, reason string) {
-	r.printf("   kept %s (%s)\n", label, reason)
-}
-
-// EventText is one observation of the status watcher as a line of text:
-// the status, the cluster's state and operation, and the user message.
-func EventText(ev cloudapi.StatusEvent) string {
-	if ev.Err != nil {
-		return "check failed (will retry): " + ev.Err.Error()
-	}
-	line := string(ev.Info.Status)
-	if ev.ClusterState != "" {
-		line += " (cluster " + string(ev.ClusterState)
-		if ev.OperationStatus != "" && ev.OperationStatus != cloudapi.OperationUnspecified {
-			line += ", " + string(ev.OperationStatus)
-		}
-		line += ")"
-	}
-	if ev.Info.UserMessage != "" {
-		line += ": " + ev.Info.UserMessage
-	}
-	return line
-}
 
 // Failure ends a command that failed: it names the step, the cause, the fix
 // and the command that resumes, on the UI stream and — for --output json —

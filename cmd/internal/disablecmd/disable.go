@@ -15,6 +15,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Options are the flags of `disable`.
@@ -101,58 +102,28 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	plan, err := steps.PrepareDisable(ctx, env, o.In)
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
+	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, Plans: true}
+	if o.Out.JSON() {
+		lines.Results = nil
 	}
-	if !o.Out.JSON() || o.DryRun {
-		plan.WriteText(o.IO.ErrOut)
-		fmt.Fprintln(o.IO.ErrOut)
-	}
-	if o.DryRun {
+	task := steps.DisableTask{In: o.In, DryRun: o.DryRun}
+	end := steps.RunDisable(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
+	switch {
+	case ctx.Err() != nil:
+	case o.DryRun && end.Plan != nil:
 		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": plan})
+			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Do it with:\n  %s --yes\n", resume(o))
 		return nil
+	case end.Ending == steps.Completed || end.Ending == steps.Left && end.Result != nil && end.Err == nil:
+		return report(o, end.Result, end.Ending == steps.Left)
 	}
-	if !o.Yes {
-		if err := confirm(o, plan); err != nil {
-			return err
-		}
+	var result any
+	if end.Result != nil {
+		result = end.Result
 	}
-	res, err := steps.ApplyDisable(ctx, env, plan, steps.DisableOptions{}, cmdutil.NewLineReporter(o.IO.ErrOut))
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
-	}
-	return report(o, res)
-}
-
-// confirm asks on the terminal: once to disable, and a second time, by
-// name, before log groups (and the logs in them) are deleted.
-func confirm(o *Options, plan *steps.DisablePlan) error {
-	q := fmt.Sprintf("Disable log export of %s?", plan.ClusterName)
-	if plan.AlreadyDisabled {
-		q = fmt.Sprintf("Clean up what this tool created for %s?", plan.ClusterName)
-	}
-	ok, err := cmdutil.Confirm(o.IO, q)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return cmdutil.Aborted(o.IO)
-	}
-	if !plan.RemovesLogGroups() {
-		return nil
-	}
-	answer, err := cmdutil.Ask(o.IO, fmt.Sprintf("The log groups hold the exported logs, which will be lost. Type the cluster name (%s) to delete them: ", plan.ClusterName))
-	if err != nil {
-		return err
-	}
-	if answer != plan.ClusterName {
-		return cmdutil.Aborted(o.IO)
-	}
-	return nil
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
 }
 
 func resume(o *Options) string {
@@ -171,28 +142,18 @@ func runInterface(ctx context.Context, o *Options) error {
 		ResumeCommand: tui.ResumeBase("disable", o.flags),
 	}
 	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
-		Disable: func(res *steps.DisableResult) error { return report(o, res) },
+		Disable: func(res *steps.DisableResult) error { return report(o, res, true) },
 	})
 }
 
-// Report prints what disabling did, for people: the home menu's report of
-// a disable run from it.
-func Report(ios *cmdutil.IOStreams, res *steps.DisableResult) error {
-	return report(&Options{IO: ios}, res)
-}
-
-func report(o *Options, res *steps.DisableResult) error {
+// report prints what disabling did: JSON, or — when the transcript did
+// not already (nothing to stop) — the text.
+func report(o *Options, res *steps.DisableResult, quiet bool) error {
 	if o.Out.JSON() {
 		return cmdutil.WriteJSON(o.IO.Out, res)
 	}
-	w := o.IO.Out
-	fmt.Fprintf(w, "cluster      %s (%s)\n", res.ClusterName, res.ClusterID)
-	fmt.Fprintf(w, "status       %s\n", res.Status)
-	for _, r := range res.Removed {
-		fmt.Fprintf(w, "removed      %s\n", r)
-	}
-	for _, k := range res.Kept {
-		fmt.Fprintf(w, "kept         %s\n", k)
+	if quiet {
+		kit.WriteDisableResult(o.IO.Out, res)
 	}
 	return nil
 }

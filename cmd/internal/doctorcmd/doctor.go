@@ -1,11 +1,9 @@
 package doctorcmd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Options are the flags of `doctor`.
@@ -25,10 +24,6 @@ type Options struct {
 	Fix     bool
 	Yes     bool
 	Timeout time.Duration
-
-	// answers reads confirmations; one reader for the whole run, so an
-	// answer typed ahead is not lost to a second buffer.
-	answers *bufio.Reader
 }
 
 // NewCmd returns the doctor command.
@@ -55,7 +50,7 @@ Exit status: 0 when no finding is an error, 3 when one is, 1 when the
 diagnosis itself failed.
 
 Check IDs (stable, for scripts):
-` + strings.Join(wrap(strings.Join(steps.CheckIDs, ", ")+".", width-2), "\n"),
+` + kit.WrapProse(strings.Join(steps.CheckIDs, ", ")+".", kit.Width-2),
 		Example: `  crdb-logexport doctor --cluster prod-aws
   crdb-logexport doctor --cluster prod-aws --output json
   crdb-logexport doctor --cluster prod-aws --fix
@@ -90,120 +85,21 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.IO.ErrOut, "Checking the log export of %s (read-only)…\n", o.Cluster)
-	report, err := steps.Diagnose(ctx, env, o.Cluster, steps.DoctorOptions{})
-	if err != nil {
-		return fail(o, err)
-	}
-	if !o.Fix {
-		return finish(o, report)
-	}
-	if !o.Out.JSON() {
-		WriteReport(o.IO.Out, report)
-	}
-	after, err := repair(ctx, o, env, report)
-	if err != nil {
-		return fail(o, err)
-	}
-	if after == report {
-		// Nothing was changed: the report stands as printed.
-		if o.Out.JSON() {
-			return finish(o, report)
-		}
-		return exitFor(report)
-	}
-	if !o.Out.JSON() {
-		fmt.Fprintln(o.IO.Out, "\nAfter the repairs:")
-	}
-	return finish(o, after)
-}
-
-// repair plans the fixes, shows them, applies them once confirmed, runs
-// the checks again and, when the export had failed (or its logs stopped),
-// offers to enable it again. It returns the last report.
-func repair(ctx context.Context, o *Options, env *steps.Env, report *steps.DoctorReport) (*steps.DoctorReport, error) {
-	w := o.IO.ErrOut
-	plan := steps.PlanFixes(report)
-	WritePlan(w, plan)
-	if plan.Empty() {
-		return report, nil
-	}
-	rep := newFixReporter(w)
-	confirm := func(question string) (bool, error) {
-		if o.Yes {
-			return true, nil
-		}
-		return o.ask(question)
-	}
-	if len(plan.Fixes) > 0 {
-		yes, err := confirm(fmt.Sprintf("Apply %s?", plural(len(plan.Fixes), "this change", "these %d changes")))
-		if err != nil || !yes {
-			if err == nil {
-				fmt.Fprintln(w, "Nothing was changed.")
-			}
-			return report, err
-		}
-		if _, err := steps.ApplyFixes(ctx, env, plan, steps.FixOptions{}, rep); err != nil {
-			return nil, err
-		}
-	}
-	fmt.Fprintln(w, "Checking again…")
-	after, err := steps.Diagnose(ctx, env, report.ClusterID, steps.DoctorOptions{})
-	if err != nil {
-		return nil, err
-	}
-	ok, why := steps.ShouldReenable(plan, after)
-	switch {
-	case ok:
-		yes, err := confirm(fmt.Sprintf("Enable the export again (%s): POST the current configuration and wait for ENABLED?", why))
-		if err != nil {
-			return nil, err
-		}
-		if !yes {
-			fmt.Fprintln(w, "Not enabled again.")
-			return after, nil
-		}
-		fmt.Fprintf(w, "Enabling the export again (%s)…\n", why)
-		res, err := steps.Reenable(ctx, env, after, steps.FixOptions{}, rep)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(w, "Export is %s.\n", res.Status)
-		if after, err = steps.Diagnose(ctx, env, report.ClusterID, steps.DoctorOptions{}); err != nil {
-			return nil, err
-		}
-	case why != "":
-		fmt.Fprintln(w, why+".")
-	}
-	return after, nil
-}
-
-// ask puts a yes/no question on the UI stream and reads the answer.
-func (o *Options) ask(question string) (bool, error) {
-	if o.answers == nil {
-		o.answers = bufio.NewReader(o.IO.In)
-	}
-	fmt.Fprintf(o.IO.ErrOut, "%s [y/N] ", question)
-	line, err := o.answers.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, nil
-	}
-	return false, nil
-}
-
-func finish(o *Options, r *steps.DoctorReport) error {
+	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, FixHint: "doctor --fix", Plans: true}
 	if o.Out.JSON() {
-		if err := cmdutil.WriteJSON(o.IO.Out, r); err != nil {
+		lines.Results = nil
+	}
+	task := steps.DoctorTask{Ref: o.Cluster, Fix: o.Fix}
+	end := steps.RunDoctor(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
+	if end.Report == nil || ctx.Err() != nil || end.Ending == steps.Failed && end.Err != nil {
+		return fail(ctx, o, end.End)
+	}
+	if o.Out.JSON() {
+		if err := cmdutil.WriteJSON(o.IO.Out, end.Report); err != nil {
 			return err
 		}
-	} else {
-		WriteReport(o.IO.Out, r)
 	}
-	return exitFor(r)
+	return exitFor(end.Report)
 }
 
 // exitFor is the contract of PRODUCT.md §1: 3 when any finding is an error.
@@ -216,10 +112,17 @@ func exitFor(r *steps.DoctorReport) error {
 
 // fail reports a diagnosis or repair that could not be completed (not a
 // finding): the cause and the fix, as one JSON document for scripts.
-func fail(o *Options, err error) error {
-	var ee *cmdutil.ExitError
-	if errors.As(err, &ee) {
-		return err
+func fail(ctx context.Context, o *Options, end steps.End) error {
+	var ne *steps.NeedsPersonError
+	if errors.As(end.Err, &ne) {
+		return cmdutil.UsageError("%s", ne.Error())
+	}
+	err := end.Err
+	if ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		return cmdutil.Aborted(o.IO)
 	}
 	se, isStep := steps.AsStepError(err)
 	fix := ""
@@ -243,13 +146,10 @@ func fail(o *Options, err error) error {
 	if o.Fix {
 		again += " --fix"
 	}
-	fmt.Fprintf(w, "Run again (repairs already made are kept and not repeated):\n  %s\n", again)
-	return cmdutil.Silent(code)
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
+	if end.Changed {
+		fmt.Fprintf(w, "Run again (repairs already made are kept and not repeated):\n  %s\n", again)
+	} else {
+		fmt.Fprintf(w, "Run again:\n  %s\n", again)
 	}
-	return fmt.Sprintf(many, n)
+	return cmdutil.Silent(code)
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/versioncmd"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // NewCmd builds the command tree.
@@ -142,16 +143,25 @@ func runMenu(cmd *cobra.Command, ios *cmdutil.IOStreams) error {
 // MenuReports print, for people, what the task chosen in the home menu did.
 func MenuReports(ios *cmdutil.IOStreams) tui.Reports {
 	return tui.Reports{
-		Setup: func(r *steps.SetupResult) error { return setupcmd.Report(ios, r) },
+		Setup: func(r *steps.SetupResult) error {
+			kit.WriteSetupResult(ios.Out, r, time.Now())
+			return nil
+		},
 		Status: func(st *steps.ClusterExport) error {
-			statuscmd.WriteExport(ios.Out, st, time.Now())
+			kit.WriteExport(ios.Out, st, time.Now())
 			return nil
 		},
 		Doctor: func(r *steps.DoctorReport) error {
-			doctorcmd.WriteReport(ios.Out, r)
+			kit.WriteDoctorReport(ios.Out, r, "doctor --fix")
 			return nil
 		},
-		Update:  func(r *steps.UpdateResult) error { return updatecmd.Report(ios, r) },
-		Disable: func(r *steps.DisableResult) error { return disablecmd.Report(ios, r) },
+		Update: func(r *steps.UpdateResult) error {
+			kit.WriteUpdateResult(ios.Out, r, time.Now())
+			return nil
+		},
+		Disable: func(r *steps.DisableResult) error {
+			kit.WriteDisableResult(ios.Out, r)
+			return nil
+		},
 	}
 }

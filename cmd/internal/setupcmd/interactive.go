@@ -2,11 +2,13 @@ package setupcmd
 
 import (
 	"context"
+	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // runWizard is `setup` on a terminal without --yes: the guided setup, with
@@ -33,8 +35,11 @@ func resumeBase(o *Options) string {
 	return base
 }
 
-// Report prints what a setup did, for people: the home menu's report of
-// a setup run from it.
-func Report(ios *cmdutil.IOStreams, res *steps.SetupResult) error {
-	return report(&Options{IO: ios}, res)
+// report prints what a setup that ran in the interface did.
+func report(o *Options, res *steps.SetupResult) error {
+	if o.Out.JSON() {
+		return cmdutil.WriteJSON(o.IO.Out, res)
+	}
+	kit.WriteSetupResult(o.IO.Out, res, time.Now())
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Options are the flags of `setup`.
@@ -117,99 +118,39 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	if o.In.FromScratch {
-		if err := restartJournal(ctx, env, o.In.Cluster); err != nil {
-			return err
-		}
+	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, Plans: !o.Out.JSON() || o.DryRun}
+	if o.Out.JSON() {
+		lines.Results = nil
 	}
-	rep := cmdutil.NewLineReporter(o.IO.ErrOut)
-	fmt.Fprintln(o.IO.ErrOut, "Reading the current state (read-only)…")
-	plan, err := steps.Prepare(ctx, env, o.In)
-	if err != nil {
-		return fail(o, nil, err)
-	}
-	if !o.Out.JSON() || o.DryRun {
-		plan.WriteText(o.IO.ErrOut)
-		fmt.Fprintln(o.IO.ErrOut)
-	}
-	if o.DryRun {
+	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.ApplyOptions{NoWait: o.NoWait}}
+	end := steps.RunSetup(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes}, lines.Event)
+	switch {
+	case o.DryRun && end.Plan != nil && ctx.Err() == nil:
 		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": plan})
-		}
-		if c := plan.Conflicts(); len(c) > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "The plan has %d conflict(s); applying it would stop at step %d.\n", len(c), c[0].Number)
-		} else if !plan.Changes() {
-			fmt.Fprintln(o.IO.ErrOut, "Nothing to change: everything is in place.")
+			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
 		}
 		fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+strings.Replace(resumeCommand(o), " --dry-run", "", 1)+" --yes")
 		return nil
+	case end.Ending == steps.Completed && o.Out.JSON():
+		return cmdutil.WriteJSON(o.IO.Out, end.Result)
+	case end.Ending == steps.Completed:
+		return nil
 	}
-	res, err := steps.Apply(ctx, env, plan, steps.ApplyOptions{NoWait: o.NoWait}, rep)
-	if err != nil {
-		return fail(o, res, err)
-	}
-	return report(o, res)
-}
-
-// restartJournal moves the old journal aside (kept for reference).
-func restartJournal(ctx context.Context, env *steps.Env, ref string) error {
-	c, err := env.Cloud.FindCluster(ctx, ref)
-	if err != nil {
-		return err
-	}
-	return env.Journals.Archive(c.ID)
-}
-
-func report(o *Options, res *steps.SetupResult) error {
-	if o.Out.JSON() {
-		return cmdutil.WriteJSON(o.IO.Out, res)
-	}
-	w := o.IO.Out
-	fmt.Fprintf(w, "cluster      %s (%s)\n", res.ClusterName, res.ClusterID)
-	fmt.Fprintf(w, "status       %s\n", res.Status)
-	if res.UserMessage != "" {
-		fmt.Fprintf(w, "message      %s\n", res.UserMessage)
-	}
-	fmt.Fprintf(w, "log group    %s\n", res.LogGroup)
-	fmt.Fprintf(w, "regions      %s\n", strings.Join(res.Regions, ", "))
-	fmt.Fprintf(w, "role ARN     %s\n", res.RoleARN)
-	if res.PolicyARN != "" {
-		fmt.Fprintf(w, "policy ARN   %s\n", res.PolicyARN)
-	}
-	if res.ExternalIDRequired {
-		fmt.Fprintf(w, "external ID  %s\n", res.ExternalID)
-	}
-	if len(res.Created) == 0 && len(res.Changed) == 0 {
-		fmt.Fprintln(w, "changes      none: everything was already in place")
-	}
-	for _, c := range res.Created {
-		fmt.Fprintf(w, "created      %s\n", c)
-	}
-	for _, c := range res.Changed {
-		fmt.Fprintf(w, "changed      %s\n", c)
-	}
-	for _, s := range res.Streams {
-		line := fmt.Sprintf("streams      %s: %d", s.Region, s.Streams)
-		if !s.Newest.IsZero() {
-			line += fmt.Sprintf(", newest event %s ago", time.Since(s.Newest).Round(time.Second))
-		}
-		fmt.Fprintln(w, line)
-	}
-	return nil
+	return fail(ctx, o, end)
 }
 
 // fail reports a failed run: the step, the cause, the fix, and the command
 // that resumes (always with --yes: the plan was already accepted).
-func fail(o *Options, res *steps.SetupResult, err error) error {
+func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
 	resume := resumeCommand(o)
 	if !strings.Contains(resume, " --yes") {
 		resume += " --yes"
 	}
 	var result any
-	if res != nil {
-		result = res
+	if end.Result != nil {
+		result = end.Result
 	}
-	return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume, o.Timeout, result)
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume, o.Timeout, result)
 }
 
 // resumeCommand rebuilds the command line from the flags the user set. It

@@ -1,14 +1,12 @@
 // Package statuscmd implements `crdb-logexport status`: one cluster's log
-// export (optionally followed live with --watch), or every cluster of the
-// organization with --all. It also holds the plain-line progress output,
-// failure report and confirmation prompt that `update` and `disable` share.
+// export (optionally followed live with --watch) — the status dialogue of
+// package steps, answered from flags — or every cluster of the
+// organization with --all.
 package statuscmd
 
 import (
 	"context"
 	"fmt"
-	"io"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Options are the flags of `status`.
@@ -124,52 +123,23 @@ func run(ctx context.Context, o *Options) error {
 			env.AWS = awsc
 		}
 	}
-	if o.Watch {
-		return runWatch(ctx, o, env)
+	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out}
+	if o.Out.JSON() {
+		lines.Results = nil
 	}
-	st, err := steps.ExportStatus(ctx, env, o.Cluster, steps.StatusOptions{SkipLogs: o.NoLogs})
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
+	end := steps.RunStatus(ctx, env, steps.StatusTask{Ref: o.Cluster, Follow: o.Watch, SkipLogs: o.NoLogs}, cmdutil.Prompter{IO: o.IO}, lines.Event)
+	failedStatus := end.Export != nil && end.Export.Status.Failed()
+	if end.Export == nil || ctx.Err() != nil || end.Ending == steps.Failed && !failedStatus {
+		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
 	}
 	if o.Out.JSON() {
-		return cmdutil.WriteJSON(o.IO.Out, st)
-	}
-	WriteExport(o.IO.Out, st, time.Now())
-	return nil
-}
-
-// runWatch prints one line per change on standard output (the UI stream
-// with --output json, which keeps standard output for the final document)
-// until the status is terminal, then the full status.
-func runWatch(ctx context.Context, o *Options, env *steps.Env) error {
-	cl, err := steps.FindCluster(ctx, env, o.Cluster)
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
-	}
-	lines := o.IO.Out
-	if o.Out.JSON() {
-		lines = o.IO.ErrOut
-	}
-	fmt.Fprintf(o.IO.ErrOut, "Following the log export of %s (%s) until its status is terminal; Ctrl-C stops.\n", cl.Name, cl.ID)
-	last, err := steps.WatchExport(ctx, env, cl.ID, cloudapi.WatchOptions{}, func(ev cloudapi.StatusEvent) {
-		fmt.Fprintf(lines, "%s  %s\n", time.Now().UTC().Format("15:04:05"), cmdutil.EventText(ev))
-	})
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
-	}
-	st, err := steps.ExportStatus(ctx, env, cl.ID, steps.StatusOptions{SkipLogs: o.NoLogs})
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
-	}
-	if o.Out.JSON() {
-		if err := cmdutil.WriteJSON(o.IO.Out, st); err != nil {
+		if err := cmdutil.WriteJSON(o.IO.Out, end.Export); err != nil {
 			return err
 		}
-	} else {
-		fmt.Fprintln(o.IO.Out)
-		WriteExport(o.IO.Out, st, time.Now())
 	}
-	if last.Failed() {
+	// The status was read: that is success, unless --watch followed it to
+	// a failure.
+	if o.Watch && failedStatus {
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	}
 	return nil
@@ -182,81 +152,10 @@ func runInterface(ctx context.Context, o *Options) error {
 	opts := wizard.Options{Start: wizard.StartStatus, Input: steps.SetupInput{Cluster: o.Cluster}}
 	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
 		Status: func(st *steps.ClusterExport) error {
-			WriteExport(o.IO.Out, st, time.Now())
+			kit.WriteExport(o.IO.Out, st, time.Now())
 			return nil
 		},
 	})
-}
-
-// WriteExport renders one cluster's export for people.
-func WriteExport(w io.Writer, st *steps.ClusterExport, now time.Time) {
-	row := func(k, v string) { fmt.Fprintf(w, "%-14s %s\n", k, v) }
-	row("cluster", fmt.Sprintf("%s (%s), %s on %s", st.ClusterName, st.ClusterID, st.Plan, st.CloudProvider))
-	state := string(st.ClusterState)
-	if st.OperationStatus != "" && st.OperationStatus != cloudapi.OperationUnspecified {
-		state += ", " + string(st.OperationStatus)
-	}
-	row("cluster state", state)
-	status := string(st.Status)
-	if !st.Configured {
-		status += " (log export was never configured)"
-	}
-	row("status", status)
-	if st.UserMessage != "" {
-		row("message", st.UserMessage)
-	}
-	if s := st.Spec; s != nil {
-		row("type", string(s.Type))
-		row("log group", s.LogName)
-		row("role", s.AuthPrincipal)
-		if s.AWSExternalID != "" {
-			row("external ID", s.AWSExternalID)
-		}
-		if s.Region != "" {
-			row("region", s.Region+" (every region's logs go to this region's log group)")
-		} else {
-			row("region", "each region exports to its own log group")
-		}
-		row("redact", fmt.Sprint(s.Redact != nil && *s.Redact))
-		omitted := "(none)"
-		if len(s.OmittedChannels) > 0 {
-			omitted = strings.Join(s.OmittedChannels, ", ")
-		}
-		row("omitted", omitted)
-		for _, g := range s.Groups {
-			row("group", steps.FormatGroup(g))
-		}
-		row("destinations", strings.Join(st.Regions, ", "))
-	}
-	if !st.CreatedAt.IsZero() {
-		row("created", st.CreatedAt.UTC().Format(time.RFC3339))
-	}
-	if !st.UpdatedAt.IsZero() {
-		row("updated", st.UpdatedAt.UTC().Format(time.RFC3339))
-	}
-	for _, l := range st.Logs {
-		var v string
-		switch {
-		case l.Error != "":
-			v = "not readable: " + l.Error
-		case l.Streams == 0:
-			v = "no log streams"
-		default:
-			v = fmt.Sprintf("%d streams, newest event %s ago", l.Streams, now.Sub(l.Newest).Round(time.Second))
-			if l.Arriving {
-				v += " — arriving"
-			} else {
-				v += " — NOT arriving (nothing in the last " + steps.ArrivingWindow.String() + ")"
-			}
-		}
-		row("logs", fmt.Sprintf("%s %s: %s", l.Region, l.LogGroup, v))
-	}
-	if st.LogsNote != "" {
-		row("logs", st.LogsNote)
-	}
-	if st.Status.Failed() {
-		fmt.Fprintf(w, "\nThe export failed. `crdb-logexport doctor --cluster %s` names the exact fault.\n", st.ClusterName)
-	}
 }
 
 func runAll(ctx context.Context, o *Options, env *steps.Env) error {

@@ -184,7 +184,7 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 // it.
 func report(res wizard.Result, rep Reports) error {
 	switch {
-	case res.Setup != nil && res.Task == "":
+	case res.Setup != nil:
 		if rep.Setup != nil && res.Outcome == wizard.Completed {
 			return rep.Setup(res.Setup)
 		}

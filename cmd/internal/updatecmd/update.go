@@ -6,7 +6,6 @@ package updatecmd
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,6 +16,7 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/tui"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Options are the flags of `update`.
@@ -133,42 +133,28 @@ func run(ctx context.Context, o *Options) error {
 	if o.In.Edit.IsZero() {
 		fmt.Fprintln(o.IO.ErrOut, "No change requested (`crdb-logexport update --help` lists the flags): the configuration is only sent again if its status is a failure.")
 	}
-	fmt.Fprintln(o.IO.ErrOut, "Reading the current configuration and the AWS side (read-only)…")
-	plan, err := steps.PrepareUpdate(ctx, env, o.In)
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, nil)
+	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, Plans: !o.Out.JSON() || o.DryRun}
+	if o.Out.JSON() {
+		lines.Results = nil
 	}
-	if !o.Out.JSON() || o.DryRun {
-		plan.WriteText(o.IO.ErrOut)
-		fmt.Fprintln(o.IO.ErrOut)
-	}
-	if o.DryRun {
+	task := steps.UpdateTask{In: o.In, DryRun: o.DryRun, Options: steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}}
+	end := steps.RunUpdate(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
+	switch {
+	case ctx.Err() != nil:
+	case o.DryRun && end.Plan != nil:
 		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": plan})
-		}
-		if c := plan.Conflicts(); len(c) > 0 {
-			fmt.Fprintf(o.IO.ErrOut, "The plan has %d conflict(s); applying it would stop at %s.\n", len(c), steps.StepLabel(c[0].ID))
-		} else if !plan.Changes() {
-			fmt.Fprintln(o.IO.ErrOut, "Nothing to change.")
+			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
 		}
 		fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", resume(o))
 		return nil
+	case end.Ending == steps.Completed:
+		return report(o, end.Result, false)
 	}
-	if c := plan.Conflicts(); len(c) == 0 && plan.Changes() && !o.Yes {
-		ok, err := cmdutil.Confirm(o.IO, "Apply these changes?")
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return cmdutil.Aborted(o.IO)
-		}
+	var result any
+	if end.Result != nil {
+		result = end.Result
 	}
-	opts := steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}
-	res, err := steps.ApplyUpdate(ctx, env, plan, opts, cmdutil.NewLineReporter(o.IO.ErrOut))
-	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, resume(o)+" --yes", o.Timeout, res)
-	}
-	return report(o, res)
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
 }
 
 // readEdit turns the flags whose presence matters (an empty value is a
@@ -233,44 +219,18 @@ func runInterface(ctx context.Context, o *Options) error {
 		opts.ResumeCommand += " --no-wait"
 	}
 	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{
-		Update: func(res *steps.UpdateResult) error { return report(o, res) },
+		Update: func(res *steps.UpdateResult) error { return report(o, res, true) },
 	})
 }
 
-// Report prints what an update did, for people: the home menu's report of
-// an update run from it.
-func Report(ios *cmdutil.IOStreams, res *steps.UpdateResult) error {
-	return report(&Options{IO: ios}, res)
-}
-
-func report(o *Options, res *steps.UpdateResult) error {
+// report prints what an update did: JSON, or — when the transcript did
+// not already (an update with nothing to change) — the text.
+func report(o *Options, res *steps.UpdateResult, unchanged bool) error {
 	if o.Out.JSON() {
 		return cmdutil.WriteJSON(o.IO.Out, res)
 	}
-	w := o.IO.Out
-	fmt.Fprintf(w, "cluster      %s (%s)\n", res.ClusterName, res.ClusterID)
-	fmt.Fprintf(w, "status       %s\n", res.Status)
-	if res.UserMessage != "" {
-		fmt.Fprintf(w, "message      %s\n", res.UserMessage)
-	}
-	fmt.Fprintf(w, "log group    %s\n", res.Spec.LogName)
-	fmt.Fprintf(w, "role ARN     %s\n", res.Spec.AuthPrincipal)
-	if len(res.Diff) == 0 {
-		fmt.Fprintln(w, "changes      none to the configuration")
-	}
-	for _, d := range res.Diff {
-		fmt.Fprintf(w, "changed      %s\n", d)
-	}
-	for _, c := range res.Created {
-		fmt.Fprintf(w, "created      %s\n", c)
-	}
-	for _, c := range res.Changed {
-		if !strings.HasPrefix(c, "log export configuration") {
-			fmt.Fprintf(w, "changed      %s\n", c)
-		}
-	}
-	for _, s := range res.Streams {
-		fmt.Fprintf(w, "streams      %s %s: %d\n", s.Region, s.LogGroup, s.Streams)
+	if unchanged {
+		kit.WriteUpdateResult(o.IO.Out, res, time.Now())
 	}
 	return nil
 }

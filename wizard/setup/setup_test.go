@@ -1,0 +1,440 @@
+package setup
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
+	"github.com/crdb-logexport/crdb-logexport/sandbox/knobs"
+	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
+	"github.com/crdb-logexport/crdb-logexport/wizard/shell/shelltest"
+)
+
+const account = shelltest.Account
+
+func TestSetupWithDefaultsReachesEnabledAndLogsArrive(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{IAMPropagation: 2 * time.Second})
+	hs := start(t, config(build), 100, 30)
+	answerDefaults(t, hs)
+
+	for _, want := range []string{"AWS account " + account + " as arn:aws:iam::" + account, "+ create", "Create the CloudWatch log group", "Apply this plan?"} {
+		if !hs.Has(want) {
+			t.Errorf("plan screen lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	if shelltest.RoleExists(t, sb, shelltest.ProdRole) {
+		t.Fatal("the role exists before the plan was confirmed")
+	}
+
+	hs.Enter() // Apply
+	sawPropagation := false
+	hs.Until("ENABLED and streams in every region", 30*time.Second, func() bool {
+		m := task(hs)
+		if m.progress.Wait != nil {
+			sawPropagation = true
+		}
+		if m.stage != summary {
+			return false
+		}
+		for _, r := range cloudemu.ProdAWSRegions() {
+			if m.progress.Streams[r].Streams == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if !sawPropagation {
+		t.Error("the IAM propagation wait of a new role was never shown")
+	}
+	for _, want := range []string{
+		"Log export of prod-aws is ENABLED",
+		"arn:aws:iam::" + account + ":role/" + shelltest.ProdRole,
+		"arn:aws:iam::" + account + ":policy/" + shelltest.ProdPolicy,
+		"Logs arriving in crdb-prod-aws (live)",
+		"crdb-logexport doctor --cluster prod-aws",
+		"crdb-logexport disable --cluster prod-aws",
+	} {
+		if !hs.Has(want) {
+			t.Errorf("summary lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	for i, mk := range task(hs).progress.Marks {
+		if mk.State != kit.MarkDone {
+			t.Errorf("step %d is not marked done: %+v", i+1, mk)
+		}
+	}
+	if !shelltest.RoleExists(t, sb, shelltest.ProdRole) {
+		t.Error("the role was not created")
+	}
+	shelltest.CheckFits(t, "summary", hs.Screen(), 100, 30)
+
+	hs.Key("1")
+	if !hs.Has("Copied the role ARN") {
+		t.Errorf("copy not acknowledged:\n%s", hs.Screen())
+	}
+	hs.Until("the summary to stay until left", 15*time.Second, hs.P.Shell().Lingering)
+	hs.Key("q")
+	res := hs.End()
+	if res.Outcome != shell.Completed || res.Setup == nil || res.Setup.Status != cloudapi.StatusEnabled {
+		t.Fatalf("result %+v", res)
+	}
+	if !strings.Contains(res.Resume, "--cluster prod-aws") || !strings.HasSuffix(res.Resume, "--yes") {
+		t.Errorf("resume command %q", res.Resume)
+	}
+}
+
+func TestPolicyARNWarnsAndOffersTheRolesItIsAttachedTo(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	iamc := shelltest.IAM(sb)
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + cloudemu.ProdAWSAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("TeamLogsRole"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := iamc.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("TeamLogsPolicy"), PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iamc.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("TeamLogsRole"), PolicyArn: pol.Policy.Arn}); err != nil {
+		t.Fatal(err)
+	}
+	policyARN := aws.ToString(pol.Policy.Arn)
+	roleARN := "arn:aws:iam::" + account + ":role/TeamLogsRole"
+
+	hs := start(t, config(build), 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qRoleMode)
+	hs.Key("down")
+	hs.Enter()
+	atQuestion(hs, qRoleARN)
+
+	// A user ARN is refused with the reason, at once.
+	user := "arn:aws:iam::" + account + ":user/alice"
+	hs.TypeText(user)
+	if !hs.Has("Not a role ARN") || !hs.Has("IAM user ARN") {
+		t.Fatalf("no warning for a user ARN:\n%s", hs.Screen())
+	}
+	hs.Key("enter")
+	if m := task(hs); m.stage != asking || questions[m.qi].id != qRoleARN {
+		t.Fatalf("a user ARN was accepted (stage %s)", m.stage)
+	}
+	hs.Clear(len(user))
+
+	// A policy ARN: the warning shows while typing, before enter.
+	hs.TypeText(policyARN)
+	if !hs.Has("This is a policy ARN, not a role ARN") {
+		t.Fatalf("no policy warning while typing:\n%s", hs.Screen())
+	}
+	hs.Enter()
+	atStage(hs, pickingRole)
+	if !hs.Has("It is attached to 1 role") || !hs.Has("Use "+roleARN) {
+		t.Fatalf("the role the policy is attached to is not offered:\n%s", hs.Screen())
+	}
+	hs.Enter() // use the role
+	atQuestion(hs, qExternalID)
+	if m := task(hs); m.ans.roleARN != roleARN {
+		t.Fatalf("role ARN %q after picking, want %q", m.ans.roleARN, roleARN)
+	}
+	hs.Enter() // no external ID: the role's trust does not ask for one
+	atStage(hs, planned)
+	if !hs.Has("Plan") || !hs.Has("Apply this plan?") {
+		t.Fatalf("plan:\n%s", hs.Screen())
+	}
+	plan := task(hs).plan
+	if s := kit.RenderSteps(plan.Steps, kit.NewStyles(), 100); !strings.Contains(s, "auth_principal = "+roleARN) {
+		t.Fatalf("the plan does not use the picked role:\n%s", s)
+	}
+	if plan.RoleARN != roleARN || !plan.BringOwnRole {
+		t.Fatalf("plan role %q (own %v)", plan.RoleARN, plan.BringOwnRole)
+	}
+	if c := plan.Conflicts(); len(c) > 0 {
+		t.Fatalf("unexpected conflict: %+v", c)
+	}
+	hs.Key("right") // Cancel
+	hs.Key("enter")
+	res := hs.End()
+	if res.Outcome != shell.Aborted || res.Changed {
+		t.Fatalf("declining the plan: %+v", res)
+	}
+	if !strings.Contains(res.Resume, "--role-arn "+roleARN) || !strings.Contains(res.Resume, "--external-id none") {
+		t.Errorf("resume command %q", res.Resume)
+	}
+}
+
+func TestClusterWhereExportDoesNotApplyIsExplained(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 80, 24)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Key("up")
+	hs.Key("up")
+	if !hs.Has("> analytics-gcp") {
+		t.Fatalf("cursor not on analytics-gcp:\n%s", hs.Screen())
+	}
+	hs.Enter()
+	atConnect(hs, steps.StepCluster, true)
+	for _, want := range []string{"analytics-gcp", "GCP", "Advanced and Standard clusters on AWS"} {
+		if !hs.Has(want) {
+			t.Errorf("explanation lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	shelltest.CheckFits(t, "not applicable", hs.Screen(), 80, 24)
+	hs.Enter() // choose another cluster
+	atConnect(hs, steps.StepCluster, false)
+	hs.Key("down")
+	hs.Enter()
+	atConnect(hs, steps.StepCluster, true)
+	if !hs.Has("BASIC") {
+		t.Errorf("Basic cluster not explained:\n%s", hs.Screen())
+	}
+	hs.Key("down")
+	hs.Key("enter") // quit
+	if res := hs.End(); res.Outcome != shell.Failed || res.Changed || res.Resume != "" || !errors.Is(res.Err, steps.ErrNotApplicable) {
+		t.Fatalf("result %+v", res)
+	}
+}
+
+func TestFailureOffersRollbackOfWhatThisRunCreated(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	sb.AWS.Controls().InjectFault(knobs.Fault{Op: "iam:CreatePolicy", Status: 403, Code: "AccessDenied", Message: "User: arn:aws:iam::" + account + ":user/sandbox-admin is not authorized to perform: iam:CreatePolicy", Times: -1})
+	hs := start(t, config(build), 100, 30)
+	answerDefaults(t, hs)
+	hs.Enter()
+	atStage(hs, failed)
+	for _, want := range []string{"Step 7 (Grant the CloudWatch Logs actions) failed", "AccessDenied", "Fix", "iam:CreatePolicy", "Resume", "crdb-logexport setup --cluster prod-aws --yes", "Roll back what this run created"} {
+		if !hs.Has(want) {
+			t.Errorf("failure screen lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	if mk := task(hs).progress.Marks.At(steps.StepPermissions); mk.State != kit.MarkFailed {
+		t.Errorf("step 7 not marked failed: %+v", mk)
+	}
+	if !shelltest.RoleExists(t, sb, shelltest.ProdRole) {
+		t.Fatal("the role should exist before the rollback")
+	}
+	hs.Key("down")
+	hs.Enter() // roll back
+	atStage(hs, rollbackConfirm)
+	if !hs.Has("removes role arn:aws:iam::"+account+":role/"+shelltest.ProdRole) || !hs.Has("keeps log group crdb-prod-aws") {
+		t.Fatalf("rollback preview:\n%s", hs.Screen())
+	}
+	hs.Enter() // Remove
+	// The failure's choices again, without the rollback.
+	hs.Until("the failure's choices after the rollback", 15*time.Second, func() bool {
+		m := task(hs)
+		return m.stage == failed && m.rollbackRes != nil && hs.P.Shell().Offers(steps.OptQuit)
+	})
+	if !hs.Has("removed role arn:aws:iam::"+account) || hs.P.Shell().Offers(steps.OptRollback) {
+		t.Errorf("rollback result:\n%s", hs.Screen())
+	}
+	if shelltest.RoleExists(t, sb, shelltest.ProdRole) {
+		t.Error("the role this run created is still there after the rollback")
+	}
+	hs.Key("down")
+	hs.Key("enter") // quit
+	res := hs.End()
+	if res.Outcome != shell.Failed || res.Rollback == nil || len(res.Rollback.Removed) == 0 {
+		t.Fatalf("result %+v", res)
+	}
+	var se *steps.StepError
+	if !errors.As(res.Err, &se) || se.Step != steps.StepPermissions {
+		t.Fatalf("result error %v", res.Err)
+	}
+}
+
+func TestRetryAfterATransientFailureCompletes(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	sb.AWS.Controls().InjectFault(knobs.Fault{Op: "iam:CreatePolicy", Status: 403, Code: "AccessDenied", Message: "denied once"})
+	hs := start(t, config(build), 100, 30)
+	answerDefaults(t, hs)
+	hs.Enter()
+	atStage(hs, failed)
+	hs.Enter() // retry
+	atStage(hs, summary)
+	res := task(hs).result
+	if res.Status != cloudapi.StatusEnabled {
+		t.Fatalf("status %s after retry", res.Status)
+	}
+	if slices.Contains(res.Created, "arn:aws:iam::"+account+":role/"+shelltest.ProdRole) {
+		t.Error("the retry created the role again")
+	}
+}
+
+func TestCtrlCDuringApplyStopsAndLeavesAJournalThatResumes(t *testing.T) {
+	_, build, store := shelltest.Sandbox(t, cloudemu.Timings{EnableAfter: 3 * time.Second})
+	hs := start(t, config(build), 100, 30)
+	answerDefaults(t, hs)
+	hs.Enter()
+	hs.Until("the export is enabling", 15*time.Second, func() bool {
+		st := task(hs).progress.Status
+		return st != nil && st.Info.Status == cloudapi.StatusEnabling
+	})
+	m := task(hs)
+	hs.Key("ctrl+c")
+	if !hs.P.Ended() {
+		t.Fatal("ctrl+c did not end the interface")
+	}
+	res := hs.P.Result()
+	if res.Outcome != shell.Aborted || !res.Changed || !strings.Contains(res.Resume, "--cluster prod-aws") {
+		t.Fatalf("result %+v", res)
+	}
+	hs.P.Stop(10 * time.Second)
+	if m.Running() {
+		t.Fatal("Apply still running after the stop")
+	}
+
+	j := shelltest.InterruptedJournal(t, store, cloudemu.ProdAWSClusterID)
+	if j.Steps[steps.StepRole].Status != "done" || j.Steps[steps.StepEnable].Status != "failed" {
+		t.Fatalf("journal steps %+v", j.Steps)
+	}
+
+	// The resume runs the same answers non-interactively and creates
+	// nothing twice.
+	env, err := build(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.ans.input(m.cfg.Input, m.cluster())
+	p, err := steps.Prepare(context.Background(), env, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ExternalID != m.plan.ExternalID {
+		t.Errorf("resumed with external ID %q, first run used %q", p.ExternalID, m.plan.ExternalID)
+	}
+	if a := p.Step(steps.StepRole).Action; a != steps.ExistsOK {
+		t.Errorf("resumed plan would %s the role", a)
+	}
+}
+
+func TestViewsReflowOnResize(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 120, 40)
+	answerDefaults(t, hs)
+	wide := hs.Screen()
+	hs.Resize(80, 24)
+	narrow := hs.Screen()
+	shelltest.CheckFits(t, "plan at 80x24", narrow, 80, 24)
+	if wide == narrow {
+		t.Error("the plan did not reflow")
+	}
+	hs.Enter()
+	atStage(hs, summary)
+	shelltest.CheckFits(t, "summary at 80x24", hs.Screen(), 80, 24)
+	hs.Resize(60, 20)
+	for _, l := range strings.Split(hs.Screen(), "\n") {
+		if w := len([]rune(l)); w > 60 {
+			t.Errorf("line of %d runes at 60 columns: %q", w, l)
+		}
+	}
+	if !strings.Contains(strings.ReplaceAll(hs.Screen(), "\n", ""), "arn:aws:iam::"+account+":role/"+shelltest.ProdRole) {
+		t.Errorf("the role ARN was cut instead of wrapped:\n%s", hs.Screen())
+	}
+}
+
+func TestAPIKeyIsAskedMaskedAndNeverShown(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	cfg := config(build)
+	cfg.Connect.AskKey = true
+	hs := start(t, cfg, 100, 30)
+	hs.Until("the API key question", 15*time.Second, func() bool { return hs.P.Shell().Form() != nil && hs.Has("API key") })
+	hs.TypeText("wrong-key-123")
+	if strings.Contains(hs.Screen(), "wrong-key-123") {
+		t.Fatal("the API key is echoed")
+	}
+	hs.Enter()
+	hs.Until("the key refused", 15*time.Second, func() bool { return hs.P.Shell().Offers(steps.OptRekey) })
+	if s := hs.Screen(); !strings.Contains(s, "API key was refused") || strings.Contains(s, "wrong-key-123") {
+		t.Fatalf("refused key screen:\n%s", s)
+	}
+	hs.Enter() // enter the key again
+	hs.Until("the API key question again", 15*time.Second, func() bool {
+		s, failed := task(hs).Conn.Step()
+		return hs.P.Shell().Form() != nil && s == steps.StepOrganization && !failed
+	})
+	hs.TypeText(sb.APIKey)
+	hs.Enter()
+	atConnect(hs, steps.StepCluster, false)
+	if strings.Contains(hs.Screen(), sb.APIKey) {
+		t.Fatal("the API key is shown after connecting")
+	}
+}
+
+func TestStandardClusterSkipsTheExternalIDQuestion(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Key("down")
+	hs.Key("down")
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Enter()
+	hs.Enter()
+	hs.Enter()
+	atStage(hs, planned)
+	plan := task(hs).plan
+	if plan.ClusterID != cloudemu.StandardAWSClusterID || plan.ExternalID != cloudemu.StandardAWSClusterID || plan.Request.AWSExternalID != "" {
+		t.Fatalf("Standard plan: cluster %s, external ID %q, request external ID %q", plan.ClusterID, plan.ExternalID, plan.Request.AWSExternalID)
+	}
+}
+
+func TestFromScratchMovesTheOldJournalAside(t *testing.T) {
+	_, build, store := shelltest.Sandbox(t, cloudemu.Timings{})
+	j, err := store.Open(cloudemu.ProdAWSClusterID, "prod-aws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Settings["external_id"] = "crdb-from-an-earlier-run"
+	if err := j.Save(); err != nil {
+		t.Fatal(err)
+	}
+	for _, scratch := range []bool{false, true} {
+		cfg := config(build)
+		cfg.Input.FromScratch = scratch
+		hs := start(t, cfg, 100, 30)
+		answerDefaults(t, hs)
+		plan := task(hs).plan
+		if resumed := plan.ExternalID == "crdb-from-an-earlier-run"; resumed == scratch {
+			t.Errorf("from scratch %v: external ID %q", scratch, plan.ExternalID)
+		}
+	}
+	aside, _ := filepath.Glob(filepath.Join(store.Dir, cloudemu.ProdAWSClusterID+".*.json"))
+	if len(aside) != 1 {
+		t.Errorf("journals moved aside: %v", aside)
+	}
+}
+
+func TestClusterListFilters(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 80, 24)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Key("/")
+	hs.TypeText("stag")
+	if s := hs.Screen(); !strings.Contains(s, "staging-aws") || strings.Contains(s, "standard-aws") {
+		t.Fatalf("filtered list:\n%s", s)
+	}
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	if c := task(hs).cluster(); c.Name != cloudemu.StagingAWSClusterName || !hs.Has("crdb-staging-aws") {
+		t.Fatalf("chose %s:\n%s", c.Name, hs.Screen())
+	}
+}

@@ -1,0 +1,166 @@
+package shell
+
+import (
+	"context"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
+)
+
+// Connecting is how every task begins (steps.RunConnect): the API key
+// when nothing gives it, connecting, and the cluster. A task hands it its
+// dialogue's messages first and draws it while it is Active.
+type Connecting struct {
+	sh     *Shell
+	active bool
+	stage  connectStage
+	err    error
+	na     *steps.NotApplicable
+
+	ask     *AskMsg
+	key     string
+	cluster string
+}
+
+type connectStage int
+
+const (
+	connWaiting connectStage = iota
+	connKey
+	connWorking
+	connFailed
+	connCluster
+	connNotApplicable
+)
+
+// NewConnecting starts a task's connection on sh.
+func NewConnecting(sh *Shell) *Connecting { return &Connecting{sh: sh, active: true} }
+
+// Active reports whether the task is still connecting or choosing its
+// cluster.
+func (c *Connecting) Active() bool { return c.active }
+
+// Update takes the messages of connecting; it reports whether msg was one.
+func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
+	sh := c.sh
+	switch msg := msg.(type) {
+	case EventMsg:
+		switch ev := msg.Event.(type) {
+		case steps.Working:
+			if ev.Stage != steps.StageConnect {
+				return nil, false
+			}
+			c.stage, c.err = connWorking, nil
+			return tea.Batch(msg.D.Next(), sh.SpinTick()), true
+		case steps.Failure:
+			if !c.active || ev.Stage != steps.StageConnect {
+				return nil, false
+			}
+			c.stage, c.err = connFailed, ev.Err
+		case steps.NotApplicable:
+			if !c.active {
+				return nil, false
+			}
+			c.stage, c.na = connNotApplicable, &ev
+		case steps.Connected:
+			c.stage = connWaiting
+		case steps.ClusterChosen:
+			c.active = false
+		default:
+			return nil, false
+		}
+		return msg.D.Next(), true
+	case AskMsg:
+		switch q := msg.Decision.(type) {
+		case *steps.APIKeyQuestion:
+			c.stage, c.ask, c.key = connKey, &msg, ""
+			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.APIKey(&c.key))), true
+		case *steps.ClusterQuestion:
+			c.stage, c.ask, c.cluster = connCluster, &msg, q.Chosen
+			height := 0
+			if !sh.Accessible {
+				height = sh.FormHeight() - 4
+			}
+			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, height))), true
+		case steps.Choice:
+			switch q.ID {
+			case steps.ChoiceConnectFailed, steps.ChoiceNoClusters, steps.ChoiceNotApplicable:
+				return tea.Batch(msg.D.Next(), sh.Decide(msg)), true
+			}
+		}
+	case FormDoneMsg:
+		if sh.Answered(msg) {
+			return nil, true
+		}
+		if c.ask == nil || !sh.Done(msg) {
+			return nil, false
+		}
+		a := c.ask
+		c.ask = nil
+		switch q := a.Decision.(type) {
+		case *steps.APIKeyQuestion:
+			q.Key, c.key = c.key, ""
+		case *steps.ClusterQuestion:
+			q.Chosen = c.cluster
+		}
+		sh.SetForm(nil)
+		a.Reply(nil)
+		return nil, true
+	}
+	return nil, false
+}
+
+// Step is the documented step connecting is at (for setup's checklist),
+// and whether it failed there.
+func (c *Connecting) Step() (string, bool) {
+	switch c.stage {
+	case connFailed:
+		if se, ok := steps.AsStepError(c.err); ok {
+			return se.Step, true
+		}
+		return steps.StepOrganization, true
+	case connCluster:
+		return steps.StepCluster, false
+	case connNotApplicable:
+		return steps.StepCluster, true
+	}
+	return steps.StepOrganization, false
+}
+
+// View draws connecting in w columns.
+func (c *Connecting) View(w int) string {
+	sh := c.sh
+	switch c.stage {
+	case connWorking, connWaiting:
+		return kit.SpinnerLine(sh.Spin.View(), kit.StageText(steps.StageConnect, "", ""), w)
+	case connFailed:
+		return kit.ErrorBlock(c.err, sh.Styles, w, 0) + "\n\n" + sh.FormView()
+	case connNotApplicable:
+		return ansi.Wrap(sh.Styles.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c.na.Cluster, c.na.Err), w, "") + "\n\n" + sh.FormView()
+	}
+	return sh.FormView()
+}
+
+// Keys are connecting's keys.
+func (c *Connecting) Keys() []string { return []string{"ctrl+c quit — nothing has been changed yet"} }
+
+// Busy reports whether connecting waits for the services.
+func (c *Connecting) Busy() bool {
+	return c.active && (c.stage == connWorking || c.stage == connWaiting)
+}
+
+// Connected is a task's whole dialogue: connecting (c) from the session s,
+// then body on the session it gives. A connection that does not get there
+// ends the dialogue with its steps.End.
+func Connected(c steps.ConnectTask, s steps.Session, body func(context.Context, steps.Session, steps.Prompter, steps.Listener) any) func(context.Context, steps.Prompter, steps.Listener) any {
+	return func(ctx context.Context, p steps.Prompter, l steps.Listener) any {
+		s, end := steps.RunConnect(ctx, c, s, p, l)
+		if end.Ending != steps.Completed {
+			return end
+		}
+		return body(ctx, s, p, l)
+	}
+}

@@ -1,0 +1,204 @@
+package shell
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Opener makes the task named name (TaskMenu, TaskSetup, …) on sh.
+// keepCluster opens it on the session's cluster instead of choosing one.
+type Opener func(sh *Shell, name string, keepCluster bool) Task
+
+// Program is the interface's one top-level model. It hosts one task at a
+// time on its shell, draws the frame around it (the header, the task, its
+// keys), routes messages, and acts on the tasks' intents: Open replaces
+// the task, Finish ends the interface, Ctrl-C interrupts it. A task that
+// is replaced is stopped without waiting; Stop waits for every task at the
+// end.
+type Program struct {
+	sh    *Shell
+	open  Opener
+	first string
+	// Badge is shown in the header, e.g. "demo · sandbox".
+	Badge string
+
+	task    Task
+	stopped []Task
+	final   *Result
+}
+
+// NewProgram returns the program that opens the task first on sh.
+func NewProgram(sh *Shell, open Opener, first string) *Program {
+	return &Program{sh: sh, open: open, first: first}
+}
+
+// Shell is the program's shell.
+func (p *Program) Shell() *Shell { return p.sh }
+
+// Task is the task on screen.
+func (p *Program) Task() Task { return p.task }
+
+// Init opens the first task.
+func (p *Program) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, p.openTask(p.first, false))
+}
+
+func (p *Program) openTask(name string, keepCluster bool) tea.Cmd {
+	if p.task != nil {
+		// What the task left running stops on its own; nothing waits
+		// for it here.
+		p.task.Stop(0)
+		p.stopped = append(p.stopped, p.task)
+	}
+	p.sh.SetForm(nil)
+	p.sh.pending, p.sh.linger = nil, nil
+	p.task = p.open(p.sh, name, keepCluster)
+	return tea.Batch(p.task.Init(), p.sh.SpinTick())
+}
+
+// Update routes a message: the program's own first (sizes, Ctrl-C, the
+// spinner, intents), then the task's.
+func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if p.final != nil {
+		return p, nil
+	}
+	sh := p.sh
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		sh.Width, sh.Height = msg.Width, msg.Height
+		sh.Resize()
+		return p, p.task.Update(msg)
+	case tea.BackgroundColorMsg:
+		sh.Background(msg)
+		return p, nil
+	case tea.KeyPressMsg:
+		switch k := msg.String(); {
+		case k == "ctrl+c":
+			return p, p.finish(p.task.Result(Aborted))
+		case sh.linger != nil && (k == "q" || k == "enter" || k == "esc"):
+			return p, p.finish(*sh.linger)
+		}
+	case InterruptMsg:
+		return p, p.finish(p.task.Result(Aborted))
+	case spinner.TickMsg:
+		if !p.task.Busy() {
+			return p, nil
+		}
+		var cmd tea.Cmd
+		sh.Spin, cmd = sh.Spin.Update(msg)
+		return p, cmd
+	case FinishMsg:
+		return p, p.finish(msg.Result)
+	case OpenMsg:
+		return p, p.openTask(msg.Task, msg.KeepCluster)
+	case EventMsg:
+		sh.Observe(msg.Event)
+	}
+	return p, p.task.Update(msg)
+}
+
+func (p *Program) finish(res Result) tea.Cmd {
+	p.final = &res
+	sh := p.sh
+	sh.SetForm(nil)
+	p.task.Stop(0)
+	return tea.Quit
+}
+
+// Result is how the interface ended; before it has, what the task on
+// screen has done so far, as an interruption would end it.
+func (p *Program) Result() Result {
+	if p.final != nil {
+		return *p.final
+	}
+	if p.task == nil {
+		return Result{Outcome: Aborted}
+	}
+	return p.task.Result(Aborted)
+}
+
+// Ended reports whether the interface has ended.
+func (p *Program) Ended() bool { return p.final != nil }
+
+// Running reports whether a task still runs something (a dialogue that
+// has not returned).
+func (p *Program) Running() bool {
+	for _, t := range append([]Task{p.task}, p.stopped...) {
+		if r, ok := t.(interface{ Running() bool }); ok && r.Running() {
+			return true
+		}
+	}
+	return false
+}
+
+// Stop cancels what the tasks still run and waits, at most limit, for them
+// to record their outcome.
+func (p *Program) Stop(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for _, t := range append(p.stopped, p.task) {
+		if t != nil {
+			t.Stop(max(time.Until(deadline), 0))
+		}
+	}
+	p.sh.cancel()
+}
+
+// View draws the frame inline (no alternate screen), so what it last
+// showed stays in the scrollback.
+func (p *Program) View() tea.View { return tea.NewView(p.Render()) }
+
+// Render lays out the header, the task and its keys so that together they
+// fit the terminal: the task gets what the others leave.
+func (p *Program) Render() string {
+	sh := p.sh
+	w := sh.ContentWidth()
+	header := p.header(w)
+	footer := ""
+	if p.final == nil {
+		footer = p.footer(w)
+	}
+	avail := sh.TermHeight() - lipgloss.Height(header) - 1
+	if footer != "" {
+		avail -= lipgloss.Height(footer) + 1
+	}
+	parts := []string{header, p.task.View(w, avail)}
+	if footer != "" {
+		parts = append(parts, footer)
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+func (p *Program) header(w int) string {
+	s := p.sh.Styles
+	line := s.Title.Render("crdb-logexport") + s.Faint.Render(" · "+p.task.Title())
+	if p.Badge != "" {
+		line += "  " + s.Badge.Render("["+strings.ReplaceAll(p.Badge, " ", "\u00a0")+"]")
+	}
+	out := ansi.Wrap(line, w, "")
+	if c := p.sh.Session.Conn; c != nil {
+		// Non-breaking spaces keep the organization's name on one line.
+		org := strings.ReplaceAll("Cloud organization "+c.Org.Name, " ", "\u00a0")
+		who := fmt.Sprintf("AWS account %s as %s · %s", s.Value.Render(c.Caller.Account), c.Caller.ARN, org)
+		out += "\n" + ansi.Wrap(s.Identity.Render(who), w, "")
+	}
+	return out
+}
+
+// footer is the keys: the form's, then the task's own.
+func (p *Program) footer(w int) string {
+	s := p.sh.Styles
+	line := s.Help.Render(strings.Join(p.task.Keys(), " · "))
+	if f := p.sh.form; f != nil && f.State == huh.StateNormal {
+		if h := f.Help().ShortHelpView(f.KeyBinds()); h != "" {
+			line = h + s.Help.Render(" · ") + line
+		}
+	}
+	return ansi.Wrap(line, w, "")
+}
