@@ -38,13 +38,13 @@ func StepLabel(id string) string {
 
 // DisableInput is what the user asked for.
 type DisableInput struct {
-	Cluster string
-	// Cleanup removes, once the export is disabled, the AWS resources the
-	// journal says this tool created for the cluster.
-	Cleanup bool
+	Cluster string `json:"cluster,omitempty"`
+	// Cleanup removes, once the export is disabled, the AWS resources
+	// whose tags say this tool made them for the cluster.
+	Cleanup bool `json:"cleanup,omitempty"`
 	// DeleteLogGroups also removes log groups the tool created. They hold
 	// the exported logs: callers must have confirmed it separately.
-	DeleteLogGroups bool
+	DeleteLogGroups bool `json:"delete_log_groups,omitempty"`
 }
 
 // CleanupItem is one resource cleanup would act on.

@@ -45,6 +45,10 @@ type SavedPlan struct {
 	CreatedAt   time.Time `json:"created_at"`
 	ClusterID   string    `json:"cluster_id"`
 	ClusterName string    `json:"cluster_name"`
+	// Command is the command line that made the plan, without its
+	// --dry-run and --plan-file: what plans again, or resumes an apply
+	// that failed part way. No flag carries a secret.
+	Command string `json:"command,omitempty"`
 	// One of these is the input the plan was made from.
 	Setup   *SetupInput   `json:"setup,omitempty"`
 	Update  *UpdateInput  `json:"update,omitempty"`
@@ -213,6 +217,17 @@ func ReadPlanFile(path string) (*SavedPlan, error) {
 	return &sp, nil
 }
 
+// checkSaved compares a fresh plan with the saved one the task applies;
+// a drift ends the task as failed, with nothing changed.
+func checkSaved(saved, fresh *SavedPlan, stage Stage, l Listener, end *End) bool {
+	if err := saved.Compare(fresh); err != nil {
+		l.emit(Failure{Stage: stage, Err: err})
+		end.Ending, end.Err = Failed, err
+		return false
+	}
+	return true
+}
+
 // Compare names every difference between a saved plan and the one made
 // again from its input: its prior state and its changes must be the same
 // for the saved plan to be applied. It returns nil when they are.
@@ -244,6 +259,8 @@ func (sp *SavedPlan) Compare(fresh *SavedPlan) error {
 	for _, k := range names {
 		a, inWas := was[k]
 		b, inNow := now[k]
+		// Documents in a state are indented JSON: one line each here.
+		a, b = strings.Join(strings.Fields(a), " "), strings.Join(strings.Fields(b), " ")
 		switch {
 		case !inWas:
 			diffs = append(diffs, k+": not read when the plan was made; now "+b)

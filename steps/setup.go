@@ -82,27 +82,29 @@ func (e *Env) sleep(ctx context.Context, d time.Duration) error {
 
 // SetupInput is what the user chose (flags or wizard answers). Empty fields
 // take defaults.
+//
+// Its JSON is part of a saved plan's format (steps.SavedPlan).
 type SetupInput struct {
-	Cluster       string // id or name
-	LogGroup      string
-	RetentionDays int  // 0: DefaultRetentionDays for new groups
-	RetentionSet  bool // the user chose a retention: existing groups are changed to it too
-	RoleName      string
-	PolicyName    string
+	Cluster       string `json:"cluster,omitempty"` // id or name
+	LogGroup      string `json:"log_group,omitempty"`
+	RetentionDays int    `json:"retention_days,omitempty"` // 0: DefaultRetentionDays for new groups
+	RetentionSet  bool   `json:"retention_set,omitempty"`  // the user chose a retention: existing groups are changed to it too
+	RoleName      string `json:"role_name,omitempty"`
+	PolicyName    string `json:"policy_name,omitempty"`
 	// RoleARN brings an existing role instead of creating one.
-	RoleARN string
+	RoleARN string `json:"role_arn,omitempty"`
 	// RestrictRegions limits the policy's resources to the destination
 	// regions instead of "*".
-	RestrictRegions bool
+	RestrictRegions bool `json:"restrict_regions,omitempty"`
 	// ExternalID is "auto" (reuse one already in use, else generate one),
 	// "none", or a value. Standard clusters always use the cluster ID.
-	ExternalID   string
-	Channels     []string // export only these (the rest become omitted_channels)
-	OmitChannels []string
-	Redact       *bool
-	ExportRegion string
+	ExternalID   string   `json:"external_id,omitempty"`
+	Channels     []string `json:"channels"` // export only these (the rest become omitted_channels)
+	OmitChannels []string `json:"omit_channels"`
+	Redact       *bool    `json:"redact,omitempty"`
+	ExportRegion string   `json:"export_region,omitempty"`
 	// FromScratch starts a new run instead of resuming the journal's.
-	FromScratch bool
+	FromScratch bool `json:"from_scratch,omitempty"`
 }
 
 // Plan is the outcome of detection: everything setup will send, and what

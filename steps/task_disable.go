@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // DisableTask is stopping a cluster's export.
@@ -15,6 +16,9 @@ type DisableTask struct {
 	DryRun  bool
 	Options DisableOptions
 	Nav     Nav
+	// Saved is a plan saved by a dry run, to apply as it is (see
+	// SetupTask.Saved): no overview, no question.
+	Saved *SavedPlan
 }
 
 // The decisions of disabling.
@@ -48,6 +52,12 @@ type DisableEnd struct {
 // resumes.
 func RunDisable(ctx context.Context, env *Env, t DisableTask, p Prompter, l Listener) DisableEnd {
 	var end DisableEnd
+	if t.Saved != nil {
+		in := *t.Saved.Disable
+		in.Cluster = t.Saved.ClusterID
+		end.Plan = &DisablePlan{ClusterID: t.Saved.ClusterID, ClusterName: t.Saved.ClusterName}
+		return applyDisable(ctx, env, t, in, end, p, l)
+	}
 	if t.DryRun {
 		l.emit(Working{Stage: StageDisableRead})
 		plan, err := PrepareDisable(ctx, env, t.In)
@@ -212,10 +222,18 @@ func withoutCleanup(p *DisablePlan) *DisablePlan {
 // retry a failure.
 func applyDisable(ctx context.Context, env *Env, t DisableTask, in DisableInput, end DisableEnd, p Prompter, l Listener) DisableEnd {
 	end.Input = &in
+	saved := t.Saved
 	for {
-		end.Changed = true
 		l.emit(Working{Stage: StageDisable, Cluster: end.Plan.ClusterName})
 		plan, err := PrepareDisable(ctx, env, in)
+		if err == nil && saved != nil {
+			end.Plan = plan
+			if !checkSaved(saved, plan.Saved(in, time.Now()), StageDisable, l, &end.End) {
+				return end
+			}
+			saved = nil
+		}
+		end.Changed = true
 		var res *DisableResult
 		if err == nil {
 			res, err = ApplyDisable(ctx, env, plan, t.Options, l.Reporter())

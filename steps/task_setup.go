@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
@@ -22,6 +23,10 @@ type SetupTask struct {
 	// DryRun plans and shows the plan, and stops.
 	DryRun bool
 	Apply  ApplyOptions
+	// Saved is a plan saved by a dry run, to apply as it is: its input
+	// replaces Input, and a fresh plan whose prior state or changes differ
+	// from it ends the task (nothing changed). It is the confirmation.
+	Saved *SavedPlan
 }
 
 // The decisions of setup.
@@ -51,9 +56,14 @@ type SetupEnd struct {
 // conflict), roll back what this run created, or quit with the command
 // that resumes.
 func RunSetup(ctx context.Context, env *Env, t SetupTask, p Prompter, l Listener) SetupEnd {
-	s := &setupRun{t: t, env: env, p: p, l: l}
+	s := &setupRun{t: t, env: env, p: p, l: l, saved: t.Saved}
 	s.end.Input = t.Input
 	ask, autoApply := t.Ask, false
+	if t.Saved != nil {
+		s.end.Input = *t.Saved.Setup
+		s.end.Input.Cluster = t.Saved.ClusterID
+		ask, autoApply = false, true
+	}
 	for {
 		if ask {
 			q := &SetupQuestions{Cluster: t.Cluster, Input: s.end.Input}
@@ -90,6 +100,8 @@ type setupRun struct {
 	l        Listener
 	end      SetupEnd
 	archived bool
+	// saved is the saved plan the first plan must match (nil after it).
+	saved *SavedPlan
 	// status is the export's last status seen while applying, which the
 	// procedure reports from its goroutines.
 	mu     sync.Mutex
@@ -133,6 +145,15 @@ func (s *setupRun) prepare(ctx context.Context, autoApply bool) string {
 		}
 		s.end.Plan = plan
 		s.l.emit(SetupPlanned{Plan: plan})
+		if s.saved != nil {
+			saved := s.saved
+			// A retry resumes from the journal: what this apply made is
+			// no longer the state the file was planned against.
+			s.saved = nil
+			if !checkSaved(saved, plan.Saved(in, time.Now()), StagePrepare, s.l, &s.end.End) {
+				return ""
+			}
+		}
 		if s.t.DryRun {
 			s.end.Ending = Left
 			return ""

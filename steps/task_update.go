@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -19,6 +20,9 @@ type UpdateTask struct {
 	DryRun  bool
 	Options UpdateOptions
 	Nav     Nav
+	// Saved is a plan saved by a dry run, to apply as it is (see
+	// SetupTask.Saved).
+	Saved *SavedPlan
 }
 
 // The decisions of an update.
@@ -53,7 +57,13 @@ type UpdateEnd struct {
 // then) or the change edited; an export that is not there can be set up
 // instead.
 func RunUpdate(ctx context.Context, env *Env, t UpdateTask, p Prompter, l Listener) UpdateEnd {
-	u := &updateRun{t: t, env: env, p: p, l: l}
+	u := &updateRun{t: t, env: env, p: p, l: l, saved: t.Saved}
+	if t.Saved != nil {
+		u.t.In = *t.Saved.Update
+		u.t.In.Cluster = t.Saved.ClusterID
+		u.t.Edit = false
+		t = u.t
+	}
 	if !u.load(ctx) {
 		return u.end
 	}
@@ -67,7 +77,7 @@ func RunUpdate(ctx context.Context, env *Env, t UpdateTask, p Prompter, l Listen
 	}
 	var problems error
 	edit := t.Edit || flagsErr != nil
-	autoApply := false
+	autoApply := t.Saved != nil
 	for {
 		if edit {
 			q := &UpdateQuestions{Target: u.end.Target, Desired: u.end.Desired, RetentionDays: u.end.RetentionDays, FlagsErr: flagsErr, Problems: problems,
@@ -110,6 +120,8 @@ type updateRun struct {
 	p   Prompter
 	l   Listener
 	end UpdateEnd
+	// saved is the saved plan the first plan must match (nil after it).
+	saved *SavedPlan
 }
 
 // load reads the configuration in force; it returns false with the ending
@@ -186,6 +198,13 @@ func (u *updateRun) plan(ctx context.Context, autoApply bool) string {
 		}
 		u.end.Plan = plan
 		u.l.emit(UpdatePlanned{Plan: plan, OldPolicy: old})
+		if u.saved != nil {
+			saved := u.saved
+			u.saved = nil
+			if !checkSaved(saved, plan.Saved(u.t.In, time.Now()), StageUpdatePlan, u.l, &u.end.End) {
+				return ""
+			}
+		}
 		if u.t.DryRun {
 			u.end.Ending = Left
 			return ""

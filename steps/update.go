@@ -53,11 +53,11 @@ func LoadUpdate(ctx context.Context, env *Env, clusterRef string) (*UpdateTarget
 
 // UpdateInput is an update as flags express it.
 type UpdateInput struct {
-	Cluster string
-	Edit    SpecEdit
+	Cluster string   `json:"cluster,omitempty"`
+	Edit    SpecEdit `json:"edit"`
 	// RetentionDays for the log groups the update creates; 0 means
 	// DefaultRetentionDays. Existing groups are not changed.
-	RetentionDays int
+	RetentionDays int `json:"retention_days,omitempty"`
 }
 
 // PrepareUpdate is LoadUpdate, the edit, and PlanUpdate: the plan for a

@@ -16,24 +16,25 @@ import (
 // whole configuration on every POST.
 type SpecEdit struct {
 	// LogGroup is the new log_name; "" keeps the current one.
-	LogGroup string
+	LogGroup string `json:"log_group,omitempty"`
 	// RoleARN is the new auth_principal; "" keeps the current one.
-	RoleARN string
-	Redact  *bool
+	RoleARN string `json:"role_arn,omitempty"`
+	Redact  *bool  `json:"redact,omitempty"`
 	// ExportRegion sets the region override; a pointer to "" removes it
 	// (each region then exports to its own log group again).
-	ExportRegion *string
+	ExportRegion *string `json:"export_region,omitempty"`
 	// OmitChannels replaces omitted_channels (a pointer to an empty list
 	// exports every channel). Channels is the other way to say it: export
-	// only these, omit the rest. They cannot both be set.
-	OmitChannels *[]string
-	Channels     []string
+	// only these, omit the rest. They cannot both be set. In JSON, null
+	// and [] differ as nil and empty do.
+	OmitChannels *[]string `json:"omit_channels,omitempty"`
+	Channels     []string  `json:"channels"`
 	// ClearGroups removes every group before Groups are applied.
-	ClearGroups bool
+	ClearGroups bool `json:"clear_groups,omitempty"`
 	// RemoveGroups removes the groups with these log names.
-	RemoveGroups []string
+	RemoveGroups []string `json:"remove_groups,omitempty"`
 	// Groups adds groups, or replaces the group with the same log_name.
-	Groups []cloudapi.LogExportGroup
+	Groups []cloudapi.LogExportGroup `json:"groups,omitempty"`
 }
 
 // IsZero reports whether the edit changes nothing.

@@ -27,6 +27,8 @@ type Options struct {
 	In      steps.DisableInput
 	Yes     bool
 	DryRun  bool
+	Plan    cmdutil.PlanFlags
+	saved   *steps.SavedPlan
 	Timeout time.Duration
 	flags   *pflag.FlagSet
 }
@@ -70,10 +72,22 @@ after an interruption resumes the wait or the cleanup.`,
 	f.BoolVarP(&o.Yes, "yes", "y", false, "do it without asking (with --delete-log-group, confirms that too)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "show what would stop and be removed, change nothing")
 	f.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up (exit 124) after this long")
+	o.Plan.Register(f)
 	return cmd
 }
 
 func run(ctx context.Context, o *Options) error {
+	if err := o.Plan.Check("disable", o.flags, o.DryRun, o.Yes); err != nil {
+		return err
+	}
+	if o.Plan.Path != "" && !o.DryRun {
+		sp, err := o.Plan.Load(steps.ProcedureDisable)
+		if err != nil {
+			return err
+		}
+		o.saved, o.In = sp, *sp.Disable
+		o.In.Cluster = sp.ClusterID
+	}
 	canAsk := !o.Conn.NoInput && o.IO.CanPrompt()
 	switch {
 	case o.In.Cluster == "":
@@ -106,16 +120,23 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.DisableTask{In: o.In, DryRun: o.DryRun}
+	task := steps.DisableTask{In: o.In, DryRun: o.DryRun, Saved: o.saved}
 	end := steps.RunDisable(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
 	switch {
 	case ctx.Err() != nil:
 	case o.DryRun && end.Plan != nil:
-		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
+		sp := end.Plan.Saved(o.In, time.Now())
+		if err := o.Plan.Save(o.IO, sp, planCommand(o)); err != nil {
+			return err
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Do it with:\n  %s --yes\n", resume(o))
-		return nil
+		if o.Out.JSON() {
+			if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan, "changes": sp.Changes}); err != nil {
+				return err
+			}
+		} else if o.Plan.Path == "" {
+			fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Do it with:\n  %s --yes\n", planCommand(o))
+		}
+		return o.Plan.DryRunEnd(sp)
 	case end.Ending == steps.Completed || end.Ending == steps.Left && end.Result != nil && end.Err == nil:
 		return report(o, end.Result, end.Ending == steps.Left)
 	}
@@ -123,11 +144,19 @@ func run(ctx context.Context, o *Options) error {
 	if end.Result != nil {
 		result = end.Result
 	}
+	if o.saved != nil {
+		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
+	}
 	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
 }
 
 func resume(o *Options) string {
 	return cmdutil.ResumeCommand("disable", o.flags, "yes", "dry-run")
+}
+
+// planCommand is the command a dry run plans: what does it with --yes.
+func planCommand(o *Options) string {
+	return cmdutil.ResumeCommand("disable", o.flags, "yes", "dry-run", "plan-file", "detailed-exitcode", "output")
 }
 
 // runInterface is `disable` on a terminal without --yes: the interface's

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/crdb-logexport/crdb-logexport/cmd/internal/applycmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/democmd"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/disablecmd"
@@ -64,6 +65,7 @@ logs arrive.`,
 		doctorcmd.NewCmd(ios),
 		updatecmd.NewCmd(ios),
 		disablecmd.NewCmd(ios),
+		applycmd.NewCmd(ios),
 		exportcmd.NewCmd(ios),
 		monitorcmd.NewCmd(ios),
 		democmd.NewCmd(ios, MenuReports(ios)),

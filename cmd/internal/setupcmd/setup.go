@@ -29,6 +29,8 @@ type Options struct {
 	DryRun    bool
 	NoWait    bool
 	Timeout   time.Duration
+	Plan      cmdutil.PlanFlags
+	saved     *steps.SavedPlan
 	flags     *pflag.FlagSet
 	retention int
 }
@@ -80,6 +82,7 @@ running the same command again resumes an interrupted setup.`,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan and change nothing")
 	f.BoolVar(&o.NoWait, "no-wait", false, "return once the configuration is accepted, without waiting for ENABLED")
 	f.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up (exit 124) after this long")
+	o.Plan.Register(f)
 	return cmd
 }
 
@@ -95,6 +98,17 @@ func run(ctx context.Context, o *Options) error {
 		if err := cloudapi.CheckLogName(o.In.LogGroup); err != nil {
 			return cmdutil.UsageError("--log-group: %v", err)
 		}
+	}
+	if err := o.Plan.Check("setup", o.flags, o.DryRun, o.Yes); err != nil {
+		return err
+	}
+	if o.Plan.Path != "" && !o.DryRun {
+		sp, err := o.Plan.Load(steps.ProcedureSetup)
+		if err != nil {
+			return err
+		}
+		o.saved, o.In = sp, *sp.Setup
+		o.In.Cluster = sp.ClusterID
 	}
 	if !o.Yes && !o.DryRun && !o.Conn.NoInput && o.IO.CanPrompt() {
 		return runWizard(ctx, o)
@@ -122,15 +136,22 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.ApplyOptions{NoWait: o.NoWait}}
+	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.ApplyOptions{NoWait: o.NoWait}, Saved: o.saved}
 	end := steps.RunSetup(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes}, lines.Event)
 	switch {
 	case o.DryRun && end.Plan != nil && ctx.Err() == nil:
-		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
+		sp := end.Plan.Saved(end.Input, time.Now())
+		if err := o.Plan.Save(o.IO, sp, planCommand(o)); err != nil {
+			return err
 		}
-		fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+strings.Replace(resumeCommand(o), " --dry-run", "", 1)+" --yes")
-		return nil
+		if o.Out.JSON() {
+			if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan, "changes": sp.Changes}); err != nil {
+				return err
+			}
+		} else if o.Plan.Path == "" {
+			fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+planCommand(o)+" --yes")
+		}
+		return o.Plan.DryRunEnd(sp)
 	case end.Ending == steps.Completed && o.Out.JSON():
 		return cmdutil.WriteJSON(o.IO.Out, end.Result)
 	case end.Ending == steps.Completed:
@@ -142,13 +163,16 @@ func run(ctx context.Context, o *Options) error {
 // fail reports a failed run: the step, the cause, the fix, and the command
 // that resumes (always with --yes: the plan was already accepted).
 func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
-	resume := resumeCommand(o)
-	if !strings.Contains(resume, " --yes") {
-		resume += " --yes"
-	}
 	var result any
 	if end.Result != nil {
 		result = end.Result
+	}
+	if o.saved != nil {
+		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
+	}
+	resume := resumeCommand(o)
+	if !strings.Contains(resume, " --yes") {
+		resume += " --yes"
 	}
 	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume, o.Timeout, result)
 }
@@ -157,6 +181,11 @@ func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
 // cannot contain the API key: no flag carries it.
 func resumeCommand(o *Options) string {
 	return cmdutil.ResumeCommand("setup", o.flags, "from-scratch")
+}
+
+// planCommand is the command a dry run plans: what applies it with --yes.
+func planCommand(o *Options) string {
+	return cmdutil.ResumeCommand("setup", o.flags, "from-scratch", "dry-run", "plan-file", "detailed-exitcode", "output")
 }
 
 // NewCmdPolicy returns `crdb-logexport policy`.

@@ -36,6 +36,8 @@ type Options struct {
 	DryRun          bool
 	NoWait          bool
 	Timeout         time.Duration
+	Plan            cmdutil.PlanFlags
+	saved           *steps.SavedPlan
 	flags           *pflag.FlagSet
 }
 
@@ -103,12 +105,24 @@ channel again. Running the same command again after an interruption resumes.`,
 	f.BoolVar(&o.DryRun, "dry-run", false, "show the difference and the plan, change nothing")
 	f.BoolVar(&o.NoWait, "no-wait", false, "return once the configuration is accepted, without waiting for ENABLED")
 	f.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up (exit 124) after this long")
+	o.Plan.Register(f)
 	return cmd
 }
 
 func run(ctx context.Context, o *Options) error {
 	if err := o.readEdit(); err != nil {
 		return err
+	}
+	if err := o.Plan.Check("update", o.flags, o.DryRun, o.Yes); err != nil {
+		return err
+	}
+	if o.Plan.Path != "" && !o.DryRun {
+		sp, err := o.Plan.Load(steps.ProcedureUpdate)
+		if err != nil {
+			return err
+		}
+		o.saved, o.In = sp, *sp.Update
+		o.In.Cluster = sp.ClusterID
 	}
 	canAsk := !o.Conn.NoInput && o.IO.CanPrompt()
 	switch {
@@ -130,29 +144,39 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	if o.In.Edit.IsZero() {
+	if o.In.Edit.IsZero() && o.saved == nil {
 		fmt.Fprintln(o.IO.ErrOut, "No change requested (`crdb-logexport update --help` lists the flags): the configuration is only sent again if its status is a failure.")
 	}
 	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, Plans: !o.Out.JSON() || o.DryRun}
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.UpdateTask{In: o.In, DryRun: o.DryRun, Options: steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}}
+	task := steps.UpdateTask{In: o.In, DryRun: o.DryRun, Options: steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}, Saved: o.saved}
 	end := steps.RunUpdate(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
 	switch {
 	case ctx.Err() != nil:
 	case o.DryRun && end.Plan != nil:
-		if o.Out.JSON() {
-			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
+		sp := end.Plan.Saved(o.In, time.Now())
+		if err := o.Plan.Save(o.IO, sp, planCommand(o)); err != nil {
+			return err
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", resume(o))
-		return nil
+		if o.Out.JSON() {
+			if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan, "changes": sp.Changes}); err != nil {
+				return err
+			}
+		} else if o.Plan.Path == "" {
+			fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", planCommand(o))
+		}
+		return o.Plan.DryRunEnd(sp)
 	case end.Ending == steps.Completed:
 		return report(o, end.Result, false)
 	}
 	var result any
 	if end.Result != nil {
 		result = end.Result
+	}
+	if o.saved != nil {
+		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
 	}
 	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
 }
@@ -202,6 +226,11 @@ func (o *Options) readEdit() error {
 
 func resume(o *Options) string {
 	return cmdutil.ResumeCommand("update", o.flags, "yes", "dry-run")
+}
+
+// planCommand is the command a dry run plans: what applies it with --yes.
+func planCommand(o *Options) string {
+	return cmdutil.ResumeCommand("update", o.flags, "yes", "dry-run", "plan-file", "detailed-exitcode", "output")
 }
 
 // runInterface is `update` on a terminal without --yes: the update screens

@@ -1,0 +1,142 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/crdb-logexport/crdb-logexport/steps"
+)
+
+// PlanFlags are the saved-plan flags of setup, update and disable:
+// `--dry-run --plan-file PATH` writes the plan, `--plan-file PATH --yes`
+// (or `apply PATH`) applies exactly it, and `--dry-run --detailed-exitcode`
+// says in the exit status whether the plan changes anything.
+type PlanFlags struct {
+	Path     string
+	Detailed bool
+}
+
+// ExitChanges is --detailed-exitcode's status for a plan with changes, as
+// Terraform's (0 is no changes, 1 an error).
+const ExitChanges = 2
+
+// Register adds the flags.
+func (p *PlanFlags) Register(fs *pflag.FlagSet) {
+	fs.StringVar(&p.Path, "plan-file", "", "with --dry-run: save the plan to this file; with --yes: apply the plan saved there, exactly (as `apply PATH`)")
+	fs.BoolVar(&p.Detailed, "detailed-exitcode", false, "with --dry-run: exit 0 when the plan changes nothing, 2 when it has changes, 1 on error")
+}
+
+// Check judges the flags before any network call. With --plan-file and no
+// --dry-run the file is the whole input: the flags that would change it
+// are refused, as are the other saved-plan combinations that mean nothing.
+func (p *PlanFlags) Check(command string, fset *pflag.FlagSet, dryRun, yes bool) error {
+	switch {
+	case p.Detailed && !dryRun:
+		return UsageError("--detailed-exitcode goes with --dry-run: it reports whether the plan has changes")
+	case p.Path == "" || dryRun:
+		return nil
+	case !yes:
+		return UsageError("--plan-file without --dry-run applies the saved plan: add --yes (or run `crdb-logexport apply %s`)", p.Path)
+	}
+	allowed := map[string]bool{"plan-file": true, "yes": true, "timeout": true, "no-wait": true}
+	probe := pflag.NewFlagSet("", pflag.ContinueOnError)
+	(&Connection{}).Register(probe)
+	(&OutputFlag{}).Register(probe)
+	probe.VisitAll(func(f *pflag.Flag) { allowed[f.Name] = true })
+	var extra []string
+	fset.Visit(func(f *pflag.Flag) {
+		if !allowed[f.Name] {
+			extra = append(extra, "--"+f.Name)
+		}
+	})
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return UsageError("%s: the saved plan %s holds the whole input; %s would change it. Plan again with those flags and --dry-run --plan-file, or apply the file as it is", command, p.Path, strings.Join(extra, ", "))
+	}
+	return nil
+}
+
+// Load reads the saved plan to apply, and checks that it is one of
+// procedure: a bad file is a usage error, before any network call.
+func (p *PlanFlags) Load(procedure string) (*steps.SavedPlan, error) {
+	sp, err := steps.ReadPlanFile(p.Path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, UsageError("--plan-file %s: no such file (make one with `crdb-logexport %s … --dry-run --plan-file %s`)", p.Path, procedure, p.Path)
+		}
+		return nil, UsageError("--plan-file: %v", err)
+	}
+	if sp.Procedure != procedure {
+		return nil, UsageError("--plan-file %s holds a %s plan, not a %s one: run `crdb-logexport apply %s`", p.Path, sp.Procedure, procedure, p.Path)
+	}
+	return sp, nil
+}
+
+// Save writes a dry run's plan with the command that made it (without
+// the dry-run and plan flags) and says how to apply it.
+func (p *PlanFlags) Save(ios *IOStreams, sp *steps.SavedPlan, command string) error {
+	if p.Path == "" {
+		return nil
+	}
+	sp.Command = command
+	if err := steps.WritePlanFile(p.Path, sp); err != nil {
+		return fmt.Errorf("saving the plan: %w", err)
+	}
+	fmt.Fprintf(ios.ErrOut, "Plan saved to %s (%d %s). Apply exactly this plan with:\n  crdb-logexport apply %s\n",
+		p.Path, len(sp.Changes), plural(len(sp.Changes), "change", "changes"), steps.ShellQuote(p.Path))
+	return nil
+}
+
+// DryRunEnd is the exit of a dry run whose plan is sp: with
+// --detailed-exitcode, ExitChanges when it changes something, and a
+// failure when a conflict stops it.
+func (p *PlanFlags) DryRunEnd(sp *steps.SavedPlan) error {
+	if !p.Detailed {
+		return nil
+	}
+	for _, c := range sp.Changes {
+		if c.Action == steps.Conflict {
+			return Silent(ExitFailure)
+		}
+	}
+	if len(sp.Changes) > 0 {
+		return Silent(ExitChanges)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// SavedEnded ends the apply of a saved plan: a plan the live state no
+// longer matches is refused with each difference and the command that
+// plans again (nothing was changed); any other failure as Ended reports
+// it, resumed by the plan's own command with --yes (the journal knows
+// what this apply did, which the file's prior state no longer shows).
+func SavedEnded(ctx context.Context, ios *IOStreams, jsonOut bool, end steps.End, sp *steps.SavedPlan, path string, timeout time.Duration, result any) error {
+	var drift *steps.DriftError
+	if !errors.As(end.Err, &drift) {
+		return Ended(ctx, ios, jsonOut, end, sp.Command+" --yes", timeout, result)
+	}
+	again := sp.Command + " --dry-run --plan-file " + steps.ShellQuote(path)
+	if jsonOut {
+		_ = WriteJSON(ios.Out, map[string]any{"error": "the saved plan no longer matches the live state", "differences": drift.Differences, "plan_again": again})
+	}
+	fmt.Fprintf(ios.ErrOut, "\nError: the saved plan %s no longer matches the live state; nothing was changed.\n", path)
+	for _, d := range drift.Differences {
+		fmt.Fprintf(ios.ErrOut, "  - %s\n", d)
+	}
+	fmt.Fprintf(ios.ErrOut, "Plan again, review, and apply the new plan:\n  %s\n  crdb-logexport apply %s\n", again, steps.ShellQuote(path))
+	return Silent(ExitFailure)
+}
