@@ -91,10 +91,15 @@ func errReplan(cluster string) error {
 
 // Apply performs the plan. It is idempotent: every step re-checks what
 // exists, so running it again after an interruption resumes.
-func Apply(ctx context.Context, env *Env, p *Plan, opts ApplyOptions, rep Reporter) (*SetupResult, error) {
+func Apply(ctx context.Context, env *Env, plan *Plan, opts ApplyOptions, rep Reporter) (*SetupResult, error) {
 	if rep == nil {
 		rep = NopReporter{}
 	}
+	// The caller's plan is data it may show, save or compare again: the
+	// run fills in what it learns (the ARNs AWS answered with) on its own
+	// copy, which the result carries.
+	applied := *plan
+	p := &applied
 	journal, err := beginApply(ctx, env, p.Steps, p.ClusterID, p.ClusterName)
 	if err != nil {
 		return nil, err

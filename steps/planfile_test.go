@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -134,5 +135,27 @@ func TestSavedUpdateAndDisablePlans(t *testing.T) {
 	}
 	if res, err := ApplyDisable(ctx, env, fresh, fastDisable, nil); err != nil || res.Status != cloudapi.StatusDisabled || len(res.Removed) == 0 {
 		t.Fatalf("apply: %+v, %v", res, err)
+	}
+}
+
+// Apply leaves the plan it was given as it was: it is data the caller may
+// show, save or compare again. What the run learns is on the result's copy.
+func TestApplyDoesNotChangeThePlan(t *testing.T) {
+	ctx := context.Background()
+	env, _ := lifecycleEnv(t, 0)
+	p, err := Prepare(ctx, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName, RoleName: "RoleForThisTest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := json.Marshal(p)
+	res, err := Apply(ctx, env, p, ApplyOptions{NoWait: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := json.Marshal(p); string(after) != string(before) {
+		t.Fatalf("Apply changed the plan:\nbefore %s\nafter  %s", before, after)
+	}
+	if res.Plan == p || res.Plan.RoleARN == "" || !strings.HasSuffix(res.RoleARN, "/RoleForThisTest") {
+		t.Fatalf("the result's plan: %+v", res.Plan)
 	}
 }
