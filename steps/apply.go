@@ -46,7 +46,9 @@ type SetupResult struct {
 	Created []string `json:"created"`
 	// Changed lists what this run changed in place (trust, policy version,
 	// attachment, the export configuration).
-	Changed            []string        `json:"changed"`
+	Changed []string `json:"changed"`
+	// Steps are the steps carried out, in the order they finished.
+	Steps              []AppliedStep   `json:"steps"`
 	PropagationRetries int             `json:"propagation_retries"`
 	Streams            []RegionStreams `json:"streams,omitempty"`
 	Plan               *Plan           `json:"plan"`
@@ -119,27 +121,18 @@ func Apply(ctx context.Context, env *Env, plan *Plan, opts ApplyOptions, rep Rep
 		LogGroup: p.LogGroup, Regions: p.Regions,
 		RoleARN: p.RoleARN, PolicyARN: p.PolicyARN,
 		ExternalIDRequired: p.ExternalIDRequired, ExternalID: p.ExternalID,
-		Created: []string{}, Changed: []string{},
+		Created: []string{}, Changed: []string{}, Steps: []AppliedStep{},
 		Plan: p, JournalPath: journal.Path(),
 	}
 	var resMu sync.Mutex
 	created := func(s string) { resMu.Lock(); res.Created = append(res.Created, s); resMu.Unlock() }
 	changed := func(s string) { resMu.Lock(); res.Changed = append(res.Changed, s); resMu.Unlock() }
 
-	run := func(id string, f func() (string, error)) error {
-		rep.StepStarted(id)
-		start := env.now()
-		summary, err := f()
-		took := env.now().Sub(start)
-		if err != nil {
-			_ = journal.MarkStep(id, "failed", err.Error())
-			rep.StepFailed(id, err, took)
-			return err
-		}
-		_ = journal.MarkStep(id, "done", summary)
-		rep.StepDone(id, p.Step(id).Action, summary, took)
-		return nil
-	}
+	run := stepRunner{now: env.now, rep: rep,
+		record: func(id, status, detail string) { _ = journal.MarkStep(id, status, detail) },
+		action: func(id string) Action { return p.Step(id).Action },
+		done:   &appliedSteps{steps: &res.Steps},
+	}.run
 
 	// Everything the plan creates is written down as intended, in one
 	// write, before the first create: a run killed after AWS made a

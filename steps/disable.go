@@ -222,7 +222,9 @@ type DisableResult struct {
 	AlreadyDisabled bool     `json:"already_disabled"`
 	Removed         []string `json:"removed"`
 	Kept            []string `json:"kept"`
-	JournalPath     string   `json:"journal"`
+	// Steps are the steps carried out, in the order they finished.
+	Steps       []AppliedStep `json:"steps"`
+	JournalPath string        `json:"journal"`
 }
 
 // ApplyDisable sends the DELETE (unless the export is already disabled or
@@ -246,30 +248,20 @@ func ApplyDisable(ctx context.Context, env *Env, p *DisablePlan, opts DisableOpt
 	res := &DisableResult{
 		ClusterID: p.ClusterID, ClusterName: p.ClusterName,
 		Status: p.Status, UserMessage: p.UserMessage, AlreadyDisabled: p.AlreadyDisabled,
-		Removed: []string{}, Kept: []string{}, JournalPath: p.JournalPath,
+		Removed: []string{}, Kept: []string{}, Steps: []AppliedStep{}, JournalPath: p.JournalPath,
 	}
 	// Steps are recorded only in a journal that exists: a cluster this
 	// tool never set up gets no journal just for being disabled (the API
 	// itself tells a rerun where the disable stands).
-	mark := func(id, status, detail string) {
-		if j != nil && j.Exists() {
-			_ = j.MarkStep(id, status, detail)
-		}
-	}
-	run := func(id string, f func() (string, error)) error {
-		rep.StepStarted(id)
-		start := env.now()
-		summary, err := f()
-		took := env.now().Sub(start)
-		if err != nil {
-			mark(id, "failed", err.Error())
-			rep.StepFailed(id, err, took)
-			return err
-		}
-		mark(id, "done", summary)
-		rep.StepDone(id, Info, summary, took)
-		return nil
-	}
+	run := stepRunner{now: env.now, rep: rep,
+		record: func(id, status, detail string) {
+			if j != nil && j.Exists() {
+				_ = j.MarkStep(id, status, detail)
+			}
+		},
+		action: func(string) Action { return Info },
+		done:   &appliedSteps{steps: &res.Steps},
+	}.run
 	if err := run(StepDisable, func() (string, error) { return disable(ctx, env, p, j, opts, rep, res) }); err != nil {
 		return res, err
 	}

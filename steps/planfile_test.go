@@ -158,4 +158,13 @@ func TestApplyDoesNotChangeThePlan(t *testing.T) {
 	if res.Plan == p || res.Plan.RoleARN == "" || !strings.HasSuffix(res.RoleARN, "/RoleForThisTest") {
 		t.Fatalf("the result's plan: %+v", res.Plan)
 	}
+	// The result lists each step carried out, typed: its action and what
+	// it did.
+	got := map[string]AppliedStep{}
+	for _, s := range res.Steps {
+		got[s.Step] = s
+	}
+	if len(res.Steps) != 10 || got[StepRole].Action != Create || !strings.Contains(got[StepRole].Summary, "RoleForThisTest") || got[StepCluster].Action != Info {
+		t.Fatalf("applied steps: %+v", res.Steps)
+	}
 }

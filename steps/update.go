@@ -660,6 +660,7 @@ type UpdateResult struct {
 	Diff               []SpecChange           `json:"diff"`
 	Created            []string               `json:"created"`
 	Changed            []string               `json:"changed"`
+	Steps              []AppliedStep          `json:"steps"`
 	PropagationRetries int                    `json:"propagation_retries"`
 	Streams            []RegionStreams        `json:"streams,omitempty"`
 	JournalPath        string                 `json:"journal"`
@@ -681,22 +682,13 @@ func ApplyUpdate(ctx context.Context, env *Env, p *UpdatePlan, opts UpdateOption
 	res := &UpdateResult{
 		ClusterID: p.ClusterID, ClusterName: p.ClusterName,
 		Status: p.Current.Status, UserMessage: p.Current.UserMessage, Spec: p.Current.Spec,
-		Diff: p.Diff, Created: []string{}, Changed: []string{}, JournalPath: journal.Path(),
+		Diff: p.Diff, Created: []string{}, Changed: []string{}, Steps: []AppliedStep{}, JournalPath: journal.Path(),
 	}
-	run := func(id string, f func() (string, error)) error {
-		rep.StepStarted(id)
-		start := env.now()
-		summary, err := f()
-		took := env.now().Sub(start)
-		if err != nil {
-			_ = journal.MarkStep("update:"+id, "failed", err.Error())
-			rep.StepFailed(id, err, took)
-			return err
-		}
-		_ = journal.MarkStep("update:"+id, "done", summary)
-		rep.StepDone(id, p.Step(id).Action, summary, took)
-		return nil
-	}
+	run := stepRunner{now: env.now, rep: rep,
+		record: func(id, status, detail string) { _ = journal.MarkStep("update:"+id, status, detail) },
+		action: func(id string) Action { return p.Step(id).Action },
+		done:   &appliedSteps{steps: &res.Steps},
+	}.run
 
 	if err := run(StepLogGroup, func() (string, error) { return p.createLogGroups(ctx, env, journal, opts, res) }); err != nil {
 		return res, err
