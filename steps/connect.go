@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -80,10 +81,30 @@ func FindCluster(ctx context.Context, env *Env, clusterRef string) (cloudapi.Clu
 // lookUp reads what every procedure starts from: the cluster clusterRef
 // names and its export, concurrently with the AWS caller's identity.
 func lookUp(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, cloudapi.LogExportInfo, error) {
+	cluster, caller, current, err := lookUpEarly(ctx, env, clusterRef)
+	if err != nil {
+		return cluster, caller, cloudapi.LogExportInfo{}, err
+	}
+	info, err := current()
+	if err != nil {
+		return cluster, caller, cloudapi.LogExportInfo{}, err
+	}
+	return cluster, caller, *info, nil
+}
+
+// lookUpEarly is lookUp returning as soon as the cluster and the caller
+// are known: the export, read as soon as the cluster was found, is still
+// on its way, and current() collects it — so a caller can send its own
+// next reads first and have them share the round trip.
+func lookUpEarly(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster, awsiam.Identity, func() (*cloudapi.LogExportInfo, error), error) {
+	type exportAnswer struct {
+		info *cloudapi.LogExportInfo
+		err  error
+	}
+	exportCh := make(chan exportAnswer, 1)
 	var (
 		cluster cloudapi.Cluster
 		caller  awsiam.Identity
-		info    cloudapi.LogExportInfo
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
@@ -92,9 +113,14 @@ func lookUp(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster,
 			return err
 		}
 		cluster = c
-		if info, err = env.Cloud.LogExport(gctx, c.ID); err != nil {
-			return exportReadError(err)
-		}
+		go func() {
+			info, err := env.Cloud.LogExport(ctx, c.ID)
+			if err != nil {
+				exportCh <- exportAnswer{nil, exportReadError(err)}
+				return
+			}
+			exportCh <- exportAnswer{&info, nil}
+		}()
 		return nil
 	})
 	g.Go(func() error {
@@ -105,8 +131,14 @@ func lookUp(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluster,
 		caller = id
 		return nil
 	})
-	err := g.Wait()
-	return cluster, caller, info, err
+	if err := g.Wait(); err != nil {
+		return cluster, caller, nil, err
+	}
+	current := sync.OnceValues(func() (*cloudapi.LogExportInfo, error) {
+		a := <-exportCh
+		return a.info, a.err
+	})
+	return cluster, caller, current, nil
 }
 
 // The failures of connecting and looking up, each with its one fix.

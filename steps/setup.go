@@ -231,52 +231,13 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 		a := <-orgCh
 		return a.org, a.err
 	})
-	type exportAnswer struct {
-		info *cloudapi.LogExportInfo
-		err  error
-	}
-	exportCh := make(chan exportAnswer, 1)
-	var (
-		cluster cloudapi.Cluster
-		caller  awsiam.Identity
-	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		c, err := FindCluster(gctx, env, clusterRef)
-		if err != nil {
-			return err
-		}
-		cluster = c
-		// The export needs only the cluster: it goes now, and is
-		// collected after the AWS reads have been sent.
-		go func() {
-			info, err := env.Cloud.LogExport(ctx, c.ID)
-			if err != nil {
-				exportCh <- exportAnswer{nil, exportReadError(err)}
-				return
-			}
-			exportCh <- exportAnswer{&info, nil}
-		}()
-		return nil
-	})
-	g.Go(func() error {
-		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
-		if err != nil {
-			return callerError(err)
-		}
-		caller = id
-		return nil
-	})
-	if err := g.Wait(); err != nil {
+	cluster, caller, current, err := lookUpEarly(ctx, env, clusterRef)
+	if err != nil {
 		return cluster, caller, nil, org, err
 	}
 	if err := cluster.CheckCloudWatch(); err != nil {
 		return cluster, caller, nil, org, &StepError{Step: StepCluster, Cause: fmt.Errorf("%w: %v", ErrNotApplicable, err), Fix: "CloudWatch export needs an Advanced or Standard cluster on AWS", Permanent: true}
 	}
-	current := sync.OnceValues(func() (*cloudapi.LogExportInfo, error) {
-		a := <-exportCh
-		return a.info, a.err
-	})
 	return cluster, caller, current, org, nil
 }
 
