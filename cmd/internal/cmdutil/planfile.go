@@ -140,3 +140,22 @@ func SavedEnded(ctx context.Context, ios *IOStreams, jsonOut bool, end steps.End
 	fmt.Fprintf(ios.ErrOut, "Plan again, review, and apply the new plan:\n  %s\n  crdb-logexport apply %s\n", again, steps.ShellQuote(path))
 	return Silent(ExitFailure)
 }
+
+// DryRunDone ends a dry run whose plan is plan (sp, as a file would hold
+// it): it saves the plan when --plan-file asks, writes the JSON document
+// for --output json or says how to apply it, and exits as
+// --detailed-exitcode asks.
+func (p *PlanFlags) DryRunDone(ios *IOStreams, jsonOut bool, plan any, sp *steps.SavedPlan, command string) error {
+	if err := p.Save(ios, sp, command); err != nil {
+		return err
+	}
+	switch {
+	case jsonOut:
+		if err := WriteJSON(ios.Out, map[string]any{"dry_run": true, "plan": plan, "changes": sp.Changes}); err != nil {
+			return err
+		}
+	case p.Path == "":
+		fmt.Fprintf(ios.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", command)
+	}
+	return p.DryRunEnd(sp)
+}

@@ -5,7 +5,6 @@ package disablecmd
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -125,18 +124,7 @@ func run(ctx context.Context, o *Options) error {
 	switch {
 	case ctx.Err() != nil:
 	case o.DryRun && end.Plan != nil:
-		sp := end.Plan.Saved(o.In, time.Now())
-		if err := o.Plan.Save(o.IO, sp, planCommand(o)); err != nil {
-			return err
-		}
-		if o.Out.JSON() {
-			if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan, "changes": sp.Changes}); err != nil {
-				return err
-			}
-		} else if o.Plan.Path == "" {
-			fmt.Fprintf(o.IO.ErrOut, "Dry run: nothing was changed. Do it with:\n  %s --yes\n", planCommand(o))
-		}
-		return o.Plan.DryRunEnd(sp)
+		return o.Plan.DryRunDone(o.IO, o.Out.JSON(), end.Plan, end.Plan.Saved(o.In, time.Now()), planCommand(o))
 	case end.Ending == steps.Completed || end.Ending == steps.Left && end.Result != nil && end.Err == nil:
 		return report(o, end.Result, end.Ending == steps.Left)
 	}

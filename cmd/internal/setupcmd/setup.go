@@ -140,18 +140,7 @@ func run(ctx context.Context, o *Options) error {
 	end := steps.RunSetup(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes}, lines.Event)
 	switch {
 	case o.DryRun && end.Plan != nil && ctx.Err() == nil:
-		sp := end.Plan.Saved(end.Input, time.Now())
-		if err := o.Plan.Save(o.IO, sp, planCommand(o)); err != nil {
-			return err
-		}
-		if o.Out.JSON() {
-			if err := cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan, "changes": sp.Changes}); err != nil {
-				return err
-			}
-		} else if o.Plan.Path == "" {
-			fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+planCommand(o)+" --yes")
-		}
-		return o.Plan.DryRunEnd(sp)
+		return o.Plan.DryRunDone(o.IO, o.Out.JSON(), end.Plan, end.Plan.Saved(end.Input, time.Now()), planCommand(o))
 	case end.Ending == steps.Completed && o.Out.JSON():
 		return cmdutil.WriteJSON(o.IO.Out, end.Result)
 	case end.Ending == steps.Completed:
