@@ -617,20 +617,31 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	if err != nil {
 		return "", err
 	}
-	missing := []string{}
-	for _, s := range res.Streams {
+	return enabledSummary(res.Streams, res.PropagationRetries, "the role", "", p.Regions), nil
+}
+
+// enabledSummary is step 10's outcome: ENABLED, after how many re-enables
+// while IAM propagated what changed, and where logs arrive (in logGroup,
+// when named) or have not appeared yet.
+func enabledSummary(streams []RegionStreams, retries int, propagated, logGroup string, regions []string) string {
+	var missing []string
+	for _, s := range streams {
 		if s.Streams == 0 {
 			missing = append(missing, s.Region)
 		}
 	}
 	msg := "ENABLED"
-	if res.PropagationRetries > 0 {
-		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated the role", res.PropagationRetries)
+	if retries > 0 {
+		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated %s", retries, propagated)
+	}
+	in := ""
+	if logGroup != "" {
+		in = logGroup + " in "
 	}
 	if len(missing) > 0 {
-		return msg + "; no log streams yet in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil
+		return msg + "; no log streams yet in " + in + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)"
 	}
-	return msg + "; logs arriving in " + strings.Join(p.Regions, ", "), nil
+	return msg + "; logs arriving in " + in + strings.Join(regions, ", ")
 }
 
 // narrow replaces the bridges with the final trust and permission policy

@@ -159,20 +159,5 @@ var actionMark = map[Action]string{
 func (p *Plan) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "Plan for cluster %s (%s, %s %s) — acting in AWS account %s as %s\n\n",
 		p.ClusterName, p.ClusterID, p.PlanType, p.Cloud, p.YourAccount, p.CallerARN)
-	for _, s := range p.Steps {
-		fmt.Fprintf(w, "%2d. %-11s %s\n", s.Number, actionMark[s.Action], s.Title)
-		fmt.Fprintf(w, "    %s\n", s.Summary)
-		for _, it := range s.Items {
-			note := ""
-			if it.Note != "" {
-				note = " — " + it.Note
-			}
-			fmt.Fprintf(w, "      %-10s %s%s\n", actionMark[it.Action], it.Name, note)
-		}
-		for _, d := range s.Details {
-			for _, line := range strings.Split(d, "\n") {
-				fmt.Fprintf(w, "    %s\n", line)
-			}
-		}
-	}
+	writeSteps(w, p.Steps)
 }

@@ -924,20 +924,7 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	if err != nil {
 		return "", err
 	}
-	var missing []string
-	for _, s := range res.Streams {
-		if s.Streams == 0 {
-			missing = append(missing, s.Region)
-		}
-	}
-	msg := "ENABLED"
-	if res.PropagationRetries > 0 {
-		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated the change", res.PropagationRetries)
-	}
-	if len(missing) > 0 {
-		return msg + "; no log streams yet in " + p.Desired.LogName + " in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil
-	}
-	return msg + "; logs arriving in " + p.Desired.LogName + " in " + strings.Join(p.Regions, ", "), nil
+	return enabledSummary(res.Streams, res.PropagationRetries, "the change", p.Desired.LogName, p.Regions), nil
 }
 
 // narrow brings the tool's policy to exactly what the configuration in
