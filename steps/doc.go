@@ -13,7 +13,16 @@
 // non-interactive commands only answer and draw. Connect (connect.go) is the
 // one discovery every task starts from, with one set of fixes.
 //
-// Progress and every resource a run creates are recorded in a journal per
-// cluster, so an interrupted run resumes and a rollback or cleanup touches
-// only what the tool created.
+// A plan is data (planfile.go): its input, the prior state it read and its
+// changes can be saved with --dry-run --plan-file and applied later only
+// while a fresh plan from the same input is the same; applying never
+// changes the plan it is given, and one step runner (runner.go) carries
+// out the steps of setup, update and disable, listing them in the result.
+//
+// What the tool owns is written on the resources: tags name the tool and
+// the cluster (ownership.go), and cleanup and every "this is mine, I may
+// change it" decision read them live (cleanup.go). One run per cluster
+// changes anything at a time (lock.go). Progress and intents are recorded
+// in a journal per cluster, merged on save, so an interrupted run resumes;
+// the journal can be lost or damaged without anything being forgotten.
 package steps
