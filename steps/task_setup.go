@@ -144,7 +144,6 @@ func (s *setupRun) prepare(ctx context.Context, autoApply bool) string {
 			return ""
 		}
 		s.end.Plan = plan
-		s.l.emit(SetupPlanned{Plan: plan})
 		if s.saved != nil {
 			saved := s.saved
 			// A retry resumes from the journal: what this apply made is
@@ -154,6 +153,7 @@ func (s *setupRun) prepare(ctx context.Context, autoApply bool) string {
 				return ""
 			}
 		}
+		s.l.emit(SetupPlanned{Plan: plan})
 		if s.t.DryRun {
 			s.end.Ending = Left
 			return ""

@@ -139,6 +139,18 @@ func (u *updateRun) load(ctx context.Context) bool {
 			u.end.End = stopped(u.end.End, ctx.Err())
 			return false
 		}
+		if u.saved != nil && (errors.Is(err, errNoExport) || errors.Is(err, errExportDisabled)) {
+			// The saved plan updates an export that is gone: that is
+			// the live state moving, and it is said as such.
+			now := "not configured"
+			if errors.Is(err, errExportDisabled) {
+				now = "DISABLED"
+			}
+			err = u.saved.exportGone(now)
+			u.l.emit(Failure{Stage: StageUpdateLoad, Err: err})
+			u.end.Ending, u.end.Err = Failed, err
+			return false
+		}
 		u.l.emit(Failure{Stage: StageUpdateLoad, Err: err})
 		var opts []Option
 		se, isStep := AsStepError(err)
@@ -197,7 +209,6 @@ func (u *updateRun) plan(ctx context.Context, autoApply bool) string {
 			return ""
 		}
 		u.end.Plan = plan
-		u.l.emit(UpdatePlanned{Plan: plan, OldPolicy: old})
 		if u.saved != nil {
 			saved := u.saved
 			u.saved = nil
@@ -205,6 +216,7 @@ func (u *updateRun) plan(ctx context.Context, autoApply bool) string {
 				return ""
 			}
 		}
+		u.l.emit(UpdatePlanned{Plan: plan, OldPolicy: old})
 		if u.t.DryRun {
 			u.end.Ending = Left
 			return ""

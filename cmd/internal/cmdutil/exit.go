@@ -25,6 +25,9 @@ const (
 type ExitError struct {
 	Code int
 	Err  error
+	// changes marks --detailed-exitcode's "the plan has changes" (see
+	// IsChanges), which shares status 2 with usage errors.
+	changes bool
 }
 
 func (e *ExitError) Error() string {

@@ -40,7 +40,14 @@ func (p *PlanFlags) Check(command string, fset *pflag.FlagSet, dryRun, yes bool)
 	switch {
 	case p.Detailed && !dryRun:
 		return UsageError("--detailed-exitcode goes with --dry-run: it reports whether the plan has changes")
-	case p.Path == "" || dryRun:
+	case fset.Changed("plan-file") && p.Path == "":
+		return UsageError("--plan-file needs a path")
+	case p.Path == "":
+		return nil
+	case dryRun:
+		if err := steps.CheckPlanPath(p.Path); err != nil {
+			return UsageError("--plan-file: %v", err)
+		}
 		return nil
 	case !yes:
 		return UsageError("--plan-file without --dry-run applies the saved plan: add --yes (or run `crdb-logexport apply %s`)", p.Path)
@@ -74,7 +81,7 @@ func (p *PlanFlags) Load(procedure string) (*steps.SavedPlan, error) {
 		return nil, UsageError("--plan-file: %v", err)
 	}
 	if sp.Procedure != procedure {
-		return nil, UsageError("--plan-file %s holds a %s plan, not a %s one: run `crdb-logexport apply %s`", p.Path, sp.Procedure, procedure, p.Path)
+		return nil, UsageError("--plan-file %s holds %s plan, not %s one: run `crdb-logexport apply %s`", p.Path, article(sp.Procedure), article(procedure), p.Path)
 	}
 	return sp, nil
 }
@@ -101,15 +108,30 @@ func (p *PlanFlags) DryRunEnd(sp *steps.SavedPlan) error {
 	if !p.Detailed {
 		return nil
 	}
-	for _, c := range sp.Changes {
-		if c.Action == steps.Conflict {
-			return Silent(ExitFailure)
-		}
+	if hasConflict(sp) {
+		return Silent(ExitFailure)
 	}
 	if len(sp.Changes) > 0 {
-		return Silent(ExitChanges)
+		return &ExitError{Code: ExitChanges, Err: nil, changes: true}
 	}
 	return nil
+}
+
+func hasConflict(sp *steps.SavedPlan) bool {
+	for _, c := range sp.Changes {
+		if c.Action == steps.Conflict {
+			return true
+		}
+	}
+	return false
+}
+
+// article puts "a" or "an" before a procedure's name.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func plural(n int, one, many string) string {
@@ -127,7 +149,13 @@ func plural(n int, one, many string) string {
 func SavedEnded(ctx context.Context, ios *IOStreams, jsonOut bool, end steps.End, sp *steps.SavedPlan, path string, timeout time.Duration, result any) error {
 	var drift *steps.DriftError
 	if !errors.As(end.Err, &drift) {
-		return Ended(ctx, ios, jsonOut, end, sp.Command+" --yes", timeout, result)
+		resume := sp.Command + " --yes"
+		if !end.Changed {
+			// Nothing was changed: the plan itself is still the one to
+			// apply, not a fresh one nobody reviewed.
+			resume = "crdb-logexport apply " + steps.ShellQuote(path)
+		}
+		return Ended(ctx, ios, jsonOut, end, resume, timeout, result)
 	}
 	again := sp.Command + " --dry-run --plan-file " + steps.ShellQuote(path)
 	if jsonOut {
@@ -146,16 +174,40 @@ func SavedEnded(ctx context.Context, ios *IOStreams, jsonOut bool, end steps.End
 // for --output json or says how to apply it, and exits as
 // --detailed-exitcode asks.
 func (p *PlanFlags) DryRunDone(ios *IOStreams, jsonOut bool, plan any, sp *steps.SavedPlan, command string) error {
+	conflict := hasConflict(sp)
+	if conflict && p.Path != "" {
+		// As Terraform keeps no plan that errored: this one could never
+		// be applied.
+		if jsonOut {
+			_ = WriteJSON(ios.Out, map[string]any{"dry_run": true, "plan": plan, "changes": sp.Changes, "error": "the plan has a conflict: not saved"})
+		}
+		fmt.Fprintf(ios.ErrOut, "The plan has a conflict, so it was not saved to %s: it could not be applied. Resolve the conflict (its Fix: line says how), then plan again.\n", p.Path)
+		return Silent(ExitFailure)
+	}
 	if err := p.Save(ios, sp, command); err != nil {
 		return err
 	}
 	switch {
 	case jsonOut:
-		if err := WriteJSON(ios.Out, map[string]any{"dry_run": true, "plan": plan, "changes": sp.Changes}); err != nil {
+		doc := map[string]any{"dry_run": true, "plan": plan, "changes": sp.Changes}
+		if p.Path != "" {
+			doc["plan_file"] = p.Path
+		}
+		if err := WriteJSON(ios.Out, doc); err != nil {
 			return err
 		}
-	case p.Path == "":
+	case p.Path != "", conflict:
+	case len(sp.Changes) == 0:
+		fmt.Fprintln(ios.ErrOut, "Dry run: nothing to change.")
+	default:
 		fmt.Fprintf(ios.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", command)
 	}
 	return p.DryRunEnd(sp)
+}
+
+// IsChanges reports whether err is --detailed-exitcode's "the plan has
+// changes" rather than a failure.
+func IsChanges(err error) bool {
+	var ee *ExitError
+	return errors.As(err, &ee) && ee.changes
 }

@@ -86,7 +86,26 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, args []string) int {
 		fang.WithVersion(versioncmd.Current().String()),
 		fang.WithErrorHandler(reportError),
 	)
-	return exitCode(err)
+	code := exitCode(err)
+	if code == cmdutil.ExitUsage && detailedExitCode(args) && !cmdutil.IsChanges(err) {
+		// With --detailed-exitcode, 2 means "the plan has changes" only;
+		// any other failure is 1, as Terraform's.
+		code = cmdutil.ExitFailure
+	}
+	return code
+}
+
+// detailedExitCode reports whether args ask for --detailed-exitcode.
+func detailedExitCode(args []string) bool {
+	for _, a := range args {
+		switch {
+		case a == "--":
+			return false
+		case a == "--detailed-exitcode", a == "--detailed-exitcode=true":
+			return true
+		}
+	}
+	return false
 }
 
 func exitCode(err error) int {

@@ -174,7 +174,7 @@ func resumeCommand(o *Options) string {
 
 // planCommand is the command a dry run plans: what applies it with --yes.
 func planCommand(o *Options) string {
-	return cmdutil.ResumeCommand("setup", o.flags, "from-scratch", "dry-run", "plan-file", "detailed-exitcode", "output")
+	return cmdutil.ResumeCommand("setup", o.flags, "from-scratch", "dry-run", "plan-file", "detailed-exitcode", "output", "yes")
 }
 
 // NewCmdPolicy returns `crdb-logexport policy`.
