@@ -260,7 +260,7 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 	g.Go(func() error {
 		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 		if err != nil {
-			return callerError(err)
+			return callerError(err, env.AWS)
 		}
 		caller = id
 		return nil
@@ -390,7 +390,7 @@ func checkPolicyARNGiven(ctx context.Context, env *Env, roleARN string) error {
 // fillChoices applies defaults and validates the user's choices.
 func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Cluster, current *cloudapi.LogExportInfo) error {
 	usage := func(step string, err error, fix string) error {
-		return &StepError{Step: step, Cause: err, Fix: fix, Permanent: true}
+		return &StepError{Step: step, Cause: err, Fix: fix, Permanent: true, Usage: true}
 	}
 	p.LogGroup = in.LogGroup
 	if p.LogGroup == "" {

@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/pflag"
 
@@ -130,6 +132,14 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	if c.Region != "" {
 		opts = append(opts, config.WithRegion(c.Region))
 	}
+	// The SDK's own warnings (an instance metadata service that is not
+	// there, off EC2) are noise on the user's screen; the failure that
+	// matters is explained (awsiam.ExplainCredentials). --debug shows them.
+	logs := io.Discard
+	if c.Debug {
+		logs = c.IO.ErrOut
+	}
+	opts = append(opts, config.WithLogger(logging.NewStandardLogger(logs)))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w (check --profile / AWS_PROFILE)", err)
@@ -141,6 +151,7 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	cfg.RetryMode = aws.RetryModeStandard
 	c.shared()
 	c.pacer.Install(&cfg)
+	cfg = awsiam.ExplainCredentials(cfg, c.Profile)
 	return awsiam.NewClients(awsiam.WithAttemptTimeout(cfg, c.RequestTimeout)), nil
 }
 

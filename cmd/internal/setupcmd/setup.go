@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -91,10 +90,8 @@ func run(ctx context.Context, o *Options) error {
 	if o.flags.Changed("redact") {
 		o.In.Redact = &o.Redact
 	}
-	if o.In.LogGroup != "" {
-		if err := cloudapi.CheckLogName(o.In.LogGroup); err != nil {
-			return cmdutil.UsageError("--log-group: %v", err)
-		}
+	if err := steps.CheckSetupInput(&o.In); err != nil {
+		return cmdutil.UsageError("%v", err)
 	}
 	if !o.Yes && !o.DryRun && !o.Conn.NoInput && o.IO.CanPrompt() {
 		return runWizard(ctx, o)
@@ -140,11 +137,15 @@ func run(ctx context.Context, o *Options) error {
 }
 
 // fail reports a failed run: the step, the cause, the fix, and the command
-// that resumes (always with --yes: the plan was already accepted).
+// that resumes (always with --yes: the plan was already accepted). A dry
+// run changes nothing, so it has nothing to resume.
 func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
-	resume := resumeCommand(o)
-	if !strings.Contains(resume, " --yes") {
-		resume += " --yes"
+	resume := ""
+	if !o.DryRun {
+		resume = resumeCommand(o)
+		if !strings.Contains(resume, " --yes") {
+			resume += " --yes"
+		}
 	}
 	var result any
 	if end.Result != nil {

@@ -130,7 +130,7 @@ func run(ctx context.Context, o *Options) error {
 	end := steps.RunStatus(ctx, env, steps.StatusTask{Ref: o.Cluster, Follow: o.Watch, SkipLogs: o.NoLogs}, cmdutil.Prompter{IO: o.IO}, lines.Event)
 	failedStatus := end.Export != nil && end.Export.Status.Failed()
 	if end.Export == nil || ctx.Err() != nil || end.Ending == steps.Failed && !failedStatus {
-		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, "", o.Timeout, nil)
 	}
 	if o.Out.JSON() {
 		if err := cmdutil.WriteJSON(o.IO.Out, end.Export); err != nil {
@@ -171,7 +171,7 @@ func runAll(ctx context.Context, o *Options, env *steps.Env) error {
 		fmt.Fprint(o.IO.ErrOut, "\r\033[K")
 	}
 	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, "", o.Timeout, nil)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%d clusters; export status read in %s (at most %d requests a second).\n",
 		len(res.Clusters), time.Since(start).Round(100*time.Millisecond), cloudapi.DefaultRate)

@@ -154,7 +154,11 @@ func run(ctx context.Context, o *Options) error {
 	if end.Result != nil {
 		result = end.Result
 	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
+	again := "" // a dry run changes nothing: nothing to resume
+	if !o.DryRun {
+		again = resume(o) + " --yes"
+	}
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, again, o.Timeout, result)
 }
 
 // readEdit turns the flags whose presence matters (an empty value is a
@@ -196,6 +200,9 @@ func (o *Options) readEdit() error {
 			return cmdutil.UsageError("--group: %v", err)
 		}
 		e.Groups = append(e.Groups, grp)
+	}
+	if err := steps.CheckUpdateInput(&o.In); err != nil {
+		return cmdutil.UsageError("%v", err)
 	}
 	return nil
 }
