@@ -126,7 +126,7 @@ func run(ctx context.Context, o *Options) error {
 		if o.Out.JSON() {
 			return cmdutil.WriteJSON(o.IO.Out, map[string]any{"dry_run": true, "plan": end.Plan})
 		}
-		fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+strings.Replace(resumeCommand(o), " --dry-run", "", 1)+" --yes")
+		fmt.Fprintln(o.IO.ErrOut, "Dry run: nothing was changed. Apply with:\n  "+cmdutil.ResumeCommand("setup", o.flags, "from-scratch", "dry-run", "yes")+" --yes")
 		return nil
 	case end.Ending == steps.Completed && o.Out.JSON():
 		return cmdutil.WriteJSON(o.IO.Out, end.Result)
