@@ -627,7 +627,7 @@ func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOption
 	}
 	msg := "ENABLED"
 	if res.PropagationRetries > 0 {
-		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated the role", res.PropagationRetries)
+		msg += fmt.Sprintf(" after %d %s while IAM propagated the role", res.PropagationRetries, plural(res.PropagationRetries, "re-enable", "re-enables"))
 	}
 	if len(missing) > 0 {
 		return msg + "; no log streams yet in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil

@@ -400,5 +400,5 @@ func cleanup(ctx context.Context, env *Env, p *DisablePlan, j *Journal, rep Repo
 	if len(res.Removed) == 0 {
 		return "nothing to remove", nil
 	}
-	return fmt.Sprintf("removed %d resource(s)", len(res.Removed)), nil
+	return fmt.Sprintf("removed %d %s", len(res.Removed), plural(len(res.Removed), "resource", "resources")), nil
 }

@@ -942,7 +942,7 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	}
 	msg := "ENABLED"
 	if res.PropagationRetries > 0 {
-		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated the change", res.PropagationRetries)
+		msg += fmt.Sprintf(" after %d %s while IAM propagated the change", res.PropagationRetries, plural(res.PropagationRetries, "re-enable", "re-enables"))
 	}
 	if len(missing) > 0 {
 		return msg + "; no log streams yet in " + p.Desired.LogName + " in " + strings.Join(missing, ", ") + " (logs are not back-filled; check again with `crdb-logexport status`)", nil
