@@ -8,6 +8,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -125,7 +126,11 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 	if err != nil {
 		return err
 	}
-	w := ios.ErrOut
+	return ended(ios.ErrOut, opts, res, rep)
+}
+
+// ended reports on w how the interface ended, and returns the exit.
+func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports) error {
 	// resume says how to carry on: the command, or the hint that replaces
 	// it (the demo's sandbox does not outlive the program).
 	resume := func(label string) {
