@@ -127,7 +127,7 @@ func explainChain(profile string, err error) *CredentialsError {
 	case !set("AWS_ACCESS_KEY_ID"):
 		e.Tried = append(e.Tried, "environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set)")
 	}
-	e.Tried = append(e.Tried, fmt.Sprintf("profile %q in %s", e.Profile, sharedFiles()))
+	e.Tried = append(e.Tried, fmt.Sprintf("profile %q in %s", e.Profile, SharedFiles()))
 	if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
 		e.Tried = append(e.Tried, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
 	}
@@ -155,9 +155,9 @@ func fromIMDS(err error) bool {
 	return errors.As(err, &op) && op.ServiceID == "ec2imds" || strings.Contains(err.Error(), "EC2 IMDS")
 }
 
-// sharedFiles names the shared config and credentials files, and which of
+// SharedFiles names the shared credentials and config files, and which of
 // them exist.
-func sharedFiles() string {
+func SharedFiles() string {
 	home, _ := os.UserHomeDir()
 	file := func(env, def string) string {
 		if p := os.Getenv(env); p != "" {

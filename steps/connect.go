@@ -162,23 +162,44 @@ func exportReadError(err error) error {
 // credentials and the endpoint work.
 func callerError(err error, clients *awsiam.Clients) error {
 	transient := awsiam.IsThrottling(err) || errors.Is(err, context.DeadlineExceeded)
+	cause := err
 	var ce *awsiam.CredentialsError
-	var fix string
+	if errors.As(err, &ce) {
+		// Its own words; the SDK's wrapping says nothing more.
+		cause = ce
+	}
+	return &StepError{Cause: cause, Fix: AWSCallerFix(err, clients), Permanent: !transient}
+}
+
+// AWSCallerFix is the fix when AWS could not say whose credentials these
+// are (clients, when known, says where the credentials came from).
+func AWSCallerFix(err error, clients *awsiam.Clients) string {
+	if fix, ok := awsReachFix(err, clients); ok {
+		return fix
+	}
+	return "check the AWS credentials and network (AWS_PROFILE, --profile, `aws sts get-caller-identity`)"
+}
+
+// awsReachFix is the fix for an AWS call that failed before AWS judged
+// what it asked: no credentials, an endpoint where nobody listens, or
+// credentials AWS refused. ok is false for any other failure.
+func awsReachFix(err error, clients *awsiam.Clients) (fix string, ok bool) {
+	var ce *awsiam.CredentialsError
 	switch {
 	case errors.As(err, &ce):
-		return &StepError{Cause: ce, Fix: ce.Fix(), Permanent: true}
+		return ce.Fix(), true
 	case awsiam.IsUnreachable(err):
-		fix = "check AWS_ENDPOINT_URL (and the profile's endpoint_url): it names an address where nothing answers; unset it to use AWS itself"
-		transient = false
+		return "check AWS_ENDPOINT_URL (and the profile's endpoint_url): it names an address where nothing answers; unset it to use AWS itself", true
 	case awsiam.IsCredentialsRefused(err):
-		fix = "AWS refused the credentials: they are wrong, expired or revoked; renew them (`aws sso login`, new access keys) and check with `aws sts get-caller-identity`"
-		if src := clients.CredentialSource(); src != "" {
-			fix = "AWS refused the credentials (" + src + "): they are wrong, expired or revoked; renew them (`aws sso login`, new access keys) and check with `aws sts get-caller-identity`"
+		source := ""
+		if clients != nil {
+			if src := clients.CredentialSource(); src != "" {
+				source = " (" + src + ")"
+			}
 		}
-	default:
-		fix = "check the AWS credentials and network (AWS_PROFILE, --profile, `aws sts get-caller-identity`)"
+		return "AWS refused the credentials" + source + ": they are wrong, expired or revoked; renew them (`aws sso login`, new access keys) and check with `aws sts get-caller-identity`", true
 	}
-	return &StepError{Cause: err, Fix: fix, Permanent: !transient}
+	return "", false
 }
 
 func orgError(err error) error {

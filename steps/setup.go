@@ -778,6 +778,9 @@ func findSharedUse(ctx context.Context, env *Env, p *Plan) error {
 
 // awsFix says what to do about an AWS error from an operation.
 func awsFix(err error, action string) string {
+	if fix, ok := awsReachFix(err, nil); ok {
+		return fix
+	}
 	switch {
 	case awsiam.IsAccessDenied(err):
 		return fmt.Sprintf("the AWS identity running this tool needs %s; ask an administrator or use a profile that has it (--profile)", action)

@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -141,6 +142,14 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	}
 	opts = append(opts, config.WithLogger(logging.NewStandardLogger(logs)))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		flag := "--profile"
+		if c.Profile == "" {
+			flag = "AWS_PROFILE"
+		}
+		return nil, UsageError("%s %s: no such profile in %s (`aws configure list-profiles` lists them)", flag, noProfile.Profile, awsiam.SharedFiles())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w (check --profile / AWS_PROFILE)", err)
 	}
