@@ -48,8 +48,8 @@ type Connection struct {
 // Register adds --api-key-file, --profile, --region, --debug and --no-input.
 func (c *Connection) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.APIKeyFile, "api-key-file", "", "read the CockroachDB Cloud API key from this file ('-' for standard input) instead of COCKROACH_API_KEY")
-	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain, AWS_PROFILE)")
-	fs.StringVar(&c.Region, "region", "", "AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
+	fs.StringVar(&c.Profile, "profile", "", "the AWS shared-config profile (default: the SDK's chain, AWS_PROFILE)")
+	fs.StringVar(&c.Region, "region", "", "the AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
 	fs.BoolVar(&c.Debug, "debug", false, "trace HTTP exchanges with CockroachDB Cloud to stderr (the key is redacted)")
 	fs.BoolVar(&c.NoInput, "no-input", false, "never prompt: a missing value is an error naming its flag")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "the longest one request to AWS or CockroachDB Cloud may go unanswered before the call fails, naming it")

@@ -80,7 +80,7 @@ latency, and (Cloud) timings, (AWS) state and quotas, (receiver) webhooks. Ctrl-
 	f.StringVar(&o.hooksAddr, "hooks-addr", defaultAddrs["--hooks-addr"], "loopback address of the webhook receiver (port 0 picks a free one)")
 	f.BoolVar(&o.logsQuotas, "logs-quotas", true, "enforce CloudWatch Logs' published request quotas (ThrottlingException above them)")
 	f.StringVar(&o.awsEndpoint, "aws-endpoint", "", "use this AWS-compatible endpoint instead of the built-in AWS emulator (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
-	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "AWS_REGION to print")
+	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "the AWS_REGION to print")
 	f.StringVar(&o.envFile, "env-file", "", "also write the export lines to this file (mode 0600)")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API call on both emulators, e.g. 100ms")
 	d := cloudemu.DefaultTimings

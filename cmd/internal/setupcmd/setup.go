@@ -63,7 +63,7 @@ running the same command again resumes an interrupted setup.`,
 	o.Conn.Register(f)
 	o.Out.Register(f)
 	f.StringVar(&o.In.Cluster, "cluster", "", "cluster id or name")
-	f.StringVar(&o.In.LogGroup, "log-group", "", "CloudWatch log group (and log_name); default crdb-<cluster name>")
+	f.StringVar(&o.In.LogGroup, "log-group", "", "the CloudWatch log group (and log_name); default crdb-<cluster name>")
 	f.IntVar(&o.retention, "retention-days", 0, fmt.Sprintf("retention of the log group: one of AWS's values (1, 3, 5, 7, 14, 30, …, 3653); default %d for new groups, existing groups are changed only when this is given", steps.DefaultRetentionDays))
 	f.StringVar(&o.In.RoleName, "role-name", "", "name of the IAM role to create or verify (default: the role the export uses, else "+steps.DefaultRoleName+"-<cluster name>)")
 	f.StringVar(&o.In.PolicyName, "policy-name", "", "name of the managed permission policy (default: this cluster's, "+steps.DefaultPolicyName+"-<cluster name>)")
