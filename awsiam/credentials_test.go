@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 )
 
@@ -74,5 +79,30 @@ func TestCredentialSource(t *testing.T) {
 	}
 	if got := c.CredentialSource(); got != "from StaticCredentials" {
 		t.Errorf("source = %q", got)
+	}
+}
+
+// TestRefusedIsNotRetried: an endpoint where nobody listens is said at
+// once; the SDK's standard retryer alone would try it again (issue 13: 13 s
+// of retries, then the credentials were blamed).
+func TestRefusedIsNotRetried(t *testing.T) {
+	refused := &url.Error{Op: "Post", URL: "http://127.0.0.1:9/", Err: &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}
+	standard := retry.NewStandard()
+	if !standard.IsErrorRetryable(refused) {
+		t.Fatal("the standard retryer no longer retries a refused connection: this test proves nothing")
+	}
+	if (noTimeoutRetries{standard}).IsErrorRetryable(refused) || !IsUnreachable(refused) {
+		t.Error("a refused connection is retried")
+	}
+	msg := (&OpError{Op: "sts:GetCallerIdentity", Err: refused}).Error()
+	if msg != "sts:GetCallerIdentity: nothing accepts connections at 127.0.0.1:9 (if AWS_ENDPOINT_URL is set, is it right?)" {
+		t.Errorf("message = %q", msg)
+	}
+	noHost := &url.Error{Op: "Post", URL: "http://no-such-host.invalid/", Err: &net.DNSError{Err: "no such host", Name: "no-such-host.invalid", IsNotFound: true}}
+	if (noTimeoutRetries{standard}).IsErrorRetryable(noHost) {
+		t.Error("a host that does not exist is retried")
+	}
+	if msg := (&OpError{Op: "sts:GetCallerIdentity", Err: noHost}).Error(); !strings.Contains(msg, "the host no-such-host.invalid does not exist") {
+		t.Errorf("message = %q", msg)
 	}
 }
