@@ -157,9 +157,9 @@ func exportReadError(err error) error {
 	return &StepError{Step: StepCluster, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
 }
 
-// callerError is a failure to learn who the AWS credentials belong to.
-// It belongs to no step: nothing can be read or changed in AWS until the
-// credentials and the endpoint work.
+// callerError is a failure to learn who the AWS credentials belong to:
+// nothing can be read or changed in AWS until the credentials and the
+// endpoint work.
 func callerError(err error, clients *awsiam.Clients) error {
 	transient := awsiam.IsThrottling(err) || errors.Is(err, context.DeadlineExceeded)
 	cause := err
@@ -168,7 +168,7 @@ func callerError(err error, clients *awsiam.Clients) error {
 		// Its own words; the SDK's wrapping says nothing more.
 		cause = ce
 	}
-	return &StepError{Cause: cause, Fix: AWSCallerFix(err, clients), Permanent: !transient}
+	return &StepError{Step: StepAWSIdentity, Cause: cause, Fix: AWSCallerFix(err, clients), Permanent: !transient}
 }
 
 // AWSCallerFix is the fix when AWS could not say whose credentials these

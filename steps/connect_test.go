@@ -26,9 +26,9 @@ func TestAWSCallerFix(t *testing.T) {
 			t.Errorf("%v: fix %q, want %q", tc.err, got, tc.want)
 		}
 	}
-	// Reading the identity is no step of setup's ten.
+	// Reading the identity is none of setup's ten steps (not step 5).
 	se, ok := AsStepError(callerError(&awsiam.CredentialsError{Tried: []string{"environment"}}, nil))
-	if !ok || se.Step != "" || !se.Permanent || strings.Contains(se.Error(), "step") {
-		t.Errorf("callerError = %+v", se)
+	if !ok || se.Step != StepAWSIdentity || !se.Permanent || !strings.HasPrefix(se.Error(), "step “Identify the AWS account” failed: no AWS credentials found") {
+		t.Errorf("callerError = %v", se)
 	}
 }
