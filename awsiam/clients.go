@@ -122,17 +122,18 @@ func WithAttemptTimeout(cfg aws.Config, d time.Duration) aws.Config {
 }
 
 // noTimeoutRetries is a retryer that never repeats an attempt that timed
-// out, and otherwise follows the retryer it wraps.
+// out or was refused, and otherwise follows the retryer it wraps.
 type noTimeoutRetries struct{ aws.Retryer }
 
 func (r noTimeoutRetries) IsErrorRetryable(err error) bool {
 	return notTimeouts(err) != aws.FalseTernary && r.Retryer.IsErrorRetryable(err)
 }
 
-// notTimeouts declines to retry an attempt that timed out and leaves every
-// other error to the standard rules.
+// notTimeouts declines to retry an attempt that timed out, or that found
+// nobody at the endpoint (the address is wrong: repeating it only delays
+// saying so), and leaves every other error to the standard rules.
 func notTimeouts(err error) aws.Ternary {
-	if attemptTimedOut(err) {
+	if attemptTimedOut(err) || IsUnreachable(err) {
 		return aws.FalseTernary
 	}
 	return aws.UnknownTernary

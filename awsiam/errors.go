@@ -43,6 +43,8 @@ func (e *OpError) Error() string {
 		return prefix + ": no answer from " + host + " within the time one request may take (--request-timeout); not repeated, as it hangs"
 	case errors.Is(e.Err, syscall.ECONNREFUSED):
 		return prefix + ": nothing accepts connections at " + host + " (if AWS_ENDPOINT_URL is set, is it right?)"
+	case IsUnreachable(e.Err):
+		return prefix + ": the host " + host + " does not exist (if AWS_ENDPOINT_URL is set, is it right?)"
 	}
 	return prefix + ": " + e.Err.Error()
 }

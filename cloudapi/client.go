@@ -326,14 +326,14 @@ func (c *Client) do(ctx context.Context, k call, out any) error {
 }
 
 // retryableRead reports whether a failed read may be repeated: 5xx
-// answers and transport failures, except certificate errors, which will
-// fail the same way every time.
+// answers and transport failures, except certificate errors and an
+// endpoint where nobody listens, which fail the same way every time.
 func retryableRead(err error, isAPI bool, apiErr *APIError) bool {
 	if isAPI {
 		return apiErr.HTTPStatus >= 500
 	}
 	var certErr *tls.CertificateVerificationError
-	return !errors.As(err, &certErr) && !errors.Is(err, errDecode)
+	return !errors.As(err, &certErr) && !errors.Is(err, errDecode) && !IsUnreachable(err)
 }
 
 // backoff is the wait after a failed attempt: BaseDelay doubled per
@@ -389,10 +389,41 @@ func (c *Client) transportError(ctx context.Context, op string, err error) error
 		// The caller's own deadline or interrupt, not the server's fault.
 	case errors.As(err, &ne) && ne.Timeout():
 		return &AttemptTimeoutError{Op: op, Host: c.base.Host, After: c.http.Timeout, Err: err}
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return fmt.Errorf("%s: nothing accepts connections at %s (COCKROACH_SERVER; is the address right?): %w", op, c.base.Host, err)
+	case errors.Is(err, syscall.ECONNREFUSED), isNoSuchHost(err):
+		return &UnreachableError{Op: op, Host: c.base.Host, Err: err}
 	}
 	return fmt.Errorf("%s: %w", op, err)
+}
+
+func isNoSuchHost(err error) bool {
+	var de *net.DNSError
+	return errors.As(err, &de) && de.IsNotFound
+}
+
+// UnreachableError is a call that found nobody at the endpoint: the
+// connection was refused, or the host name does not exist. Trying again
+// at once does not help (a call is not repeated for it): the address is
+// wrong, or the server is not running.
+type UnreachableError struct {
+	Op   string
+	Host string
+	Err  error
+}
+
+func (e *UnreachableError) Error() string {
+	if isNoSuchHost(e.Err) {
+		return fmt.Sprintf("%s: the host %s does not exist (COCKROACH_SERVER; is the address right?)", e.Op, e.Host)
+	}
+	return fmt.Sprintf("%s: nothing accepts connections at %s (COCKROACH_SERVER; is the address right?)", e.Op, e.Host)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// IsUnreachable reports whether a call found nobody at the endpoint
+// (*UnreachableError).
+func IsUnreachable(err error) bool {
+	var e *UnreachableError
+	return errors.As(err, &e)
 }
 
 // isTimeout reports whether a call failed because no answer came in time.

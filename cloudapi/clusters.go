@@ -114,6 +114,10 @@ type ClusterLookupError struct {
 	Candidates []Cluster
 	// Err is the API error of an ID lookup, if that is what failed.
 	Err error
+	// Visible are the clusters the API key can see (the organization's,
+	// as far as its roles reach), when they could be listed: what the
+	// reference could have named.
+	Visible []Cluster
 }
 
 func (e *ClusterLookupError) Error() string {
@@ -153,7 +157,10 @@ func (c *Client) FindCluster(ctx context.Context, ref string) (Cluster, error) {
 	if isUUID(ref) {
 		cl, err := c.Cluster(ctx, ref)
 		if IsNotFound(err) {
-			return Cluster{}, &ClusterLookupError{Ref: ref, Err: err}
+			lookup := &ClusterLookupError{Ref: ref, Err: err}
+			// Best effort: the lookup failed already, the list only helps.
+			lookup.Visible, _ = c.ListClusters(ctx)
+			return Cluster{}, lookup
 		}
 		return cl, err
 	}
@@ -183,11 +190,11 @@ func MatchCluster(all []Cluster, ref string) (Cluster, error) {
 	case len(exact) == 1:
 		return exact[0], nil
 	case len(exact) > 1:
-		return Cluster{}, &ClusterLookupError{Ref: ref, Ambiguous: true, Candidates: exact}
+		return Cluster{}, &ClusterLookupError{Ref: ref, Ambiguous: true, Candidates: exact, Visible: all}
 	case isUUID(ref):
-		return Cluster{}, &ClusterLookupError{Ref: ref, Err: errNotListed}
+		return Cluster{}, &ClusterLookupError{Ref: ref, Err: errNotListed, Visible: all}
 	default:
-		return Cluster{}, &ClusterLookupError{Ref: ref, Candidates: nearMatches(ref, all)}
+		return Cluster{}, &ClusterLookupError{Ref: ref, Candidates: nearMatches(ref, all), Visible: all}
 	}
 }
 

@@ -2,6 +2,7 @@ package cloudapi
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -28,5 +29,21 @@ func TestMatchClusterAgainstAListing(t *testing.T) {
 	_, err = MatchCluster(all, "11111111-2222-4333-8444-555555555555")
 	if !errors.As(err, &le) || le.Err == nil {
 		t.Errorf("an unknown ID: %v", err)
+	}
+	// Whatever failed, the error carries every cluster listed: what the
+	// reference could have named.
+	_, err = MatchCluster(all, "nope")
+	if !errors.As(err, &le) || len(le.Visible) != len(all) || len(le.Candidates) != 0 {
+		t.Errorf("an unknown name: %v (visible %d)", err, len(le.Visible))
+	}
+}
+
+func TestNormalizeChannels(t *testing.T) {
+	got := NormalizeChannels([]string{"sql_schema", " Ops ", "", "HEALTH"})
+	if want := []string{"SQL_SCHEMA", "OPS", "HEALTH"}; !slices.Equal(got, want) {
+		t.Errorf("NormalizeChannels = %q, want %q", got, want)
+	}
+	if NormalizeChannels(nil) != nil {
+		t.Error("nil became non-nil: an unset flag would read as an empty list")
 	}
 }

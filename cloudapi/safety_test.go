@@ -170,11 +170,15 @@ func TestCallersDeadlineIsNotTheServersTimeout(t *testing.T) {
 	}
 }
 
+// TestRefusedConnectionNamesTheEndpoint: nobody listening is said at once,
+// naming the endpoint and its variable — a read is not repeated for it
+// (issue 13: it waited 5 s first).
 func TestRefusedConnectionNamesTheEndpoint(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	addr := srv.URL
 	srv.Close()
-	c, err := New(Options{BaseURL: addr, APIKey: testKey, Retry: RetryPolicy{MaxAttempts: 1}})
+	retries := 0
+	c, err := New(Options{BaseURL: addr, APIKey: testKey, OnRetry: func(RetryNotice) { retries++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +186,8 @@ func TestRefusedConnectionNamesTheEndpoint(t *testing.T) {
 	u, _ := url.Parse(addr)
 	if err == nil || !strings.Contains(err.Error(), "nothing accepts connections at "+u.Host) || !strings.Contains(err.Error(), "COCKROACH_SERVER") {
 		t.Fatalf("err = %v", err)
+	}
+	if !IsUnreachable(err) || retries != 0 {
+		t.Fatalf("unreachable=%v after %d retries; want true after none", IsUnreachable(err), retries)
 	}
 }

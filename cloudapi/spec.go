@@ -193,6 +193,22 @@ func (e *ChannelError) Error() string {
 	return fmt.Sprintf("unknown log channel %q; %s", e.Channel, valid)
 }
 
+// NormalizeChannels writes channel names as the API does, in upper case
+// and without surrounding space (a user's sql_schema is SQL_SCHEMA); empty
+// entries are dropped. A nil list stays nil.
+func NormalizeChannels(channels []string) []string {
+	if channels == nil {
+		return nil
+	}
+	out := make([]string, 0, len(channels))
+	for _, ch := range channels {
+		if ch = strings.ToUpper(strings.TrimSpace(ch)); ch != "" {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
 // ValidateChannels checks that every channel can be exported and returns a
 // *ChannelError for the first one that cannot. Names are case-sensitive, as
 // the API's are; the error points out a lower-case spelling of a real one.

@@ -93,7 +93,7 @@ func (m *Monitor) check(ctx context.Context, deep bool) ([]Check, error) {
 	}
 	caller, err := awsiam.CallerIdentity(ctx, env.AWS.STS)
 	if err != nil {
-		return nil, fmt.Errorf("identifying the AWS caller (check the AWS credentials: AWS_PROFILE, --profile, `aws sts get-caller-identity`): %w", err)
+		return nil, fmt.Errorf("identifying the AWS caller (%s): %w", steps.AWSCallerFix(err, env.AWS), err)
 	}
 	checks := make([]Check, len(targets))
 	g, gctx := errgroup.WithContext(ctx)

@@ -632,7 +632,7 @@ func enabledSummary(streams []RegionStreams, retries int, propagated, logGroup s
 	}
 	msg := "ENABLED"
 	if retries > 0 {
-		msg += fmt.Sprintf(" after %d re-enable(s) while IAM propagated %s", retries, propagated)
+		msg += fmt.Sprintf(" after %d %s while IAM propagated %s", retries, plural(retries, "re-enable", "re-enables"), propagated)
 	}
 	in := ""
 	if logGroup != "" {

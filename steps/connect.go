@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"fmt"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -40,7 +42,7 @@ func Connect(ctx context.Context, env *Env, clusterRef string) (*Connection, err
 		g.Go(func() error {
 			id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 			if err != nil {
-				return callerError(err)
+				return callerError(err, env.AWS)
 			}
 			c.Caller = id
 			return nil
@@ -126,7 +128,7 @@ func lookUpEarly(ctx context.Context, env *Env, clusterRef string) (cloudapi.Clu
 	g.Go(func() error {
 		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 		if err != nil {
-			return callerError(err)
+			return callerError(err, env.AWS)
 		}
 		caller = id
 		return nil
@@ -144,29 +146,111 @@ func lookUpEarly(ctx context.Context, env *Env, clusterRef string) (cloudapi.Clu
 // The failures of connecting and looking up, each with its one fix.
 
 func clusterRefError(err error) error {
-	if cloudapi.IsUnauthenticated(err) {
+	var lookup *cloudapi.ClusterLookupError
+	switch {
+	case cloudapi.IsUnauthenticated(err):
 		return orgError(err)
+	case errors.As(err, &lookup):
+		// --cluster names no cluster: a bad flag value, which only the
+		// API could judge.
+		return &StepError{Step: StepCluster, Cause: err, Fix: visibleClustersFix(lookup.Visible), Permanent: true, Usage: true}
+	case cloudapi.IsUnreachable(err), cloudapi.IsPermissionDenied(err):
+		return &StepError{Step: StepCluster, Cause: err, Fix: cloudAuthFix(err), Permanent: true}
 	}
 	return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
 }
 
-func exportReadError(err error) error {
-	return &StepError{Step: StepCluster, Cause: err, Fix: "the API key needs a role that can read the cluster's log export (Cluster Admin, Cluster Operator or Cluster Reader)", Permanent: !transientCloud(err)}
+// maxVisibleNamed bounds the clusters a failed lookup names.
+const maxVisibleNamed = 12
+
+// visibleClustersFix names the clusters the API key can see, which is
+// what --cluster can name.
+func visibleClustersFix(visible []cloudapi.Cluster) string {
+	if len(visible) == 0 {
+		return "the API key sees no clusters: check that its service account has a role on the cluster (Cluster Admin to set up log export), or that COCKROACH_SERVER is the right API"
+	}
+	var names []string
+	for i, cl := range visible {
+		if i == maxVisibleNamed {
+			names = append(names, fmt.Sprintf("and %d more", len(visible)-i))
+			break
+		}
+		names = append(names, fmt.Sprintf("%s (%s %s)", cl.Name, cl.Plan, cl.CloudProvider))
+	}
+	return fmt.Sprintf("pass --cluster one of the %d %s the API key can see, by name or id: %s (`crdb-logexport status --all` lists them with their ids and export status)",
+		len(visible), plural(len(visible), "cluster", "clusters"), strings.Join(names, ", "))
 }
 
-func callerError(err error) error {
+func exportReadError(err error) error {
+	fix := "the API key needs a role that can read the cluster's log export (Cluster Admin, Cluster Operator or Cluster Reader)"
+	if cloudapi.IsUnauthenticated(err) || cloudapi.IsUnreachable(err) {
+		fix = cloudAuthFix(err)
+	}
+	return &StepError{Step: StepCluster, Cause: err, Fix: fix, Permanent: !transientCloud(err)}
+}
+
+// callerError is a failure to learn who the AWS credentials belong to:
+// nothing can be read or changed in AWS until the credentials and the
+// endpoint work.
+func callerError(err error, clients *awsiam.Clients) error {
 	transient := awsiam.IsThrottling(err) || errors.Is(err, context.DeadlineExceeded)
-	return &StepError{Step: StepRole, Cause: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)", Permanent: !transient}
+	cause := err
+	var ce *awsiam.CredentialsError
+	if errors.As(err, &ce) {
+		// Its own words; the SDK's wrapping says nothing more.
+		cause = ce
+	}
+	return &StepError{Step: StepAWSIdentity, Cause: cause, Fix: AWSCallerFix(err, clients), Permanent: !transient}
+}
+
+// AWSCallerFix is the fix when AWS could not say whose credentials these
+// are (clients, when known, says where the credentials came from).
+func AWSCallerFix(err error, clients *awsiam.Clients) string {
+	if fix, ok := awsReachFix(err, clients); ok {
+		return fix
+	}
+	return "check the AWS credentials and network (AWS_PROFILE, --profile, `aws sts get-caller-identity`)"
+}
+
+// awsReachFix is the fix for an AWS call that failed before AWS judged
+// what it asked: no credentials, an endpoint where nobody listens, or
+// credentials AWS refused. ok is false for any other failure.
+func awsReachFix(err error, clients *awsiam.Clients) (fix string, ok bool) {
+	var ce *awsiam.CredentialsError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Fix(), true
+	case awsiam.IsUnreachable(err):
+		return "check AWS_ENDPOINT_URL (and the profile's endpoint_url): it names an address where nothing answers; unset it to use AWS itself", true
+	case awsiam.IsCredentialsRefused(err):
+		source := ""
+		if clients != nil {
+			if src := clients.CredentialSource(); src != "" {
+				source = " (" + src + ")"
+			}
+		}
+		return "AWS refused the credentials" + source + ": they are wrong, expired or revoked; renew them (`aws sso login`, new access keys) and check with `aws sts get-caller-identity`", true
+	}
+	return "", false
 }
 
 func orgError(err error) error {
 	return &StepError{Step: StepOrganization, Cause: err, Fix: cloudAuthFix(err), Permanent: !transientCloud(err)}
 }
 
+// transientCloud reports whether a failed Cloud call may pass by itself:
+// throttling, a server error, a network failure — not a wrong reference,
+// a refused key or an address where nobody listens.
 func transientCloud(err error) bool {
 	var ae *cloudapi.APIError
-	if errors.As(err, &ae) {
+	var lookup *cloudapi.ClusterLookupError
+	switch {
+	case errors.As(err, &lookup):
+		return false
+	case errors.As(err, &ae):
 		return ae.HTTPStatus == 429 || ae.HTTPStatus >= 500
+	case cloudapi.IsUnreachable(err):
+		return false
 	}
 	return !errors.Is(err, context.Canceled)
 }
@@ -177,6 +261,8 @@ func cloudAuthFix(err error) string {
 		return "the CockroachDB Cloud API key was refused: create a service account key in the Cloud Console (Organization → Access Management) and use it (COCKROACH_API_KEY, --api-key-file, or the interface's prompt)"
 	case cloudapi.IsPermissionDenied(err):
 		return "the API key's service account needs a role on the organization or cluster (Cluster Admin to set up log export)"
+	case cloudapi.IsUnreachable(err):
+		return "set COCKROACH_SERVER to the CockroachDB Cloud API's address (unset, it is " + cloudapi.DefaultBaseURL + "), or start the sandbox (`crdb-logexport sandbox serve`) and use the variables it prints"
 	}
 	return "check COCKROACH_SERVER and the network, then try again"
 }

@@ -23,6 +23,16 @@ var disableTitles = map[string]string{
 	StepCleanup: "Remove the AWS resources this tool created",
 }
 
+// StepAWSIdentity is learning whose AWS credentials the tool acts with
+// (STS GetCallerIdentity): every procedure starts there, and it is none of
+// the ten steps (it is not step 5's role).
+const StepAWSIdentity = "aws-identity"
+
+// otherTitles names the steps outside any procedure's list.
+var otherTitles = map[string]string{
+	StepAWSIdentity: "Identify the AWS account",
+}
+
 // StepLabel names a step of any procedure for messages: "step 7 (Grant the
 // CloudWatch Logs actions)" for the ten documented steps, the title alone
 // for disable's.
@@ -31,6 +41,9 @@ func StepLabel(id string) string {
 		return fmt.Sprintf("step %d (%s)", n, StepTitle(id))
 	}
 	if t, ok := disableTitles[id]; ok {
+		return "step “" + t + "”"
+	}
+	if t, ok := otherTitles[id]; ok {
 		return "step “" + t + "”"
 	}
 	return "step " + id
@@ -392,5 +405,5 @@ func cleanup(ctx context.Context, env *Env, p *DisablePlan, j *Journal, rep Repo
 	if len(res.Removed) == 0 {
 		return "nothing to remove", nil
 	}
-	return fmt.Sprintf("removed %d resource(s)", len(res.Removed)), nil
+	return fmt.Sprintf("removed %d %s", len(res.Removed), plural(len(res.Removed), "resource", "resources")), nil
 }

@@ -511,7 +511,7 @@ func (c *doctorContext) checkLogGroupKMS() Finding {
 	switch {
 	case len(encrypted) > 0:
 		return Finding{Severity: SeverityWarning,
-			Summary:  fmt.Sprintf("%d log group(s) are encrypted with a KMS key", len(encrypted)),
+			Summary:  fmt.Sprintf("%d %s encrypted with a KMS key", len(encrypted), plural(len(encrypted), "log group is", "log groups are")),
 			Detail:   "CloudWatch Logs encrypts each event with the key, so the key must be enabled and its key policy must let the service principal " + strings.Join(regions, ", ") + " use it (kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*, kms:Describe*). This tool does not read key policies.",
 			Evidence: strings.Join(encrypted, "\n"),
 			Fix:      "check the key's state and key policy in the KMS console"}
@@ -541,7 +541,7 @@ func (c *doctorContext) checkChannels() Finding {
 	}
 	if len(bad) > 0 {
 		return Finding{Severity: SeverityError,
-			Summary:  fmt.Sprintf("%d configured channel(s) cannot be exported", len(bad)),
+			Summary:  fmt.Sprintf("%d configured %s cannot be exported", len(bad), plural(len(bad), "channel", "channels")),
 			Detail:   "CockroachDB Cloud exports only " + strings.Join(cloudapi.ExportableChannels(), ", ") + "; a configuration naming others is refused when it is sent again.",
 			Evidence: strings.Join(bad, "\n"),
 			Fix:      "remove them from the configuration (`crdb-logexport update --cluster " + c.f.Cluster.Name + "`)"}
@@ -600,10 +600,10 @@ func (c *doctorContext) checkLogsArriving() Finding {
 			evidence = append(evidence, fmt.Sprintf("%s: no stream with events in %s", region, strings.Join(c.groups, ", ")))
 		case f.Now.Sub(newest) > f.ArrivalWindow:
 			silent = append(silent, region)
-			evidence = append(evidence, fmt.Sprintf("%s: %d stream(s), newest event %s", region, streams, doctorAgo(f.Now, newest)))
+			evidence = append(evidence, fmt.Sprintf("%s: %d %s, newest event %s", region, streams, plural(streams, "stream", "streams"), doctorAgo(f.Now, newest)))
 		default:
 			arriving = append(arriving, region)
-			evidence = append(evidence, fmt.Sprintf("%s: %d stream(s), newest event %s", region, streams, doctorAgo(f.Now, newest)))
+			evidence = append(evidence, fmt.Sprintf("%s: %d %s, newest event %s", region, streams, plural(streams, "stream", "streams"), doctorAgo(f.Now, newest)))
 		}
 	}
 	evidence = append(evidence, notes...)

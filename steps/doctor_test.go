@@ -42,7 +42,7 @@ func TestDoctorCorrectConfiguration(t *testing.T) {
 	}
 	// the evidence of the ok findings quotes what was verified
 	dtFinding(t, r, CheckTrustPrincipal, SeverityOK, false, `"AWS":"arn:aws:iam::`+dtProdAccount+`:root"`)
-	dtFinding(t, r, CheckLogsArriving, SeverityOK, false, "eu-west-1: 33 stream(s)")
+	dtFinding(t, r, CheckLogsArriving, SeverityOK, false, "eu-west-1: 33 streams")
 	if p := PlanFixes(r); !p.Empty() || len(p.Manual) != 0 {
 		t.Fatalf("a healthy export has fixes planned: %+v", p)
 	}

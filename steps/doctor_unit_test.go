@@ -176,7 +176,7 @@ func TestDoctorChecksByHand(t *testing.T) {
 		f.LogGroups[0].Streams[0].LastEventTime = f.Now.Add(-3 * time.Hour)
 		r := RunChecks(f)
 		dtOnly(t, r, CheckLogsArriving)
-		dtFinding(t, r, CheckLogsArriving, SeverityError, true, "us-east-2: 1 stream(s), newest event 3h0m0s ago")
+		dtFinding(t, r, CheckLogsArriving, SeverityError, true, "us-east-2: 1 stream, newest event 3h0m0s ago")
 		// an export enabled a minute ago: give it time
 		f.Export.UpdatedAt = f.Now.Add(-time.Minute)
 		dtFinding(t, RunChecks(f), CheckLogsArriving, SeverityWarning, false)

@@ -353,7 +353,7 @@ func checkPolicyARNGiven(ctx context.Context, env *Env, roleARN string) error {
 // fillChoices applies defaults and validates the user's choices.
 func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Cluster, current *cloudapi.LogExportInfo) error {
 	usage := func(step string, err error, fix string) error {
-		return &StepError{Step: step, Cause: err, Fix: fix, Permanent: true}
+		return &StepError{Step: step, Cause: err, Fix: fix, Permanent: true, Usage: true}
 	}
 	p.LogGroup = in.LogGroup
 	if p.LogGroup == "" {
@@ -741,6 +741,9 @@ func findSharedUse(ctx context.Context, env *Env, p *Plan) error {
 
 // awsFix says what to do about an AWS error from an operation.
 func awsFix(err error, action string) string {
+	if fix, ok := awsReachFix(err, nil); ok {
+		return fix
+	}
 	switch {
 	case awsiam.IsAccessDenied(err):
 		return fmt.Sprintf("the AWS identity running this tool needs %s; ask an administrator or use a profile that has it (--profile)", action)

@@ -206,6 +206,26 @@ type ClusterSummary struct {
 	// Error is set when this cluster's export status could not be read;
 	// Status is then empty.
 	Error string `json:"error,omitempty"`
+	// NotEligible says why CloudWatch export does not apply to the
+	// cluster (not on AWS, or the Basic plan); "" when it does.
+	NotEligible string `json:"not_eligible,omitempty"`
+}
+
+// StatusText is the row's status for people: the API's status of a
+// configured export, "not configured" for a cluster whose export never
+// was, and why not for a cluster CloudWatch export does not apply to.
+func (c ClusterSummary) StatusText() string {
+	switch {
+	case c.Error != "":
+		return "ERROR: " + c.Error
+	case c.Configured:
+		return string(c.Status)
+	case c.Plan == cloudapi.PlanBasic:
+		return "not eligible: Basic plan"
+	case c.NotEligible != "":
+		return "not eligible: on " + string(c.CloudProvider)
+	}
+	return "not configured"
 }
 
 // OrgStatus is the answer of AllStatuses.
@@ -238,10 +258,14 @@ func AllStatuses(ctx context.Context, env *Env, progress func(done, known int)) 
 		mu.Lock()
 		defer mu.Unlock()
 		row[cl.ID] = len(res.Clusters)
-		res.Clusters = append(res.Clusters, ClusterSummary{
+		sum := ClusterSummary{
 			ClusterID: cl.ID, ClusterName: cl.Name, Plan: cl.Plan, CloudProvider: cl.CloudProvider,
 			Regions: cl.RegionNames(), ClusterState: cl.State,
-		})
+		}
+		if err := cl.CheckCloudWatch(); err != nil {
+			sum.NotEligible = err.Error()
+		}
+		res.Clusters = append(res.Clusters, sum)
 		return true
 	}, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
 		mu.Lock()

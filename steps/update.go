@@ -39,14 +39,16 @@ func LoadUpdate(ctx context.Context, env *Env, clusterRef string) (*UpdateTarget
 	if err != nil {
 		return nil, err
 	}
+	// Nothing to update is no step's failure, and not one to resume: the
+	// cluster needs setup instead (a usage error on the command line).
 	setup := "set it up with `crdb-logexport setup --cluster " + cluster.Name + "`"
 	switch {
 	case !current.Configured:
-		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("%w for cluster %s", errNoExport, cluster.Name), Fix: setup, Permanent: true}
+		return nil, &StepError{Cause: fmt.Errorf("%w for cluster %s", errNoExport, cluster.Name), Fix: setup, Permanent: true, Usage: true}
 	case current.Status == cloudapi.StatusDisabled:
-		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("log export of cluster %s is %w, so there is nothing to update", cluster.Name, errExportDisabled), Fix: setup, Permanent: true}
+		return nil, &StepError{Cause: fmt.Errorf("log export of cluster %s is %w, so there is nothing to update", cluster.Name, errExportDisabled), Fix: setup, Permanent: true, Usage: true}
 	case current.Status == cloudapi.StatusDisabling:
-		return nil, &StepError{Step: StepEnable, Cause: fmt.Errorf("log export of cluster %s is being disabled", cluster.Name), Fix: "wait for it with `crdb-logexport status --cluster " + cluster.Name + " --watch`, then " + setup, Permanent: true}
+		return nil, &StepError{Cause: fmt.Errorf("log export of cluster %s is being disabled", cluster.Name), Fix: "wait for it with `crdb-logexport status --cluster " + cluster.Name + " --watch`, then " + setup, Permanent: true, Usage: true}
 	}
 	return &UpdateTarget{Cluster: cluster, Caller: caller, Current: *current}, nil
 }

@@ -74,7 +74,7 @@ func Read(ctx context.Context, env *steps.Env, clusterRef string) (*Live, error)
 	g.Go(func() error {
 		id, err := awsiam.CallerIdentity(gctx, env.AWS.STS)
 		if err != nil {
-			return &Error{Err: err, Fix: "check the AWS credentials (AWS_PROFILE, --profile, `aws sts get-caller-identity`)"}
+			return &Error{Err: err, Fix: steps.AWSCallerFix(err, env.AWS)}
 		}
 		live.Account = id.Account
 		return nil

@@ -96,6 +96,8 @@ func TestScripts(t *testing.T) {
 			"sbx":        cmdSandbox,
 			"hooks":      cmdHooks,
 			"waitstatus": cmdWaitStatus,
+			"closedport": cmdClosedPort,
+			"imds":       cmdIMDS,
 		},
 	})
 }

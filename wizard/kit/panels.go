@@ -74,7 +74,9 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 		return ""
 	}
 	var b strings.Builder
-	if se, ok := steps.AsStepError(err); ok {
+	se, ok := steps.AsStepError(err)
+	switch {
+	case ok && se.Step != "":
 		// "Step 7 (Grant the CloudWatch Logs actions)", or the title of a
 		// step outside the documented ten (disable's).
 		label := steps.StepLabel(se.Step)
@@ -83,14 +85,19 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 			b.WriteString(" after " + FormatDuration(took))
 		}
 		b.WriteString("\n" + s.Label.Render("Cause ") + se.Cause.Error())
+	case ok:
+		// A failure of no step (connecting, nothing to update): the cause.
+		b.WriteString(s.Fail.Render(GlyphFailed) + " " + se.Cause.Error())
+	default:
+		b.WriteString(s.Fail.Render(GlyphFailed) + " " + err.Error())
+	}
+	if ok {
 		if se.Fix != "" {
 			b.WriteString("\n" + s.Label.Render("Fix   ") + se.Fix)
 		}
 		if !se.Permanent {
 			b.WriteString("\n" + s.Faint.Render("This looks temporary: trying again should get past it."))
 		}
-	} else {
-		b.WriteString(s.Fail.Render(GlyphFailed) + " " + err.Error())
 	}
 	return ansi.Wrap(b.String(), w, "")
 }

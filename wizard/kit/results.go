@@ -82,7 +82,13 @@ func WriteExport(w io.Writer, st *steps.ClusterExport, now time.Time) {
 		row("logs", st.LogsNote)
 	}
 	if !st.Configured {
-		fmt.Fprintf(w, "\nTo set it up: crdb-logexport setup --cluster %s\n", st.ClusterName)
+		// Setup would refuse a cluster CloudWatch export does not apply to.
+		cl := cloudapi.Cluster{Name: st.ClusterName, Plan: st.Plan, CloudProvider: st.CloudProvider}
+		if err := cl.CheckCloudWatch(); err != nil {
+			fmt.Fprintf(w, "\nCloudWatch export does not apply: %v.\n", err)
+		} else {
+			fmt.Fprintf(w, "\nTo set it up: crdb-logexport setup --cluster %s\n", st.ClusterName)
+		}
 	}
 	if st.Status.Failed() {
 		fmt.Fprintf(w, "\nThe export failed. `crdb-logexport doctor --cluster %s` names the exact fault.\n", st.ClusterName)

@@ -2,7 +2,9 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/logging"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/pflag"
 
@@ -45,8 +48,8 @@ type Connection struct {
 // Register adds --api-key-file, --profile, --region, --debug and --no-input.
 func (c *Connection) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.APIKeyFile, "api-key-file", "", "read the CockroachDB Cloud API key from this file ('-' for standard input) instead of COCKROACH_API_KEY")
-	fs.StringVar(&c.Profile, "profile", "", "AWS shared-config profile (default: the SDK's chain, AWS_PROFILE)")
-	fs.StringVar(&c.Region, "region", "", "AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
+	fs.StringVar(&c.Profile, "profile", "", "the AWS shared-config profile (default: the SDK's chain, AWS_PROFILE)")
+	fs.StringVar(&c.Region, "region", "", "the AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
 	fs.BoolVar(&c.Debug, "debug", false, "trace HTTP exchanges with CockroachDB Cloud to stderr (the key is redacted)")
 	fs.BoolVar(&c.NoInput, "no-input", false, "never prompt: a missing value is an error naming its flag")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "the longest one request to AWS or CockroachDB Cloud may go unanswered before the call fails, naming it")
@@ -130,7 +133,23 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	if c.Region != "" {
 		opts = append(opts, config.WithRegion(c.Region))
 	}
+	// The SDK's own warnings (an instance metadata service that is not
+	// there, off EC2) are noise on the user's screen; the failure that
+	// matters is explained (awsiam.ExplainCredentials). --debug shows them.
+	logs := io.Discard
+	if c.Debug {
+		logs = c.IO.ErrOut
+	}
+	opts = append(opts, config.WithLogger(logging.NewStandardLogger(logs)))
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var noProfile config.SharedConfigProfileNotExistError
+	if errors.As(err, &noProfile) {
+		flag := "--profile"
+		if c.Profile == "" {
+			flag = "AWS_PROFILE"
+		}
+		return nil, UsageError("%s %s: no such profile in %s (`aws configure list-profiles` lists them)", flag, noProfile.Profile, awsiam.SharedFiles())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w (check --profile / AWS_PROFILE)", err)
 	}
@@ -141,6 +160,7 @@ func (c *Connection) AWS(ctx context.Context) (*awsiam.Clients, error) {
 	cfg.RetryMode = aws.RetryModeStandard
 	c.shared()
 	c.pacer.Install(&cfg)
+	cfg = awsiam.ExplainCredentials(cfg, c.Profile)
 	return awsiam.NewClients(awsiam.WithAttemptTimeout(cfg, c.RequestTimeout)), nil
 }
 

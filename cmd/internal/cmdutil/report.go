@@ -17,7 +17,9 @@ import (
 // and the command that resumes, on the UI stream and — for --output json —
 // as one JSON document on standard output (with result, when there is
 // one). It returns the error that exits with the right status: 124 after a
-// timeout, 130 when interrupted, 1 otherwise.
+// timeout, 130 when interrupted, 2 when the input cannot work (a
+// StepError marked Usage), 1 otherwise. A usage failure has nothing to
+// resume, and neither has a read-only command: resume is "" for those.
 func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout time.Duration, result any) error {
 	var ee *ExitError
 	if errors.As(err, &ee) {
@@ -27,12 +29,23 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 	msg := err.Error()
 	se, isStep := steps.AsStepError(err)
 	if isStep {
-		msg = steps.StepLabel(se.Step) + " failed: " + se.Cause.Error()
+		msg = se.Error()
+		if se.Step != "" {
+			msg = steps.StepLabel(se.Step) + " failed: " + se.Cause.Error()
+		}
+		if se.Usage && code == ExitFailure {
+			code, resume = ExitUsage, ""
+		}
 	}
 	if jsonOut {
-		doc := map[string]any{"error": msg, "resume": resume}
+		doc := map[string]any{"error": msg}
+		if resume != "" {
+			doc["resume"] = resume
+		}
 		if isStep {
-			doc["step"] = se.Step
+			if se.Step != "" {
+				doc["step"] = se.Step
+			}
 			if n := steps.StepNumber(se.Step); n > 0 {
 				doc["step_number"] = n
 			}
@@ -50,11 +63,18 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 	if isStep {
 		fix = se.Fix
 	}
-	ReportFailure(w, code, msg, fix, timeout)
+	if code == ExitAborted && resume == "" {
+		// Nothing to resume: the command changes nothing.
+		fmt.Fprintln(w, "Stopped.")
+	} else {
+		ReportFailure(w, code, msg, fix, timeout)
+	}
 	if isStep && !se.Permanent && code == ExitFailure {
 		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")
 	}
-	fmt.Fprintf(w, "Resume (the journal keeps what was done; nothing is repeated):\n  %s\n", resume)
+	if resume != "" {
+		fmt.Fprintf(w, "Resume (the journal keeps what was done; nothing is repeated):\n  %s\n", resume)
+	}
 	return Silent(code)
 }
 

@@ -135,7 +135,11 @@ func run(ctx context.Context, o *Options) error {
 	if o.saved != nil {
 		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
 	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
+	again := "" // a dry run changes nothing: nothing to resume
+	if !o.DryRun {
+		again = resume(o) + " --yes"
+	}
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, again, o.Timeout, result)
 }
 
 func resume(o *Options) string {

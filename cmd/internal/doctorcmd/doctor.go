@@ -138,6 +138,10 @@ func fail(ctx context.Context, o *Options, end steps.End) error {
 	}
 	w := o.IO.ErrOut
 	code := cmdutil.ExitCode(err)
+	if code == cmdutil.ExitAborted && !end.Changed {
+		fmt.Fprintln(w, "Stopped.")
+		return cmdutil.Silent(code)
+	}
 	cmdutil.ReportFailure(w, code, err.Error(), fix, o.Timeout)
 	if code == cmdutil.ExitFailure && isStep && !se.Permanent {
 		fmt.Fprintln(w, "This looks temporary: running the same command again should get past it.")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/crdb-logexport/crdb-logexport/monitor"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // printer writes a pass's events, one line each (or one JSON object per
@@ -89,7 +90,7 @@ func passLine(s *monitor.PassSummary) string {
 	if s.Errors > 0 {
 		line += fmt.Sprintf(", %d not checked", s.Errors)
 	}
-	line += fmt.Sprintf("; %d notification(s) delivered, %d pending; %.1fs", s.Sent, s.Pending, s.Seconds)
+	line += fmt.Sprintf("; %d %s delivered, %d pending; %.1fs", s.Sent, kit.Plural(s.Sent, "notification", "notifications"), s.Pending, s.Seconds)
 	if s.Failed != "" {
 		line += "; the pass failed: " + s.Failed
 	}

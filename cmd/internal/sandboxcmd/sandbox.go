@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,12 +75,12 @@ latency, and (Cloud) timings, (AWS) state and quotas, (receiver) webhooks. Ctrl-
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.cloudAddr, "cloud-addr", "127.0.0.1:26280", "loopback address of the Cloud API emulator (port 0 picks a free one)")
-	f.StringVar(&o.awsAddr, "aws-addr", "127.0.0.1:26281", "loopback address of the AWS emulator (port 0 picks a free one)")
-	f.StringVar(&o.hooksAddr, "hooks-addr", "127.0.0.1:26282", "loopback address of the webhook receiver (port 0 picks a free one)")
+	f.StringVar(&o.cloudAddr, "cloud-addr", defaultAddrs["--cloud-addr"], "loopback address of the Cloud API emulator (port 0 picks a free one)")
+	f.StringVar(&o.awsAddr, "aws-addr", defaultAddrs["--aws-addr"], "loopback address of the AWS emulator (port 0 picks a free one)")
+	f.StringVar(&o.hooksAddr, "hooks-addr", defaultAddrs["--hooks-addr"], "loopback address of the webhook receiver (port 0 picks a free one)")
 	f.BoolVar(&o.logsQuotas, "logs-quotas", true, "enforce CloudWatch Logs' published request quotas (ThrottlingException above them)")
 	f.StringVar(&o.awsEndpoint, "aws-endpoint", "", "use this AWS-compatible endpoint instead of the built-in AWS emulator (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)")
-	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "AWS_REGION to print")
+	f.StringVar(&o.region, "region", sandbox.DefaultRegion, "the AWS_REGION to print")
 	f.StringVar(&o.envFile, "env-file", "", "also write the export lines to this file (mode 0600)")
 	f.DurationVar(&o.latency, "latency", 0, "delay added to every API call on both emulators, e.g. 100ms")
 	d := cloudemu.DefaultTimings
@@ -125,6 +127,9 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 		opts.LogsQuotas = map[string]float64{}
 	}
 	env, err := sandbox.Start(opts)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return addressInUse(ctx, err, o)
+	}
 	if err != nil {
 		return err
 	}
@@ -182,4 +187,38 @@ func describe(ios *cmdutil.IOStreams, env *sandbox.Env, o serveOptions) {
 	}
 	fmt.Fprintf(w, "Controls: %s/_sandbox/stats, …/reset, …/faults, …/latency, …/timings\n", env.CloudURL)
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// addressInUse explains a listen address that is taken: most often by a
+// sandbox started earlier in another shell, which answers its stats path.
+func addressInUse(ctx context.Context, err error, o serveOptions) error {
+	flag, _, _ := strings.Cut(err.Error(), ":")
+	addr := map[string]string{"--cloud-addr": o.cloudAddr, "--aws-addr": o.awsAddr, "--hooks-addr": o.hooksAddr}[flag]
+	why := "another program listens there"
+	if addr != "" && answersAsSandbox(ctx, addr) {
+		why = "a sandbox is already running there (answering " + addr + "/_sandbox/stats): use it — the variables it printed still apply — or stop it with Ctrl-C in its shell"
+	} else if addr == defaultAddrs[flag] {
+		why = "a sandbox is probably already running (`crdb-logexport sandbox serve` in another shell), or another program listens there"
+	}
+	return fmt.Errorf("%s %s is already in use: %s.\nTo run a second sandbox, let it pick free ports: crdb-logexport sandbox serve --cloud-addr 127.0.0.1:0 --aws-addr 127.0.0.1:0 --hooks-addr 127.0.0.1:0 --env-file PATH", flag, addr, why)
+}
+
+// defaultAddrs are the flags' defaults, where a second sandbox collides
+// with the first.
+var defaultAddrs = map[string]string{"--cloud-addr": "127.0.0.1:26280", "--aws-addr": "127.0.0.1:26281", "--hooks-addr": "127.0.0.1:26282"}
+
+// answersAsSandbox reports whether a sandbox's admin path answers at addr.
+func answersAsSandbox(ctx context.Context, addr string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/_sandbox/stats", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -66,7 +65,7 @@ running the same command again resumes an interrupted setup.`,
 	o.Conn.Register(f)
 	o.Out.Register(f)
 	f.StringVar(&o.In.Cluster, "cluster", "", "cluster id or name")
-	f.StringVar(&o.In.LogGroup, "log-group", "", "CloudWatch log group (and log_name); default crdb-<cluster name>")
+	f.StringVar(&o.In.LogGroup, "log-group", "", "the CloudWatch log group (and log_name); default crdb-<cluster name>")
 	f.IntVar(&o.retention, "retention-days", 0, fmt.Sprintf("retention of the log group: one of AWS's values (1, 3, 5, 7, 14, 30, …, 3653); default %d for new groups, existing groups are changed only when this is given", steps.DefaultRetentionDays))
 	f.StringVar(&o.In.RoleName, "role-name", "", "name of the IAM role to create or verify (default: the role the export uses, else "+steps.DefaultRoleName+"-<cluster name>)")
 	f.StringVar(&o.In.PolicyName, "policy-name", "", "name of the managed permission policy (default: this cluster's, "+steps.DefaultPolicyName+"-<cluster name>)")
@@ -94,10 +93,8 @@ func run(ctx context.Context, o *Options) error {
 	if o.flags.Changed("redact") {
 		o.In.Redact = &o.Redact
 	}
-	if o.In.LogGroup != "" {
-		if err := cloudapi.CheckLogName(o.In.LogGroup); err != nil {
-			return cmdutil.UsageError("--log-group: %v", err)
-		}
+	if err := steps.CheckSetupInput(&o.In); err != nil {
+		return cmdutil.UsageError("%v", err)
 	}
 	if err := o.Plan.Check("setup", o.flags, o.DryRun, o.Yes); err != nil {
 		return err
@@ -109,6 +106,9 @@ func run(ctx context.Context, o *Options) error {
 		}
 		o.saved, o.In = sp, *sp.Setup
 		o.In.Cluster = sp.ClusterID
+		if err := steps.CheckSetupInput(&o.In); err != nil {
+			return cmdutil.UsageError("--plan-file %s: %v", o.Plan.Path, err)
+		}
 	}
 	if !o.Yes && !o.DryRun && !o.Conn.NoInput && o.IO.CanPrompt() {
 		return runWizard(ctx, o)
@@ -150,7 +150,8 @@ func run(ctx context.Context, o *Options) error {
 }
 
 // fail reports a failed run: the step, the cause, the fix, and the command
-// that resumes (always with --yes: the plan was already accepted).
+// that resumes (always with --yes: the plan was already accepted). A dry
+// run changes nothing, so it has nothing to resume.
 func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
 	var result any
 	if end.Result != nil {
@@ -159,9 +160,12 @@ func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
 	if o.saved != nil {
 		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
 	}
-	resume := resumeCommand(o)
-	if !strings.Contains(resume, " --yes") {
-		resume += " --yes"
+	resume := ""
+	if !o.DryRun {
+		resume = resumeCommand(o)
+		if !strings.Contains(resume, " --yes") {
+			resume += " --yes"
+		}
 	}
 	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume, o.Timeout, result)
 }

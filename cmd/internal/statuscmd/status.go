@@ -54,7 +54,9 @@ in the last 15 minutes; this reads your AWS account, skip it with --no-logs).
 
 --all lists every cluster of the organization with its export status. The
 statuses are read concurrently at CockroachDB Cloud's rate limit of 10 requests
-per second, never above it; clusters without export show DISABLED.
+per second, never above it. A cluster whose export was never configured shows
+"not configured"; one CloudWatch export does not apply to (Basic, or not on
+AWS) says so ("not eligible"), unless it has an export of its own.
 
 --history shows the transitions ` + "`crdb-logexport monitor`" + ` recorded for the cluster
 (first verdict, failing, recovered, new findings), oldest first, from the
@@ -130,7 +132,7 @@ func run(ctx context.Context, o *Options) error {
 	end := steps.RunStatus(ctx, env, steps.StatusTask{Ref: o.Cluster, Follow: o.Watch, SkipLogs: o.NoLogs}, cmdutil.Prompter{IO: o.IO}, lines.Event)
 	failedStatus := end.Export != nil && end.Export.Status.Failed()
 	if end.Export == nil || ctx.Err() != nil || end.Ending == steps.Failed && !failedStatus {
-		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, "", o.Timeout, nil)
 	}
 	if o.Out.JSON() {
 		if err := cmdutil.WriteJSON(o.IO.Out, end.Export); err != nil {
@@ -171,7 +173,7 @@ func runAll(ctx context.Context, o *Options, env *steps.Env) error {
 		fmt.Fprint(o.IO.ErrOut, "\r\033[K")
 	}
 	if err != nil {
-		return cmdutil.Failure(o.IO, o.Out.JSON(), err, cmdutil.ResumeCommand("status", o.flags), o.Timeout, nil)
+		return cmdutil.Failure(o.IO, o.Out.JSON(), err, "", o.Timeout, nil)
 	}
 	fmt.Fprintf(o.IO.ErrOut, "%d clusters; export status read in %s (at most %d requests a second).\n",
 		len(res.Clusters), time.Since(start).Round(100*time.Millisecond), cloudapi.DefaultRate)
@@ -183,18 +185,14 @@ func runAll(ctx context.Context, o *Options, env *steps.Env) error {
 		tw := tabwriter.NewWriter(o.IO.Out, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tID\tPLAN\tCLOUD\tSTATUS\tLOG GROUP")
 		for _, c := range res.Clusters {
-			status := string(c.Status)
-			if c.Error != "" {
-				status = "ERROR: " + c.Error
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ClusterName, c.ClusterID, c.Plan, c.CloudProvider, status, c.LogName)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ClusterName, c.ClusterID, c.Plan, c.CloudProvider, c.StatusText(), c.LogName)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
 		}
 	}
 	if res.Failed > 0 {
-		fmt.Fprintf(o.IO.ErrOut, "The status of %d cluster(s) could not be read.\n", res.Failed)
+		fmt.Fprintf(o.IO.ErrOut, "The status of %d %s could not be read.\n", res.Failed, kit.Plural(res.Failed, "cluster", "clusters"))
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	}
 	return nil

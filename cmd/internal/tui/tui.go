@@ -8,6 +8,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
+	"github.com/crdb-logexport/crdb-logexport/wizard/doctor"
+	"github.com/crdb-logexport/crdb-logexport/wizard/status"
 )
 
 // Reports print, on standard output, what a task did once the interface
@@ -123,7 +126,11 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 	if err != nil {
 		return err
 	}
-	w := ios.ErrOut
+	return ended(ios.ErrOut, opts, res, rep)
+}
+
+// ended reports on w how the interface ended, and returns the exit.
+func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports) error {
 	// resume says how to carry on: the command, or the hint that replaces
 	// it (the demo's sandbox does not outlive the program).
 	resume := func(label string) {
@@ -134,6 +141,9 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 			fmt.Fprintf(w, "%s\n  %s\n", label, res.Resume)
 		}
 	}
+	// Diagnosing and watching change nothing (bar the doctor's repairs,
+	// which are kept): there is nothing to resume, only to run again.
+	readOnly := res.Task == doctor.Title || res.Task == status.Title
 	switch res.Outcome {
 	case wizard.Left:
 		return nil
@@ -143,6 +153,11 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 			if opts.ResumeHint == "" && res.Resume != "" {
 				fmt.Fprintf(w, "To do this without questions:\n  %s\n", res.Resume)
 			}
+			return cmdutil.Silent(cmdutil.ExitAborted)
+		}
+		if readOnly {
+			fmt.Fprintln(w, "Stopped.")
+			resume("Run again (repairs already made are kept and not repeated):")
 			return cmdutil.Silent(cmdutil.ExitAborted)
 		}
 		fmt.Fprintln(w, "Interrupted.")
@@ -176,7 +191,11 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 			fmt.Fprintf(w, "Kept: %s\n", r)
 		}
 	}
-	resume("Resume:")
+	if readOnly {
+		resume("Run again:")
+	} else {
+		resume("Resume:")
+	}
 	return cmdutil.Silent(cmdutil.ExitFailure)
 }
 

@@ -123,6 +123,9 @@ func run(ctx context.Context, o *Options) error {
 		}
 		o.saved, o.In = sp, *sp.Update
 		o.In.Cluster = sp.ClusterID
+		if err := steps.CheckUpdateInput(&o.In); err != nil {
+			return cmdutil.UsageError("--plan-file %s: %v", o.Plan.Path, err)
+		}
 	}
 	canAsk := !o.Conn.NoInput && o.IO.CanPrompt()
 	switch {
@@ -167,7 +170,11 @@ func run(ctx context.Context, o *Options) error {
 	if o.saved != nil {
 		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
 	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume(o)+" --yes", o.Timeout, result)
+	again := "" // a dry run changes nothing: nothing to resume
+	if !o.DryRun {
+		again = resume(o) + " --yes"
+	}
+	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, again, o.Timeout, result)
 }
 
 // readEdit turns the flags whose presence matters (an empty value is a
@@ -209,6 +216,9 @@ func (o *Options) readEdit() error {
 			return cmdutil.UsageError("--group: %v", err)
 		}
 		e.Groups = append(e.Groups, grp)
+	}
+	if err := steps.CheckUpdateInput(&o.In); err != nil {
+		return cmdutil.UsageError("%v", err)
 	}
 	return nil
 }
