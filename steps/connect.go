@@ -3,9 +3,9 @@ package steps
 import (
 	"context"
 	"errors"
-	"sync"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
