@@ -89,11 +89,11 @@ func (b *box) destination(kind, url string) *Destination {
 // setup enables the export of a cluster, as `setup --yes` does.
 func (b *box) setup(cluster string) {
 	b.t.Helper()
-	plan, err := steps.Prepare(b.ctx, b.env, steps.SetupInput{Cluster: cluster, ExternalID: steps.ExternalIDAuto})
+	plan, err := steps.PrepareSetup(b.ctx, b.env, steps.SetupInput{Cluster: cluster, ExternalID: steps.ExternalIDAuto})
 	if err != nil {
 		b.t.Fatalf("setup %s: %v", cluster, err)
 	}
-	res, err := steps.Apply(b.ctx, b.env, plan, steps.ApplyOptions{
+	res, err := steps.ApplySetup(b.ctx, b.env, plan, steps.SetupOptions{
 		Watch:         cloudapi.WatchOptions{Schedule: func(time.Duration) time.Duration { return 20 * time.Millisecond }},
 		StreamTimeout: 5 * time.Second,
 	}, nil)

@@ -14,8 +14,8 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
 
-// ApplyOptions tune how far Apply goes.
-type ApplyOptions struct {
+// SetupOptions tune how far Apply goes.
+type SetupOptions struct {
 	// NoWait returns once the POST is accepted.
 	NoWait bool
 	// PropagationLimit bounds the re-enabling while IAM propagates a new or
@@ -51,7 +51,7 @@ type SetupResult struct {
 	Steps              []AppliedStep   `json:"steps"`
 	PropagationRetries int             `json:"propagation_retries"`
 	Streams            []RegionStreams `json:"streams,omitempty"`
-	Plan               *Plan           `json:"plan"`
+	Plan               *SetupPlan           `json:"plan"`
 	JournalPath        string          `json:"journal"`
 }
 
@@ -91,9 +91,9 @@ func errReplan(cluster string) error {
 	return &StepError{Step: StepEnable, Cause: ErrStalePlan, Fix: "run the same command again: it plans from what is there now (" + cluster + ")", Permanent: false}
 }
 
-// Apply performs the plan. It is idempotent: every step re-checks what
+// ApplySetup performs the plan. It is idempotent: every step re-checks what
 // exists, so running it again after an interruption resumes.
-func Apply(ctx context.Context, env *Env, plan *Plan, opts ApplyOptions, rep Reporter) (*SetupResult, error) {
+func ApplySetup(ctx context.Context, env *Env, plan *SetupPlan, opts SetupOptions, rep Reporter) (*SetupResult, error) {
 	if rep == nil {
 		rep = NopReporter{}
 	}
@@ -197,7 +197,7 @@ func Apply(ctx context.Context, env *Env, plan *Plan, opts ApplyOptions, rep Rep
 }
 
 // intents are the resources the plan creates.
-func (p *Plan) intents() []Resource {
+func (p *SetupPlan) intents() []Resource {
 	var out []Resource
 	for _, region := range p.Regions {
 		if !p.logGroups[region].Exists {
@@ -219,7 +219,7 @@ func (p *Plan) intents() []Resource {
 	return out
 }
 
-func ensureLogGroups(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+func ensureLogGroups(ctx context.Context, env *Env, p *SetupPlan, j *Journal, created, changed func(string)) (string, error) {
 	var g errgroup.Group
 	gctx := ctx
 	var mu sync.Mutex
@@ -335,7 +335,7 @@ func ownedLogGroup(ctx context.Context, env *Env, j *Journal, clusterID, name, r
 	return ownsLive(tags, clusterID, j, KindLogGroup, name, region, st.Created), nil
 }
 
-func planItemChanges(p *Plan, step, item string) bool {
+func planItemChanges(p *SetupPlan, step, item string) bool {
 	s := p.Step(step)
 	for _, it := range s.Items {
 		if it.Name == item {
@@ -345,7 +345,7 @@ func planItemChanges(p *Plan, step, item string) bool {
 	return false
 }
 
-func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func(string)) (string, error) {
+func ensureRole(ctx context.Context, env *Env, p *SetupPlan, j *Journal, created func(string)) (string, error) {
 	if p.BringOwnRole {
 		return "using your role " + p.RoleARN, nil
 	}
@@ -413,7 +413,7 @@ func ensureRole(ctx context.Context, env *Env, p *Plan, j *Journal, created func
 // policy follows once the new configuration is ENABLED), else the final
 // one. The role's live tags are read again first: a role someone made
 // again under the same name since the plan is not rewritten.
-func ensureTrust(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
+func ensureTrust(ctx context.Context, env *Env, p *SetupPlan, j *Journal, changed func(string)) (string, error) {
 	if !p.trustChange {
 		return p.Step(StepTrust).Summary, nil
 	}
@@ -436,7 +436,7 @@ func ensureTrust(ctx context.Context, env *Env, p *Plan, j *Journal, changed fun
 
 // stillOurs reads the role again and refuses to change it unless its tags
 // still say the tool made it for this cluster.
-func stillOurs(ctx context.Context, env *Env, p *Plan, j *Journal) error {
+func stillOurs(ctx context.Context, env *Env, p *SetupPlan, j *Journal) error {
 	if p.madeRole {
 		return nil
 	}
@@ -454,7 +454,7 @@ func stillOurs(ctx context.Context, env *Env, p *Plan, j *Journal) error {
 	return nil
 }
 
-func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, changed func(string)) (string, error) {
+func ensurePolicy(ctx context.Context, env *Env, p *SetupPlan, j *Journal, created, changed func(string)) (string, error) {
 	if p.policy.Exists && !p.policyOurs {
 		return "using policy " + p.PolicyARN + " as it is (not made by this tool for this cluster)", nil
 	}
@@ -516,7 +516,7 @@ func ensurePolicy(ctx context.Context, env *Env, p *Plan, j *Journal, created, c
 
 // mayChangePolicy is the last check before an existing policy gets a new
 // version: its live tags must say the tool made it for this cluster.
-func (p *Plan) mayChangePolicy(j *Journal) func(awsiam.PolicyState) error {
+func (p *SetupPlan) mayChangePolicy(j *Journal) func(awsiam.PolicyState) error {
 	return func(st awsiam.PolicyState) error {
 		if ownsLive(st.Tags, p.ClusterID, j, KindPolicy, st.ARN, "", st.Created) {
 			return nil
@@ -525,7 +525,7 @@ func (p *Plan) mayChangePolicy(j *Journal) func(awsiam.PolicyState) error {
 	}
 }
 
-func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) (string, error) {
+func attachPolicy(ctx context.Context, env *Env, p *SetupPlan, j *Journal, changed func(string)) (string, error) {
 	key := p.RoleName + "|" + p.PolicyARN
 	if !p.attached {
 		if err := j.Intend(KindAttachment, key, ""); err != nil {
@@ -559,7 +559,7 @@ func attachPolicy(ctx context.Context, env *Env, p *Plan, j *Journal, changed fu
 // enable POSTs the configuration when needed, follows the status to a
 // terminal one (re-enabling while IAM propagates a young role), then looks
 // for log streams.
-func enable(ctx context.Context, env *Env, p *Plan, j *Journal, opts ApplyOptions, rep Reporter, res *SetupResult, changed func(string)) (string, error) {
+func enable(ctx context.Context, env *Env, p *SetupPlan, j *Journal, opts SetupOptions, rep Reporter, res *SetupResult, changed func(string)) (string, error) {
 	// Without a POST the export stays as planning read it.
 	var accepted cloudapi.LogExportInfo
 	if p.Current != nil {
@@ -647,7 +647,7 @@ func enabledSummary(streams []RegionStreams, retries int, propagated, logGroup s
 // narrow replaces the bridges with the final trust and permission policy
 // once the new configuration is ENABLED: the configuration in force is
 // the new one, and the grants go back to least privilege.
-func narrow(ctx context.Context, env *Env, p *Plan, j *Journal, changed func(string)) error {
+func narrow(ctx context.Context, env *Env, p *SetupPlan, j *Journal, changed func(string)) error {
 	if p.trustBridge != nil {
 		if err := stillOurs(ctx, env, p, j); err != nil {
 			return err
@@ -773,7 +773,7 @@ func settled(final cloudapi.StatusEvent, why, clusterName string) error {
 // consistency (PRODUCT.md §4): an assume-role symptom, a role the tool
 // created or changed within the limit, and local checks that pass. Anything
 // else stops at once with the finding.
-func propagationRetry(ctx context.Context, env *Env, p *Plan, j *Journal, final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
+func propagationRetry(ctx context.Context, env *Env, p *SetupPlan, j *Journal, final cloudapi.StatusEvent, failingFor, limit time.Duration, attempt int) (time.Duration, string, bool) {
 	doctor := "run `crdb-logexport doctor --cluster " + p.ClusterName + "` for the exact fault"
 	msg := strings.ToLower(final.Info.UserMessage)
 	if !strings.Contains(msg, "assumerole") && !strings.Contains(msg, "assume role") && !strings.Contains(msg, "assume the role") {
@@ -815,7 +815,7 @@ func propagationRetry(ctx context.Context, env *Env, p *Plan, j *Journal, final 
 // denied): that ends the wait with an error naming the missing permission.
 // When ctx itself ends (--timeout, an interrupt), so does the wait, with
 // ctx's error: the check did not happen, which is not "no streams yet".
-func waitForStreams(ctx context.Context, env *Env, p *Plan, timeout time.Duration, rep Reporter) ([]RegionStreams, error) {
+func waitForStreams(ctx context.Context, env *Env, p *SetupPlan, timeout time.Duration, rep Reporter) ([]RegionStreams, error) {
 	if timeout <= 0 {
 		timeout = 2 * time.Minute
 	}

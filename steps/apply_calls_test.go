@@ -43,11 +43,11 @@ func TestFreshSetupCallsEachThingOnce(t *testing.T) {
 		Journals: JournalStore{Dir: filepath.Join(t.TempDir(), "journals")},
 	}
 	ctx := context.Background()
-	p, err := Prepare(ctx, env, SetupInput{Cluster: cloudemu.ProdAWSClusterName, ExternalID: ExternalIDAuto})
+	p, err := PrepareSetup(ctx, env, SetupInput{Cluster: cloudemu.ProdAWSClusterName, ExternalID: ExternalIDAuto})
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Apply(ctx, env, p, ApplyOptions{NoWait: true}, nil)
+	res, err := ApplySetup(ctx, env, p, SetupOptions{NoWait: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,8 +128,8 @@ func eventsOf[T Event](s *script) []T {
 	return out
 }
 
-func dtApply() ApplyOptions {
-	return ApplyOptions{Watch: dtWatch(), StreamTimeout: 5 * time.Second, PropagationLimit: 300 * time.Millisecond}
+func dtApply() SetupOptions {
+	return SetupOptions{Watch: dtWatch(), StreamTimeout: 5 * time.Second, PropagationLimit: 300 * time.Millisecond}
 }
 
 // TestSetupRetryThatMeetsAConflictShowsThePlanAgain: a retry after a

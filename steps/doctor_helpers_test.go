@@ -114,11 +114,11 @@ func (b *dtBox) setup(in SetupInput) *SetupResult {
 	if in.ExternalID == "" {
 		in.ExternalID = ExternalIDAuto
 	}
-	plan, err := Prepare(b.ctx, b.env, in)
+	plan, err := PrepareSetup(b.ctx, b.env, in)
 	if err != nil {
 		b.t.Fatalf("setup %s: prepare: %v", in.Cluster, err)
 	}
-	res, err := Apply(b.ctx, b.env, plan, ApplyOptions{Watch: dtWatch(), StreamTimeout: 5 * time.Second}, nil)
+	res, err := ApplySetup(b.ctx, b.env, plan, SetupOptions{Watch: dtWatch(), StreamTimeout: 5 * time.Second}, nil)
 	if err != nil {
 		b.t.Fatalf("setup %s: %v", in.Cluster, err)
 	}

@@ -105,7 +105,7 @@ type (
 		Cluster cloudapi.Cluster
 		Err     error
 	}
-	SetupPlanned      struct{ Plan *Plan }
+	SetupPlanned      struct{ Plan *SetupPlan }
 	SetupApplied      struct{ Result *SetupResult }
 	RollbackPreviewed struct {
 		RunID     string

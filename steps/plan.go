@@ -87,7 +87,7 @@ type PlanItem struct {
 }
 
 // Changes reports whether any step will create or change something.
-func (p *Plan) Changes() bool {
+func (p *SetupPlan) Changes() bool {
 	for _, s := range p.Steps {
 		if s.Action == Create || s.Action == WillChange {
 			return true
@@ -97,10 +97,10 @@ func (p *Plan) Changes() bool {
 }
 
 // Conflicts lists the steps that cannot proceed.
-func (p *Plan) Conflicts() []PlannedStep { return conflicts(p.Steps) }
+func (p *SetupPlan) Conflicts() []PlannedStep { return conflicts(p.Steps) }
 
 // Step returns the planned step with the given id, or nil.
-func (p *Plan) Step(id string) *PlannedStep { return stepByID(p.Steps, id) }
+func (p *SetupPlan) Step(id string) *PlannedStep { return stepByID(p.Steps, id) }
 
 // conflicts lists the steps of a plan (setup's or update's) that cannot
 // proceed.
@@ -156,7 +156,7 @@ var actionMark = map[Action]string{
 
 // WriteText renders the plan for people (dry runs, the non-interactive
 // path); it fits 80 columns except for long values, which are never cut.
-func (p *Plan) WriteText(w io.Writer) {
+func (p *SetupPlan) WriteText(w io.Writer) {
 	fmt.Fprintf(w, "Plan for cluster %s (%s, %s %s) — acting in AWS account %s as %s\n\n",
 		p.ClusterName, p.ClusterID, p.PlanType, p.Cloud, p.YourAccount, p.CallerARN)
 	writeSteps(w, p.Steps)

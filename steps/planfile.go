@@ -99,7 +99,7 @@ func (e *DriftError) Unwrap() error { return ErrPlanDrift }
 // Saved describes a setup plan for a file. The external ID "auto" chose
 // is written into the input, so the plan applied on another machine (with
 // another journal) sends the same one.
-func (p *Plan) Saved(in SetupInput, now time.Time) *SavedPlan {
+func (p *SetupPlan) Saved(in SetupInput, now time.Time) *SavedPlan {
 	in.FromScratch = false
 	if p.PlanType != cloudapi.PlanStandard && (in.ExternalID == "" || in.ExternalID == ExternalIDAuto) {
 		in.ExternalID = p.ExternalID
@@ -461,7 +461,7 @@ func describeChanges(cs []Change) string {
 }
 
 // prior is what a setup plan read.
-func (p *Plan) prior() []PriorState {
+func (p *SetupPlan) prior() []PriorState {
 	var out []PriorState
 	out = append(out, PriorState{Resource: "export of " + p.ClusterName, State: exportState(p.Current)})
 	for _, region := range p.Regions {
@@ -540,10 +540,10 @@ func tagText(tags map[string]string) string {
 // and returns the fresh plan to apply — one of setup, update or disable —
 // only when it is the saved one: the same prior state, the same changes.
 // Otherwise it returns a *DriftError naming each difference.
-func (sp *SavedPlan) Replan(ctx context.Context, env *Env, now time.Time) (*Plan, *UpdatePlan, *DisablePlan, error) {
+func (sp *SavedPlan) Replan(ctx context.Context, env *Env, now time.Time) (*SetupPlan, *UpdatePlan, *DisablePlan, error) {
 	var fresh *SavedPlan
 	var (
-		setup   *Plan
+		setup   *SetupPlan
 		update  *UpdatePlan
 		disable *DisablePlan
 		err     error
@@ -552,7 +552,7 @@ func (sp *SavedPlan) Replan(ctx context.Context, env *Env, now time.Time) (*Plan
 	case ProcedureSetup:
 		in := *sp.Setup
 		in.Cluster = sp.ClusterID
-		if setup, err = Prepare(ctx, env, in); err == nil {
+		if setup, err = PrepareSetup(ctx, env, in); err == nil {
 			fresh = setup.Saved(in, now)
 		}
 	case ProcedureUpdate:

@@ -33,7 +33,7 @@ func TestSavedSetupPlanAppliesExactlyWhenNothingChanged(t *testing.T) {
 	ctx := context.Background()
 	env, sb := lifecycleEnv(t, 0)
 	in := SetupInput{Cluster: cloudemu.ProdAWSClusterName}
-	p, err := Prepare(ctx, dryRun(env), in)
+	p, err := PrepareSetup(ctx, dryRun(env), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestSavedSetupPlanAppliesExactlyWhenNothingChanged(t *testing.T) {
 	if fresh.ExternalID != p.ExternalID || fresh.ExternalID == "" {
 		t.Fatalf("the external ID changed between plan and apply: %q → %q", p.ExternalID, fresh.ExternalID)
 	}
-	res, err := Apply(ctx, env, fresh, ApplyOptions{Watch: fastWatch, StreamTimeout: 10 * time.Second}, nil)
+	res, err := ApplySetup(ctx, env, fresh, SetupOptions{Watch: fastWatch, StreamTimeout: 10 * time.Second}, nil)
 	if err != nil || res.Status != cloudapi.StatusEnabled {
 		t.Fatalf("apply: %+v, %v", res, err)
 	}
@@ -77,7 +77,7 @@ func TestSavedPlanRefusedOnDrift(t *testing.T) {
 	ctx := context.Background()
 	env, _ := lifecycleEnv(t, 0)
 	in := SetupInput{Cluster: cloudemu.ProdAWSClusterName}
-	p, err := Prepare(ctx, dryRun(env), in)
+	p, err := PrepareSetup(ctx, dryRun(env), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +144,12 @@ func TestSavedUpdateAndDisablePlans(t *testing.T) {
 func TestApplyDoesNotChangeThePlan(t *testing.T) {
 	ctx := context.Background()
 	env, _ := lifecycleEnv(t, 0)
-	p, err := Prepare(ctx, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName, RoleName: "RoleForThisTest"})
+	p, err := PrepareSetup(ctx, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName, RoleName: "RoleForThisTest"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	before, _ := json.Marshal(p)
-	res, err := Apply(ctx, env, p, ApplyOptions{NoWait: true}, nil)
+	res, err := ApplySetup(ctx, env, p, SetupOptions{NoWait: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestSavedPlanRefusesAnEditedInput(t *testing.T) {
 	ctx := context.Background()
 	env, _ := lifecycleEnv(t, 0)
 	in := SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: ExternalIDNone}
-	p, err := Prepare(ctx, dryRun(env), in)
+	p, err := PrepareSetup(ctx, dryRun(env), in)
 	if err != nil {
 		t.Fatal(err)
 	}

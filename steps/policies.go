@@ -32,7 +32,7 @@ func Policies(ctx context.Context, env *Env, in SetupInput) (*PolicyDocs, error)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{
+	p := &SetupPlan{
 		ClusterID: cluster.ID, ClusterName: cluster.Name, PlanType: cluster.Plan,
 		Organization: org.Name, ClusterAccount: cluster.ExportAccountID(),
 		YourAccount: caller.Account, CallerARN: caller.ARN, cluster: cluster,

@@ -78,7 +78,7 @@ func indent(text, prefix string) string {
 // when the plan does not change it), the permission policy the plan
 // writes, and the log groups it creates. It reads nothing the plan has not
 // read, except a permissions boundary's document when the role has one.
-func preflightSetup(ctx context.Context, env *Env, p *Plan) error {
+func preflightSetup(ctx context.Context, env *Env, p *SetupPlan) error {
 	if !p.roleInOwnAccount || p.Step(StepEnable) == nil || !p.enableNeeded || len(p.Conflicts()) > 0 {
 		return nil
 	}

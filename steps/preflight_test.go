@@ -61,7 +61,7 @@ func TestPreflightStopsASetupTheBoundaryWouldRefuse(t *testing.T) {
 	if _, err := env.AWS.IAM.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String(role), PermissionsBoundary: aws.String(guard.ARN)}); err != nil {
 		t.Fatal(err)
 	}
-	plan, err := Prepare(ctx, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName, Redact: cloudapi.Bool(true)})
+	plan, err := PrepareSetup(ctx, env, SetupInput{Cluster: cloudemu.StagingAWSClusterName, Redact: cloudapi.Bool(true)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestPreflightStopsASetupTheBoundaryWouldRefuse(t *testing.T) {
 	if s.Action != Conflict || !strings.Contains(s.Summary, CheckPermissionsBoundary) {
 		t.Fatalf("step 10 = %+v", s)
 	}
-	if _, err := Apply(ctx, env, plan, ApplyOptions{Watch: fastWatch}, nil); err == nil {
+	if _, err := ApplySetup(ctx, env, plan, SetupOptions{Watch: fastWatch}, nil); err == nil {
 		t.Fatal("a pre-flight conflict was applied")
 	}
 }

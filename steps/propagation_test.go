@@ -52,8 +52,8 @@ func TestPropagationRetryDecision(t *testing.T) {
 		Status:      cloudapi.StatusCredentialsError,
 		UserMessage: "AccessDenied: User: arn:aws:sts::271828182845:assumed-role/x/y is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::314159265358:role/Young",
 	}}
-	plan := func(role string) *Plan {
-		return &Plan{ClusterName: "prod-aws", ClusterAccount: clusterAccount, ExternalID: "ext-1", RoleName: role, roleInOwnAccount: true}
+	plan := func(role string) *SetupPlan {
+		return &SetupPlan{ClusterName: "prod-aws", ClusterAccount: clusterAccount, ExternalID: "ext-1", RoleName: role, roleInOwnAccount: true}
 	}
 	journal := func() *Journal {
 		j, err := env.Journals.Open("c1", "prod-aws")

@@ -107,9 +107,9 @@ type SetupInput struct {
 	FromScratch bool `json:"from_scratch,omitempty"`
 }
 
-// Plan is the outcome of detection: everything setup will send, and what
+// SetupPlan is the outcome of detection: everything setup will send, and what
 // each step will do.
-type Plan struct {
+type SetupPlan struct {
 	ClusterID      string                 `json:"cluster_id"`
 	ClusterName    string                 `json:"cluster_name"`
 	PlanType       cloudapi.Plan          `json:"plan_type"`
@@ -241,9 +241,9 @@ func discover(ctx context.Context, env *Env, clusterRef string) (cloudapi.Cluste
 	return cluster, caller, current, org, nil
 }
 
-// Prepare turns the input and the discovered facts into a plan, with
+// PrepareSetup turns the input and the discovered facts into a plan, with
 // read-only AWS calls run concurrently. It changes nothing.
-func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
+func PrepareSetup(ctx context.Context, env *Env, in SetupInput) (*SetupPlan, error) {
 	if err := checkPolicyARNGiven(ctx, env, in.RoleARN); err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func Prepare(ctx context.Context, env *Env, in SetupInput) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{
+	p := &SetupPlan{
 		ClusterID: cluster.ID, ClusterName: cluster.Name,
 		PlanType: cluster.Plan, Cloud: cluster.CloudProvider,
 		ClusterAccount: cluster.ExportAccountID(),
@@ -351,7 +351,7 @@ func checkPolicyARNGiven(ctx context.Context, env *Env, roleARN string) error {
 }
 
 // fillChoices applies defaults and validates the user's choices.
-func fillChoices(p *Plan, in SetupInput, journal *Journal, cluster cloudapi.Cluster, current *cloudapi.LogExportInfo) error {
+func fillChoices(p *SetupPlan, in SetupInput, journal *Journal, cluster cloudapi.Cluster, current *cloudapi.LogExportInfo) error {
 	usage := func(step string, err error, fix string) error {
 		return &StepError{Step: step, Cause: err, Fix: fix, Permanent: true, Usage: true}
 	}
@@ -473,7 +473,7 @@ func roleInForce(current *cloudapi.LogExportInfo, account string) string {
 // by an earlier plan or `policy`), else a new one — which is written to
 // the journal at once, so the dry run, the run that follows it and
 // `policy` all show the same value, and two runs never invent two.
-func resolveExternalID(p *Plan, in SetupInput, j *Journal, current *cloudapi.LogExportInfo) error {
+func resolveExternalID(p *SetupPlan, in SetupInput, j *Journal, current *cloudapi.LogExportInfo) error {
 	switch {
 	case p.PlanType == cloudapi.PlanStandard:
 		p.ExternalID = p.ClusterID
@@ -502,7 +502,7 @@ func resolveExternalID(p *Plan, in SetupInput, j *Journal, current *cloudapi.Log
 // the external ID for the cluster's account: the one it requires, or ""
 // when it requires none. It only answers when the trust lets the cluster
 // in with that value.
-func trustedExternalID(p *Plan) (string, bool) {
+func trustedExternalID(p *SetupPlan) (string, bool) {
 	if !p.roleInOwnAccount || !p.role.Exists || p.role.Trust == nil {
 		return "", false
 	}
@@ -518,7 +518,7 @@ func trustedExternalID(p *Plan) (string, bool) {
 
 // finishChoices builds the documents and the request from the choices and
 // the settled external ID, and checks the request.
-func finishChoices(p *Plan, in SetupInput, cluster cloudapi.Cluster) error {
+func finishChoices(p *SetupPlan, in SetupInput, cluster cloudapi.Cluster) error {
 	p.Trust = awsiam.TrustPolicy(p.ClusterAccount, p.ExternalID)
 	if p.roleInOwnAccount {
 		spec := awsiam.PermissionSpec{Account: p.YourAccount, LogGroups: p.LogGroups}
@@ -577,7 +577,7 @@ func firstNonEmpty(vals ...string) string {
 // and the named policy is not attached to it, the policies that are get a
 // look: one the tool made for this cluster under another name is the one
 // setup keeps (unless --policy-name chose).
-func detect(ctx context.Context, env *Env, p *Plan, in SetupInput) error {
+func detect(ctx context.Context, env *Env, p *SetupPlan, in SetupInput) error {
 	g, gctx := errgroup.WithContext(ctx)
 	states := make([]awsiam.LogGroupState, len(p.Regions))
 	for i, region := range p.Regions {
@@ -631,7 +631,7 @@ func detect(ctx context.Context, env *Env, p *Plan, in SetupInput) error {
 
 // adoptAttachedPolicy switches the plan to a policy attached to the role
 // that the tool made for this cluster, if there is one.
-func adoptAttachedPolicy(ctx context.Context, env *Env, p *Plan, attached []string) error {
+func adoptAttachedPolicy(ctx context.Context, env *Env, p *SetupPlan, attached []string) error {
 	for _, arn := range attached {
 		a, err := awsiam.ParseARN(arn)
 		if err != nil || a.AccountID != p.YourAccount || arn == p.PolicyARN {
@@ -653,7 +653,7 @@ func adoptAttachedPolicy(ctx context.Context, env *Env, p *Plan, attached []stri
 // finish — interrupted, or PutRetentionPolicy failed — and that have no
 // retention: the rerun sets it, as it would have for a new group. Finished
 // groups keep whatever retention they have.
-func markRetentionPending(p *Plan, j *Journal) {
+func markRetentionPending(p *SetupPlan, j *Journal) {
 	p.retentionPending = map[string]bool{}
 	for region, st := range p.logGroups {
 		if st.Exists && st.RetentionDays == nil && j.Intends(KindLogGroup, p.LogGroup, region) {
@@ -664,7 +664,7 @@ func markRetentionPending(p *Plan, j *Journal) {
 
 // judgeOwnership reads the live tags of the existing role and policy: only
 // what the tool made for this cluster is changed by setup.
-func judgeOwnership(p *Plan, j *Journal) {
+func judgeOwnership(p *SetupPlan, j *Journal) {
 	if p.role.Exists {
 		p.roleOurs = ownsLive(p.role.Tags, p.ClusterID, j, KindRole, p.role.ARN, "", p.role.CreateDate)
 	}
@@ -675,12 +675,12 @@ func judgeOwnership(p *Plan, j *Journal) {
 
 // trustWillChange and policyWillChange: setup is about to rewrite the
 // existing role's trust or give the existing policy a new version.
-func (p *Plan) trustWillChange() bool {
+func (p *SetupPlan) trustWillChange() bool {
 	return p.roleInOwnAccount && !p.BringOwnRole && p.role.Exists && p.roleOurs &&
 		(p.role.Trust == nil || !awsiam.Equivalent(p.role.Trust, p.Trust))
 }
 
-func (p *Plan) policyWillChange() bool {
+func (p *SetupPlan) policyWillChange() bool {
 	return p.roleInOwnAccount && p.policy.Exists && p.policyOurs &&
 		(p.policy.Document == nil || !awsiam.Equivalent(p.policy.Document, p.Permission))
 }
@@ -689,7 +689,7 @@ func (p *Plan) policyWillChange() bool {
 // or policy is planned, whether another cluster's export uses the role or
 // any role the policy is attached to; and, when the export in force uses
 // what changes, plans a bridge so it keeps working through the change.
-func findSharedUse(ctx context.Context, env *Env, p *Plan) error {
+func findSharedUse(ctx context.Context, env *Env, p *SetupPlan) error {
 	trust, policy := p.trustWillChange(), p.policyWillChange()
 	if !trust && !policy {
 		return nil
@@ -754,7 +754,7 @@ func awsFix(err error, action string) string {
 }
 
 // buildSteps decides the action of each of the ten steps.
-func buildSteps(p *Plan, in SetupInput) {
+func buildSteps(p *SetupPlan, in SetupInput) {
 	add := func(id string, a Action, summary string, details ...string) *PlannedStep {
 		p.Steps = append(p.Steps, PlannedStep{ID: id, Number: StepNumber(id), Title: StepTitle(id), Action: a, Summary: summary, Details: details})
 		return &p.Steps[len(p.Steps)-1]
@@ -953,7 +953,7 @@ func retentionText(days *int32) string {
 	return fmt.Sprintf("%d days", *days)
 }
 
-func externalIDNote(p *Plan) string {
+func externalIDNote(p *SetupPlan) string {
 	switch {
 	case p.PlanType == cloudapi.PlanStandard:
 		return " with external ID = cluster ID " + p.ExternalID
@@ -963,7 +963,7 @@ func externalIDNote(p *Plan) string {
 	return " (no external ID)"
 }
 
-func permissionSummary(p *Plan, in SetupInput) string {
+func permissionSummary(p *SetupPlan, in SetupInput) string {
 	regions := "all regions"
 	if in.RestrictRegions {
 		regions = strings.Join(p.Regions, ", ")

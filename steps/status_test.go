@@ -51,11 +51,11 @@ var fastWatch = cloudapi.WatchOptions{Schedule: func(time.Duration) time.Duratio
 func setUp(t *testing.T, env *Env, in SetupInput) *SetupResult {
 	t.Helper()
 	ctx := context.Background()
-	p, err := Prepare(ctx, env, in)
+	p, err := PrepareSetup(ctx, env, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Apply(ctx, env, p, ApplyOptions{Watch: fastWatch, StreamTimeout: 10 * time.Second}, nil)
+	res, err := ApplySetup(ctx, env, p, SetupOptions{Watch: fastWatch, StreamTimeout: 10 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

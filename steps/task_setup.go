@@ -22,7 +22,7 @@ type SetupTask struct {
 	Ask bool
 	// DryRun plans and shows the plan, and stops.
 	DryRun bool
-	Apply  ApplyOptions
+	Apply  SetupOptions
 	// Saved is a plan saved by a dry run, to apply as it is: its input
 	// replaces Input, and a fresh plan whose prior state or changes differ
 	// from it ends the task (nothing changed). It is the confirmation.
@@ -43,7 +43,7 @@ type SetupEnd struct {
 	End
 	// Input is the answers it ended with (what repeats it).
 	Input    SetupInput
-	Plan     *Plan
+	Plan     *SetupPlan
 	Result   *SetupResult
 	Rollback *RollbackResult
 }
@@ -119,7 +119,7 @@ func (s *setupRun) prepare(ctx context.Context, autoApply bool) string {
 		}
 		in := s.end.Input
 		s.l.emit(Working{Stage: StagePrepare, Cluster: s.t.Cluster.Name})
-		plan, err := Prepare(ctx, s.env, in)
+		plan, err := PrepareSetup(ctx, s.env, in)
 		if err != nil {
 			if ctx.Err() != nil {
 				s.end.End = stopped(s.end.End, ctx.Err())
@@ -221,7 +221,7 @@ func (s *setupRun) apply(ctx context.Context) string {
 		s.l.emit(e)
 	}
 	s.l.emit(Working{Stage: StageApply, Cluster: s.end.Plan.ClusterName})
-	res, err := Apply(ctx, s.env, s.end.Plan, s.t.Apply, Listener(listen).Reporter())
+	res, err := ApplySetup(ctx, s.env, s.end.Plan, s.t.Apply, Listener(listen).Reporter())
 	s.end.Result = res
 	if err == nil {
 		s.l.emit(SetupApplied{Result: res})

@@ -921,7 +921,7 @@ func (p *UpdatePlan) enable(ctx context.Context, env *Env, j *Journal, opts Upda
 	if !p.roleInOwnAccount {
 		return "ENABLED; log streams not checked (the log groups are in account " + p.roleAccount + ")", nil
 	}
-	streams, err := waitForStreams(ctx, env, &Plan{Regions: p.Regions, LogGroup: p.Desired.LogName}, opts.StreamTimeout, rep)
+	streams, err := waitForStreams(ctx, env, &SetupPlan{Regions: p.Regions, LogGroup: p.Desired.LogName}, opts.StreamTimeout, rep)
 	res.Streams = streams
 	if err != nil {
 		return "", err
@@ -972,7 +972,7 @@ func (p *UpdatePlan) retryAfterFailure(ctx context.Context, env *Env, j *Journal
 	doctor := "run `crdb-logexport doctor --cluster " + p.ClusterName + "` for the exact fault"
 	msg := strings.ToLower(final.Info.UserMessage)
 	if strings.Contains(msg, "assumerole") || strings.Contains(msg, "assume role") || strings.Contains(msg, "assume the role") {
-		sp := &Plan{
+		sp := &SetupPlan{
 			ClusterName: p.ClusterName, ClusterAccount: p.ClusterAccount,
 			RoleName: p.roleName, ExternalID: p.trustExternalID(), PolicyARN: p.PolicyARN,
 			roleInOwnAccount: p.roleInOwnAccount,

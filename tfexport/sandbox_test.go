@@ -68,11 +68,11 @@ func testCtx(t *testing.T) context.Context {
 func setUp(t *testing.T, env *steps.Env, in steps.SetupInput) {
 	t.Helper()
 	ctx := testCtx(t)
-	p, err := steps.Prepare(ctx, env, in)
+	p, err := steps.PrepareSetup(ctx, env, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := steps.Apply(ctx, env, p, steps.ApplyOptions{Watch: fastWatch, StreamTimeout: 5 * time.Second}, nil)
+	res, err := steps.ApplySetup(ctx, env, p, steps.SetupOptions{Watch: fastWatch, StreamTimeout: 5 * time.Second}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func BenchmarkView(b *testing.B) {
 
 // benchPlan is the plan for prod-aws (three regions) from a sandbox, with
 // what connecting found; the sandbox is gone before any frame is timed.
-func benchPlan(b *testing.B) (*steps.Plan, *steps.Connection, *steps.Env) {
+func benchPlan(b *testing.B) (*steps.SetupPlan, *steps.Connection, *steps.Env) {
 	b.Helper()
 	sb, err := sandbox.Start(sandbox.Options{})
 	if err != nil {
@@ -80,7 +80,7 @@ func benchPlan(b *testing.B) (*steps.Plan, *steps.Connection, *steps.Env) {
 		Journals: steps.JournalStore{Dir: b.TempDir(), Now: time.Now},
 	}
 	ctx := context.Background()
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.ProdAWSClusterName, ExternalID: steps.ExternalIDAuto})
+	plan, err := steps.PrepareSetup(ctx, env, steps.SetupInput{Cluster: cloudemu.ProdAWSClusterName, ExternalID: steps.ExternalIDAuto})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func benchSetup(conn *steps.Connection, env *steps.Env, w, h int) *shell.Program
 
 // benchPlanScreen is the plan with its choice; pane is the key that
 // switches the tab ("" for the steps).
-func benchPlanScreen(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int, pane string) *shell.Program {
+func benchPlanScreen(b *testing.B, plan *steps.SetupPlan, conn *steps.Connection, env *steps.Env, w, h int, pane string) *shell.Program {
 	p := benchSetup(conn, env, w, h)
 	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Choice{ID: steps.ChoiceSetupPlan, Title: "Apply this plan?", Options: []steps.Option{
 		{ID: steps.OptApply, Label: "Apply"}, {ID: steps.OptEdit, Label: "Change answers"}, {ID: steps.OptQuit, Label: "Cancel (nothing is changed)"},
@@ -132,7 +132,7 @@ func benchPlanScreen(b *testing.B, plan *steps.Plan, conn *steps.Connection, env
 
 // benchApplying is step 10 under way: every other step done, the status
 // watcher's latest event, and streams found in one region.
-func benchApplying(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
+func benchApplying(b *testing.B, plan *steps.SetupPlan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
 	p := benchSetup(conn, env, w, h)
 	ms := time.Millisecond
 	shelltest.Inject(p, steps.SetupPlanned{Plan: plan}, steps.Working{Stage: steps.StageApply, Cluster: plan.ClusterName},
@@ -153,7 +153,7 @@ func benchApplying(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *
 
 // benchSummary is the end of a successful setup: every value to copy and
 // logs arriving in each region.
-func benchSummary(b *testing.B, plan *steps.Plan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
+func benchSummary(b *testing.B, plan *steps.SetupPlan, conn *steps.Connection, env *steps.Env, w, h int) *shell.Program {
 	p := benchApplying(b, plan, conn, env, w, h)
 	res := &steps.SetupResult{
 		ClusterID: plan.ClusterID, ClusterName: plan.ClusterName, Status: cloudapi.StatusEnabled,

@@ -68,7 +68,7 @@ type Options struct {
 	// inside a command, never in Update.
 	Connect func(ctx context.Context, apiKey string) (*steps.Env, error)
 	// Apply tunes steps.Apply (tests shorten its waits).
-	Apply steps.ApplyOptions
+	Apply steps.SetupOptions
 	// StreamsEvery is how often the summary refreshes the logs arriving in
 	// each region (default 2 s).
 	StreamsEvery time.Duration

@@ -73,7 +73,7 @@ func TestGoldenProgressScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: "prod-aws", ExternalID: steps.ExternalIDAuto})
+	plan, err := steps.PrepareSetup(ctx, env, steps.SetupInput{Cluster: "prod-aws", ExternalID: steps.ExternalIDAuto})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ type Config struct {
 	// them, and the settings only flags give (channels, redaction, export
 	// region) are kept.
 	Input steps.SetupInput
-	Apply steps.ApplyOptions
+	Apply steps.SetupOptions
 	// StreamsEvery is how often the summary refreshes the logs arriving in
 	// each region (default 2 s).
 	StreamsEvery time.Duration
@@ -90,7 +90,7 @@ type Model struct {
 	qi       int
 	roles    *shell.Roles
 
-	plan *steps.Plan
+	plan *steps.SetupPlan
 	pane planPane
 	vp   viewport.Model
 

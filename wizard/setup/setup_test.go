@@ -309,7 +309,7 @@ func TestCtrlCDuringApplyStopsAndLeavesAJournalThatResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := m.ans.input(m.cfg.Input, m.cluster())
-	p, err := steps.Prepare(context.Background(), env, in)
+	p, err := steps.PrepareSetup(context.Background(), env, in)
 	if err != nil {
 		t.Fatal(err)
 	}

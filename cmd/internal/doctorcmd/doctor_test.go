@@ -51,12 +51,12 @@ func TestDoctorFixAsksFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := steps.Prepare(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDNone})
+	plan, err := steps.PrepareSetup(ctx, env, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDNone})
 	if err != nil {
 		t.Fatal(err)
 	}
 	fast := cloudapi.WatchOptions{Schedule: func(time.Duration) time.Duration { return 20 * time.Millisecond }}
-	if _, err := steps.Apply(ctx, env, plan, steps.ApplyOptions{Watch: fast, StreamTimeout: 5 * time.Second}, nil); err != nil {
+	if _, err := steps.ApplySetup(ctx, env, plan, steps.SetupOptions{Watch: fast, StreamTimeout: 5 * time.Second}, nil); err != nil {
 		t.Fatal(err)
 	}
 	own := awsiam.TrustPolicy("314159265358", "")

@@ -17,7 +17,7 @@ func runWizard(ctx context.Context, o *Options) error {
 	opts := wizard.Options{
 		Start:         wizard.StartSetup,
 		Input:         o.In,
-		Apply:         steps.ApplyOptions{NoWait: o.NoWait},
+		Apply:         steps.SetupOptions{NoWait: o.NoWait},
 		ResumeCommand: resumeBase(o),
 	}
 	return tui.Open(ctx, o.IO, &o.Conn, o.flags, opts, tui.Reports{

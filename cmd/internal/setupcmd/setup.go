@@ -136,7 +136,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.ApplyOptions{NoWait: o.NoWait}, Saved: o.saved}
+	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.SetupOptions{NoWait: o.NoWait}, Saved: o.saved}
 	end := steps.RunSetup(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes}, lines.Event)
 	switch {
 	case o.DryRun && end.Plan != nil && ctx.Err() == nil:

@@ -239,7 +239,7 @@ func runInterface(ctx context.Context, o *Options) error {
 		Start:  wizard.StartUpdate,
 		Input:  steps.SetupInput{Cluster: o.In.Cluster},
 		Update: o.In,
-		Apply:  steps.ApplyOptions{NoWait: o.NoWait},
+		Apply:  steps.SetupOptions{NoWait: o.NoWait},
 		// The flow adds the changes (and --yes) to the connection flags.
 		ResumeCommand: tui.ResumeBase("update", o.flags),
 	}

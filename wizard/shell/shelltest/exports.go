@@ -35,7 +35,7 @@ func Enabling(t *testing.T, build Build, in steps.SetupInput) *steps.Env {
 	return env
 }
 
-func setUp(t *testing.T, build Build, in steps.SetupInput, opts steps.ApplyOptions) (*steps.Env, *steps.SetupResult) {
+func setUp(t *testing.T, build Build, in steps.SetupInput, opts steps.SetupOptions) (*steps.Env, *steps.SetupResult) {
 	t.Helper()
 	ctx := context.Background()
 	env, err := build(ctx, "")
@@ -45,11 +45,11 @@ func setUp(t *testing.T, build Build, in steps.SetupInput, opts steps.ApplyOptio
 	if in.ExternalID == "" {
 		in.ExternalID = steps.ExternalIDAuto
 	}
-	p, err := steps.Prepare(ctx, env, in)
+	p, err := steps.PrepareSetup(ctx, env, in)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := steps.Apply(ctx, env, p, opts, nil)
+	res, err := steps.ApplySetup(ctx, env, p, opts, nil)
 	if err != nil || !opts.NoWait && res.Status != cloudapi.StatusEnabled {
 		t.Fatalf("setting up %s: %v (status %s)", in.Cluster, err, res.Status)
 	}

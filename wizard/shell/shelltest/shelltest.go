@@ -112,7 +112,7 @@ var (
 
 // FastApply and FastFix shorten the engine's waits.
 var (
-	FastApply = steps.ApplyOptions{PropagationLimit: 20 * time.Second, StreamTimeout: 10 * time.Second, Watch: Watch}
+	FastApply = steps.SetupOptions{PropagationLimit: 20 * time.Second, StreamTimeout: 10 * time.Second, Watch: Watch}
 	FastFix   = steps.FixOptions{Watch: Watch, PropagationLimit: 5 * time.Second}
 )
 
