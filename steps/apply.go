@@ -51,7 +51,7 @@ type SetupResult struct {
 	Steps              []AppliedStep   `json:"steps"`
 	PropagationRetries int             `json:"propagation_retries"`
 	Streams            []RegionStreams `json:"streams,omitempty"`
-	Plan               *SetupPlan           `json:"plan"`
+	Plan               *SetupPlan      `json:"plan"`
 	JournalPath        string          `json:"journal"`
 }
 

@@ -67,7 +67,7 @@ type Options struct {
 	// masked prompt, or "" when APIKeySource provides the key. It is called
 	// inside a command, never in Update.
 	Connect func(ctx context.Context, apiKey string) (*steps.Env, error)
-	// Apply tunes steps.Apply (tests shorten its waits).
+	// Apply tunes steps.ApplySetup (tests shorten its waits).
 	Apply steps.SetupOptions
 	// StreamsEvery is how often the summary refreshes the logs arriving in
 	// each region (default 2 s).

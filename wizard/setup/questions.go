@@ -113,7 +113,7 @@ func (a *answers) forCluster(c cloudapi.Cluster) {
 	}
 }
 
-// input turns the answers into what steps.Prepare takes, keeping the
+// input turns the answers into what steps.PrepareSetup takes, keeping the
 // settings that only flags give (channels, redaction, export region).
 func (a *answers) input(base steps.SetupInput, cluster cloudapi.Cluster) steps.SetupInput {
 	in := base
