@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -43,7 +42,7 @@ func (m *Model) View(w, h int) string {
 	case readFailed:
 		var text string
 		if c := sh.Session.Cluster; c.CheckCloudWatch() != nil {
-			text = ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c, c.CheckCloudWatch()), w, "")
+			text = kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c, c.CheckCloudWatch()), w)
 		} else {
 			text = kit.ErrorBlock(m.readErr, s, w, 0)
 		}

@@ -122,7 +122,7 @@ func findingLines(fd steps.Finding, s *Styles, l Layout) []string {
 		for _, line := range strings.Split(fd.Evidence, "\n") {
 			parts := []string{line}
 			if l.Fit {
-				parts = strings.Split(ansi.Hardwrap(line, max(l.Width-6, 10), true), "\n")
+				parts = WrapLines(line, max(l.Width-6, 10))
 			}
 			for _, part := range parts {
 				lines = append(lines, "      "+s.Value.Render(part))

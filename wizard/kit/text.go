@@ -62,35 +62,18 @@ func Sentence(s string) string {
 	return s
 }
 
-// WrapWords breaks prose at spaces only, so that check IDs and other
-// hyphenated names stay whole (ansi.Wrap also breaks at hyphens); a word
-// longer than the width is broken at the width. Runs of spaces collapse:
-// it is for prose, not for aligned columns. A width of 0 or less does not
+// WrapWords is prose wrapped by Wrap, with runs of spaces collapsed: it
+// is for prose, not for aligned columns. A width of 0 or less does not
 // wrap.
 func WrapWords(text string, width int) []string {
 	if width <= 0 {
 		return strings.Split(text, "\n")
 	}
-	width = max(width, 10)
-	var lines []string
-	for _, para := range strings.Split(text, "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			for _, part := range strings.Split(ansi.Hardwrap(word, width, false), "\n") {
-				switch {
-				case line == "":
-					line = part
-				case ansi.StringWidth(line)+1+ansi.StringWidth(part) <= width:
-					line += " " + part
-				default:
-					lines = append(lines, line)
-					line = part
-				}
-			}
-		}
-		lines = append(lines, line)
+	paras := strings.Split(text, "\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
 	}
-	return lines
+	return WrapLines(strings.Join(paras, "\n"), max(width, 10))
 }
 
 // WrapProse is WrapWords as one string.
@@ -117,7 +100,7 @@ func WrapIndented(text string, n, w int, style lipgloss.Style) []string {
 // Hanging wraps text after prefix, its next lines indented as far.
 func Hanging(prefix, text string, w int, style lipgloss.Style) []string {
 	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
-	lines := strings.Split(ansi.Wrap(text, max(w-len(pad), 20), ""), "\n")
+	lines := WrapLines(text, max(w-len(pad), 20))
 	for i, l := range lines {
 		p := pad
 		if i == 0 {
@@ -144,7 +127,7 @@ func DiffLines(d, indent string, s *Styles, w int, fit bool) []string {
 		return []string{indent + style.Render(d)}
 	}
 	var out []string
-	for i, part := range strings.Split(ansi.Hardwrap(d, max(w-len(indent)-2, 10), true), "\n") {
+	for i, part := range WrapLines(d, max(w-len(indent)-2, 10)) {
 		if i > 0 {
 			part = "  " + part
 		}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -122,7 +121,7 @@ func (m *Model) liveCheck(w int) string {
 	switch questions[m.qi].id {
 	case qLogGroup:
 		if err := awsiam.ValidateLogGroupName(strings.TrimSpace(m.ans.logGroup)); err != nil {
-			return "\n\n" + ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+err.Error(), w, "")
+			return "\n\n" + kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+err.Error(), w)
 		}
 		return "\n\n" + s.OK.Render(kit.GlyphDone) + s.Faint.Render(" a valid log group name")
 	case qRoleARN:
@@ -183,7 +182,7 @@ func (m *Model) layoutPlan() {
 		content = kit.RenderSteps(m.plan.Steps, s, w)
 	}
 	m.vp.SetWidth(w)
-	m.vp.SetContent(ansi.Wrap(content, w, ""))
+	m.vp.SetContent(kit.Wrap(content, w))
 }
 
 func (m *Model) planTitle(w int) string {
@@ -196,7 +195,7 @@ func (m *Model) planTitle(w int) string {
 			tabs[i] = s.Faint.Render(tabs[i])
 		}
 	}
-	return ansi.Wrap(s.Section.Render("Plan")+s.Faint.Render(" — nothing has changed yet   ")+strings.Join(tabs, " "), w, "")
+	return kit.Wrap(s.Section.Render("Plan")+s.Faint.Render(" — nothing has changed yet   ")+strings.Join(tabs, " "), w)
 }
 
 // progressBody is the checklist as steps run, the export's live status,
@@ -275,7 +274,7 @@ func (m *Model) progressPanels(w int, lean, withLast bool, parts *progressParts)
 	var panels []string
 	if last := m.progress.Marks.At(m.progress.LastDone); m.stage == applying && last != nil && last.Summary != "" && withLast {
 		// What the step that finished last did, in its own words.
-		panels = append(panels, ansi.Wrap(m.sh.Styles.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), last.Summary)), w, ""))
+		panels = append(panels, kit.Wrap(m.sh.Styles.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), last.Summary)), w))
 	}
 	done := m.stage == summary
 	if st := parts.status; st != "" && !(done && m.result.Status == cloudapi.StatusEnabled) {
@@ -322,7 +321,7 @@ func (m *Model) failurePanel(w int, lean bool) string {
 	b.WriteString(kit.ErrorBlock(m.err, s, w, took))
 	if !lean || m.stage == failed {
 		if m.progress.Status != nil && m.progress.Status.Info.Status.Failed() || kit.IsEnableFailure(m.err) {
-			b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.cluster().Name)+s.Faint.Render(" names the exact field that is wrong"), w, ""))
+			b.WriteString("\n" + kit.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.cluster().Name)+s.Faint.Render(" names the exact field that is wrong"), w))
 		}
 		b.WriteString(kit.ResumeLine(s, m.sh.Advice(m.resume()), w))
 	}
@@ -341,7 +340,7 @@ func (m *Model) failurePanel(w int, lean bool) string {
 			b.WriteString("\n\n" + s.Faint.Render("This run created nothing that can be removed."))
 		}
 		if m.rollbackErr != nil {
-			b.WriteString("\n" + ansi.Wrap(s.Warn.Render("Rollback: ")+m.rollbackErr.Error(), w, ""))
+			b.WriteString("\n" + kit.Wrap(s.Warn.Render("Rollback: ")+m.rollbackErr.Error(), w))
 		}
 	}
 	if f := m.sh.FormView(); f != "" {
@@ -374,7 +373,7 @@ func (m *Model) rollbackPreviewText(w int, lean bool) string {
 	if kit.IsEnableFailure(m.err) && !lean {
 		lines = append(lines, s.Faint.Render("The export configuration on CockroachDB Cloud is left as it is; `crdb-logexport disable --cluster "+m.cluster().Name+"` removes it."))
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 func (m *Model) rollbackResultText(w int) string {
@@ -393,7 +392,7 @@ func (m *Model) rollbackResultText(w int) string {
 	if m.rollbackErr != nil {
 		lines = append(lines, s.Fail.Render(kit.GlyphFailed+" ")+m.rollbackErr.Error())
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 // summaryValue is a value of the summary the user can copy.
@@ -431,7 +430,7 @@ func (m *Model) summaryHead(w int) string {
 		if 2+14+len(v.value) <= w {
 			b.WriteString("\n" + label + " " + s.Value.Render(v.value))
 		} else {
-			b.WriteString("\n" + label + "\n" + ansi.Wrap("    "+s.Value.Render(v.value), w, ""))
+			b.WriteString("\n" + label + "\n" + kit.Wrap("    "+s.Value.Render(v.value), w))
 		}
 	}
 	return b.String()
@@ -450,16 +449,16 @@ func (m *Model) summaryTail(w int, lean bool) string {
 		for i, c := range cmds {
 			cmds[i] = s.Command.Render(c)
 		}
-		b.WriteString(ansi.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w, ""))
+		b.WriteString(kit.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w))
 	} else {
-		b.WriteString(ansi.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w, ""))
+		b.WriteString(kit.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w))
 		b.WriteString("\n" + s.Section.Render("Next"))
 		for _, c := range cmds {
 			b.WriteString("\n  " + s.Command.Render("crdb-logexport "+c+" --cluster "+r.ClusterName))
 		}
 	}
 	if m.flash != "" {
-		b.WriteString("\n" + ansi.Wrap(s.OK.Render(m.flash), w, ""))
+		b.WriteString("\n" + kit.Wrap(s.OK.Render(m.flash), w))
 	}
 	return b.String()
 }

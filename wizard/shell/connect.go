@@ -4,7 +4,6 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -139,7 +138,7 @@ func (c *Connecting) View(w int) string {
 	case connFailed:
 		return kit.ErrorBlock(c.err, sh.Styles, w, 0) + "\n\n" + sh.FormView()
 	case connNotApplicable:
-		return ansi.Wrap(sh.Styles.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c.na.Cluster, c.na.Err), w, "") + "\n\n" + sh.FormView()
+		return kit.Wrap(sh.Styles.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c.na.Cluster, c.na.Err), w) + "\n\n" + sh.FormView()
 	}
 	return sh.FormView()
 }

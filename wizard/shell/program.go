@@ -9,7 +9,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
+
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Opener makes the task named name (TaskMenu, TaskSetup, …) on sh.
@@ -181,12 +182,12 @@ func (p *Program) header(w int) string {
 	if p.Badge != "" {
 		line += "  " + s.Badge.Render("["+strings.ReplaceAll(p.Badge, " ", "\u00a0")+"]")
 	}
-	out := ansi.Wrap(line, w, "")
+	out := kit.Wrap(line, w)
 	if c := p.sh.Session.Conn; c != nil {
 		// Non-breaking spaces keep the organization's name on one line.
 		org := strings.ReplaceAll("Cloud organization "+c.Org.Name, " ", "\u00a0")
 		who := fmt.Sprintf("AWS account %s as %s · %s", s.Value.Render(c.Caller.Account), c.Caller.ARN, org)
-		out += "\n" + ansi.Wrap(s.Identity.Render(who), w, "")
+		out += "\n" + kit.Wrap(s.Identity.Render(who), w)
 	}
 	return out
 }
@@ -200,5 +201,5 @@ func (p *Program) footer(w int) string {
 			line = h + s.Help.Render(" · ") + line
 		}
 	}
-	return ansi.Wrap(line, w, "")
+	return kit.Wrap(line, w)
 }
