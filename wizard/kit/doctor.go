@@ -104,8 +104,13 @@ func findingHead(fd steps.Finding, s *Styles, l Layout) []string {
 	head := severityMark(s, fd.Severity) + s.Bold.Render(fd.Check)
 	one := head + strings.Repeat(" ", max(29-len(fd.Check), 0)+1) + fd.Summary
 	full := fd.Severity == steps.SeverityError || fd.Severity == steps.SeverityWarning
-	if l.Width <= 0 || ansi.StringWidth(one) <= l.Width || !full && !l.Fit {
+	switch {
+	case l.Width <= 0 || ansi.StringWidth(one) <= l.Width:
 		return []string{one}
+	case !full && !l.Fit:
+		// A line of its own under the rest, as long as a row may be.
+		prefix := one[:len(one)-len(fd.Summary)]
+		return Hanging(prefix, fd.Summary, RowWidth, s.Text)
 	}
 	return append([]string{head}, WrapIndented(fd.Summary, 4, l.Width, s.Text)...)
 }
@@ -117,12 +122,17 @@ func findingLines(fd steps.Finding, s *Styles, l Layout) []string {
 	}
 	if fd.Evidence != "" {
 		lines = append(lines, "    "+s.Label.Render("Evidence:"))
-		// Quoted exactly: whole, or broken at the width with every
-		// character kept.
+		// Quoted word for word: broken only at spaces — inside a word
+		// only after ':' or '/' — at the width of the screen (Fit), or
+		// of a row.
+		width := RowWidth
+		if l.Fit {
+			width = l.Width
+		}
 		for _, line := range strings.Split(fd.Evidence, "\n") {
 			parts := []string{line}
-			if l.Fit {
-				parts = WrapLines(line, max(l.Width-6, 10))
+			if l.Width > 0 {
+				parts = WrapLines(line, max(width-6, 10))
 			}
 			for _, part := range parts {
 				lines = append(lines, "      "+s.Value.Render(part))

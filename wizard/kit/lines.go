@@ -42,8 +42,13 @@ type Lines struct {
 }
 
 // Width is where plain-text prose wraps: the transcript fits 80 columns.
-// Evidence, ARNs and JSON are never broken, so they can be copied.
 const Width = 78
+
+// RowWidth is where plain-text rows wrap: what is kept whole to copy —
+// evidence, ARNs, JSON — and the rows of results. It is wider than Width,
+// so that an ARN never breaks, and no wider than the interface, so that
+// nothing is cut by a terminal of 100 columns.
+const RowWidth = 100
 
 func (l *Lines) now() time.Time {
 	if l.Now != nil {
