@@ -39,7 +39,7 @@ func at(t *testing.T, hs *shelltest.Harness, st stage) *Model {
 // viewport it scrolls does.
 func has(hs *shelltest.Harness, text string) bool {
 	shown := hs.Screen()
-	if m, ok := hs.P.Task().(*Model); ok && strings.Contains(shown, "pgup/pgdn for more") {
+	if m, ok := hs.P.Task().(*Model); ok && m.vp.TotalLineCount() > m.vp.VisibleLineCount() {
 		shown += m.vp.GetContent()
 	}
 	return strings.Contains(shelltest.Squeeze(ansi.Strip(shown)), shelltest.Squeeze(text))

@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -83,7 +84,7 @@ func (m *Model) scrolled(head, content string, w, h int) string {
 	m.vp.SetWidth(w)
 	m.vp.SetHeight(max(room-1, 3))
 	m.vp.SetContent(content)
-	more := m.sh.Styles.Faint.Render(fmt.Sprintf("(%d%% — pgup/pgdn for more)", int(m.vp.ScrollPercent()*100)))
+	more := kit.ViewportNote(m.sh.Styles, &m.vp, "pgup", "pgdn")
 	return head + "\n\n" + m.vp.View() + "\n" + more + "\n\n" + form
 }
 
@@ -137,4 +138,13 @@ func (m *Model) progressBody(now string, w, h int) string {
 		out = strings.Join(all[len(all)-h:], "\n")
 	}
 	return out
+}
+
+// Summary is what stays on the normal screen once the interface has
+// ended: the verdict — the whole report follows it on standard output.
+func (m *Model) Summary(w int) string {
+	if m.report == nil || m.Conn.Active() {
+		return m.View(w, math.MaxInt32)
+	}
+	return m.reportHead(w)
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/viewport"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -144,3 +145,28 @@ const (
 	KeyExit        = "enter or q exit"
 	KeyBack        = "esc back"
 )
+
+// ScrollNote says what a view that does not fit leaves out: the lines
+// above and below what is shown, and the keys that bring them (up, down).
+// It is "" when nothing is left out; it never claims more is below the
+// end.
+func ScrollNote(s *Styles, above, below int, up, down string) string {
+	var note string
+	switch {
+	case above <= 0 && below <= 0:
+		return ""
+	case above <= 0:
+		note = fmt.Sprintf("↓ %d more %s · %s to scroll", below, Plural(below, "line", "lines"), down)
+	case below <= 0:
+		note = fmt.Sprintf("↑ %d more %s above · %s to scroll", above, Plural(above, "line", "lines"), up)
+	default:
+		note = fmt.Sprintf("↑ %d above · ↓ %d more %s · %s/%s to scroll", above, below, Plural(below, "line", "lines"), up, down)
+	}
+	return s.Faint.Render(note)
+}
+
+// ViewportNote is ScrollNote for a viewport.
+func ViewportNote(s *Styles, vp *viewport.Model, up, down string) string {
+	above := vp.YOffset()
+	return ScrollNote(s, above, vp.TotalLineCount()-vp.VisibleLineCount()-above, up, down)
+}

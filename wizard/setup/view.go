@@ -147,8 +147,12 @@ func (m *Model) planBody(w, h int) string {
 	room := h - lipgloss.Height(title) - 3 - lipgloss.Height(form)
 	m.vp.SetHeight(max(min(lipgloss.Height(m.vp.GetContent()), room), 3))
 	view := m.vp.View()
-	if !m.vp.AtBottom() || !m.vp.AtTop() {
-		view += "\n" + m.sh.Styles.Faint.Render(fmt.Sprintf("(%d%% — scroll for more)", int(m.vp.ScrollPercent()*100)))
+	up, down := "↑", "↓"
+	if !m.sh.Offers(steps.OptApply) {
+		up, down = "pgup", "pgdn"
+	}
+	if note := kit.ViewportNote(m.sh.Styles, &m.vp, up, down); note != "" {
+		view += "\n" + note
 	}
 	return title + "\n\n" + view + "\n\n" + form
 }

@@ -160,8 +160,8 @@ func (m *Model) reviewBody(w, h int) string {
 	m.vp.SetHeight(max(min(lipgloss.Height(content), room), 3))
 	m.vp.SetContent(content)
 	view := m.vp.View()
-	if !m.vp.AtTop() || !m.vp.AtBottom() {
-		view += "\n" + s.Faint.Render(fmt.Sprintf("(%d%% — pgdn for more)", int(m.vp.ScrollPercent()*100)))
+	if note := kit.ViewportNote(s, &m.vp, "pgup", "pgdn"); note != "" {
+		view += "\n" + note
 	}
 	return title + "\n\n" + view + "\n\n" + form
 }
