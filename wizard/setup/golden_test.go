@@ -31,6 +31,11 @@ func TestGoldenQuestionScreens(t *testing.T) {
 	shelltest.Golden(t, "log-group-invalid", view())
 	hs.Clear(2)
 	hs.Enter()
+	// On the retention, the name's check is no longer shown.
+	if hs.Has("a valid log group name") {
+		t.Errorf("the log group's check shows on the retention:\n%s", hs.Screen())
+	}
+	shelltest.Golden(t, "retention", view())
 	hs.Enter()
 	atQuestion(hs, qRoleMode)
 	shelltest.Golden(t, "role-mode", view())

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
@@ -120,6 +121,13 @@ func (m *Model) liveCheck(w int) string {
 	s := m.sh.Styles
 	switch questions[m.qi].id {
 	case qLogGroup:
+		// Only while the name is being typed: the retention shares its
+		// form.
+		if f := m.sh.Form(); f == nil {
+			return ""
+		} else if _, typing := f.GetFocusedField().(*huh.Input); !typing {
+			return ""
+		}
 		if err := awsiam.ValidateLogGroupName(strings.TrimSpace(m.ans.logGroup)); err != nil {
 			return "\n\n" + kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+err.Error(), w)
 		}
