@@ -42,7 +42,7 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case done:
 		return []string{kit.KeyExit}
 	case confirmLogGroups:

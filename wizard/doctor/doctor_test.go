@@ -72,7 +72,7 @@ func TestDoctorRepairsAWrongTrustAndEnablesAgain(t *testing.T) {
 
 	hs.Enter() // Fix it
 	f = at(t, hs, preview)
-	for _, want := range []string{"Fix it: 1 change to staging-aws", "nothing has changed yet", "1. [update-trust]", "repairs: trust-principal", "Apply this change?"} {
+	for _, want := range []string{"Fix it: 1 change to staging-aws", "not applied yet", "1. [update-trust]", "repairs: trust-principal", "Apply this change?"} {
 		if !has(hs, want) {
 			t.Errorf("preview lacks %q:\n%s", want, hs.Screen())
 		}

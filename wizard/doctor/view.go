@@ -62,7 +62,7 @@ func (m *Model) View(w, h int) string {
 		}
 		return m.progressBody(kit.SpinnerLine(sh.Spin.View(), what, w), w, h)
 	case preview:
-		head := kit.WrapProse(s.Section.Render(fmt.Sprintf("Fix it: %d %s to %s", len(m.plan.Fixes), kit.Plural(len(m.plan.Fixes), "change", "changes"), m.plan.ClusterName))+s.Faint.Render(" — nothing has changed yet"), w)
+		head := kit.WrapProse(s.Section.Render(fmt.Sprintf("Fix it: %d %s to %s", len(m.plan.Fixes), kit.Plural(len(m.plan.Fixes), "change", "changes"), m.plan.ClusterName))+s.Faint.Render(kit.Unapplied), w)
 		return m.scrolled(head, kit.FixPlan(m.plan, s, kit.Layout{Width: w, Fit: true}), w, h)
 	}
 	if m.report == nil {

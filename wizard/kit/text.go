@@ -137,11 +137,17 @@ func DiffLines(d, indent string, s *Styles, w int, fit bool) []string {
 	return out
 }
 
+// Unapplied says that what is shown has not been made yet. It stays true on a
+// resumed run too (where an earlier run changed things) and never said on
+// read-only screens.
+const Unapplied = " — not applied yet"
+
 // The keys every task's footer names alike.
 const (
 	KeyQuit        = "ctrl+c quit"
-	KeyQuitUnmoved = "ctrl+c quit (nothing changed yet)"
+	KeyQuitUnmoved = "ctrl+c quit (changes nothing)"
 	KeyStopApply   = "ctrl+c stop — the journal keeps what was done; rerunning resumes"
+	KeyStop        = "ctrl+c stop"
 	KeyExit        = "enter or q exit"
 	KeyBack        = "esc back"
 )

@@ -40,13 +40,13 @@ func (m *Model) Keys() []string {
 		}
 		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
 	case m.stage == applying || m.stage == rollingBack:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case m.stage == summary:
 		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), kit.KeyExit}
 	case m.stage >= failed:
 		return []string{kit.KeyQuit}
 	}
-	return []string{"ctrl+c quit — nothing has been changed yet"}
+	return []string{kit.KeyQuitUnmoved}
 }
 
 // withChecklist puts the checklist above a panel: one line per step when
@@ -207,7 +207,7 @@ func (m *Model) planTitle(w int) string {
 			tabs[i] = s.Faint.Render(tabs[i])
 		}
 	}
-	return kit.Wrap(s.Section.Render("Plan")+s.Faint.Render(" — nothing has changed yet   ")+strings.Join(tabs, " "), w)
+	return kit.Wrap(s.Section.Render("Plan")+s.Faint.Render(kit.Unapplied+"   ")+strings.Join(tabs, " "), w)
 }
 
 // progressBody is the checklist as steps run, the export's live status,

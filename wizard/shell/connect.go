@@ -143,8 +143,9 @@ func (c *Connecting) View(w int) string {
 	return sh.FormView()
 }
 
-// Keys are connecting's keys.
-func (c *Connecting) Keys() []string { return []string{"ctrl+c quit — nothing has been changed yet"} }
+// Keys are connecting's keys: connecting only reads, and the task it
+// starts may only read too, so it promises nothing about changes.
+func (c *Connecting) Keys() []string { return []string{kit.KeyQuit} }
 
 // Busy reports whether connecting waits for the services.
 func (c *Connecting) Busy() bool {

@@ -1,7 +1,6 @@
 package shell
 
 import (
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
@@ -263,16 +263,23 @@ func (p *Program) header(w int) string {
 	s := p.sh.Styles
 	line := s.Title.Render("crdb-logexport") + s.Faint.Render(" · "+p.task.Title())
 	if p.Badge != "" {
-		line += "  " + s.Badge.Render("["+strings.ReplaceAll(p.Badge, " ", "\u00a0")+"]")
+		line = together(w, "  ", line, s.Badge.Render("["+p.Badge+"]"))
 	}
-	out := kit.Wrap(line, w)
 	if c := p.sh.Session.Conn; c != nil {
-		// Non-breaking spaces keep the organization's name on one line.
-		org := strings.ReplaceAll("Cloud organization "+c.Org.Name, " ", "\u00a0")
-		who := fmt.Sprintf("AWS account %s as %s · %s", s.Value.Render(c.Caller.Account), c.Caller.ARN, org)
-		out += "\n" + kit.Wrap(s.Identity.Render(who), w)
+		who := s.Identity.Render("AWS account ") + s.Value.Render(c.Caller.Account) + s.Identity.Render(" as "+c.Caller.ARN)
+		line += "\n" + together(w, s.Identity.Render(" · "), who, s.Identity.Render("Cloud organization "+c.Org.Name))
 	}
-	return out
+	return line
+}
+
+// together is a and b on one line after the other when they fit in w
+// columns, and each on lines of its own when they do not: a name is never
+// split between them.
+func together(w int, sep, a, b string) string {
+	if ansi.StringWidth(a)+ansi.StringWidth(sep)+ansi.StringWidth(b) <= w {
+		return a + sep + b
+	}
+	return kit.Wrap(a, w) + "\n" + kit.Wrap(b, w)
 }
 
 // footer is the keys: the form's, then the task's own.

@@ -55,7 +55,7 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case done:
 		return []string{kit.KeyExit}
 	case failed:
@@ -139,7 +139,7 @@ func (m *Model) fieldHead(w int) string {
 // with the choice below.
 func (m *Model) reviewBody(w, h int) string {
 	s := m.sh.Styles
-	title := s.Section.Render("Review") + s.Faint.Render(" — nothing has changed yet")
+	title := s.Section.Render("Review") + s.Faint.Render(kit.Unapplied)
 	if m.plan.Permission != nil {
 		tabs := []string{"Changes", "Permission policy"}
 		for i := range tabs {
