@@ -259,6 +259,7 @@ func TestGoldenDoctorScreens(t *testing.T) {
 	hs := shelltest.New(t, program(connect, cloudemu.StagingAWSClusterName, false), shelltest.GoldenW, shelltest.GoldenH)
 	at(t, hs, report)
 	shelltest.Golden(t, "doctor-report", hs.P.Render())
+	shelltest.GoldenSizes(t, "doctor-report", hs.Resize, hs.P.Render)
 	hs.Key("pgdown")
 	shelltest.Golden(t, "doctor-report-scrolled", hs.P.Render())
 	hs.Enter()

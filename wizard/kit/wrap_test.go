@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
 
 // TestWrap: lines break at spaces, never inside region names, timestamps
@@ -131,4 +132,32 @@ func FuzzWrap(f *testing.F) {
 			t.Fatalf("Wrap(%q, %d) = %q: characters changed", s, w, got)
 		}
 	})
+}
+
+// TestClusterRowsFit: on a narrow terminal the cluster table drops the
+// state, then the regions but the first, instead of letting a row wrap
+// inside a region name.
+func TestClusterRowsFit(t *testing.T) {
+	clusters := []cloudapi.Cluster{
+		{Name: "prod-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-1"}, {Name: "us-west-2"}, {Name: "eu-west-1"}}},
+		{Name: "staging-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-2"}}},
+	}
+	for _, tc := range []struct {
+		width int
+		want  string
+	}{
+		{100, "prod-aws     ADVANCED  AWS    us-east-1,us-west-2,eu-west-1  CREATED"},
+		{60, "prod-aws     ADVANCED  AWS    us-east-1,us-west-2,eu-west-1"},
+		{50, "prod-aws     ADVANCED  AWS    us-east-1 +2"},
+	} {
+		rows := ClusterRows(clusters, tc.width)
+		if rows[0] != tc.want {
+			t.Errorf("width %d: %q, want %q", tc.width, rows[0], tc.want)
+		}
+		for _, r := range rows {
+			if len(r) > tc.width {
+				t.Errorf("width %d: row %q is wider", tc.width, r)
+			}
+		}
+	}
 }

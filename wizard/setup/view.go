@@ -8,6 +8,7 @@ import (
 
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -207,7 +208,12 @@ func (m *Model) planTitle(w int) string {
 			tabs[i] = s.Faint.Render(tabs[i])
 		}
 	}
-	return kit.Wrap(s.Section.Render("Plan")+s.Faint.Render(kit.Unapplied+"   ")+strings.Join(tabs, " "), w)
+	title, bar := s.Section.Render("Plan")+s.Faint.Render(kit.Unapplied), strings.Join(tabs, " ")
+	if ansi.StringWidth(title)+3+ansi.StringWidth(bar) > w {
+		// The tabs stay together on a line of their own.
+		return kit.Wrap(title, w) + "\n" + bar
+	}
+	return title + "   " + bar
 }
 
 // progressBody is the checklist as steps run, the export's live status,
@@ -438,12 +444,10 @@ func (m *Model) summaryHead(w int) string {
 		b.WriteString(s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, kit.OrUnknown(string(r.Status)))))
 	}
 	for i, v := range m.summaryValues() {
-		label := fmt.Sprintf("%s %-12s", s.Key.Render(fmt.Sprint(i+1)), v.label)
-		if 2+14+len(v.value) <= w {
-			b.WriteString("\n" + label + " " + s.Value.Render(v.value))
-		} else {
-			b.WriteString("\n" + label + "\n" + kit.Wrap("    "+s.Value.Render(v.value), w))
-		}
+		// The value beside its label; one too long for the line goes on
+		// under itself, broken only after ':' or '/'.
+		label := fmt.Sprintf("%s %-12s ", s.Key.Render(fmt.Sprint(i+1)), v.label)
+		b.WriteString("\n" + strings.Join(kit.Hanging(label, v.value, w, s.Value), "\n"))
 	}
 	return b.String()
 }

@@ -83,7 +83,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 			if !sh.Accessible {
 				height = sh.FormHeight() - 4
 			}
-			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, height))), true
+			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, sh.ContentWidth(), height))), true
 		case steps.Choice:
 			switch q.ID {
 			case steps.ChoiceConnectFailed, steps.ChoiceNoClusters, steps.ChoiceNotApplicable:
