@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -57,8 +59,25 @@ func (l *Lines) now() time.Time {
 	return time.Now()
 }
 
+// say prints a line of the transcript, wrapped within RowWidth: a line
+// that does not fit goes on under its own indent and two more.
 func (l *Lines) say(format string, args ...any) {
-	fmt.Fprintf(l.W, format+"\n", args...)
+	var b strings.Builder
+	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		if ansi.StringWidth(line) <= RowWidth {
+			b.WriteString(line + "\n")
+			continue
+		}
+		body := strings.TrimLeft(line, " ")
+		indent := strings.Repeat(" ", len(line)-len(body))
+		for i, part := range WrapLines(body, RowWidth-len(indent)-2) {
+			if i > 0 {
+				part = "  " + part
+			}
+			b.WriteString(indent + part + "\n")
+		}
+	}
+	_, _ = io.WriteString(l.W, b.String())
 }
 
 func (l *Lines) result(write func(io.Writer)) {

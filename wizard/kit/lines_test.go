@@ -47,3 +47,29 @@ func TestLinesOneTranscript(t *testing.T) {
 		}
 	}
 }
+
+// TestLinesWrapWithinARow: a transcript line longer than a row goes on
+// under its own indent, broken at spaces, and nothing is lost.
+func TestLinesWrapWithinARow(t *testing.T) {
+	var w bytes.Buffer
+	l := &Lines{W: &w}
+	msg := "unable to assume role arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws with external ID \"crdb-1\": AccessDenied: not authorized to perform: sts:AssumeRole"
+	ev := cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusCredentialsError, UserMessage: msg}, ClusterState: cloudapi.StateCreated, Polls: 3, Elapsed: 2 * time.Second}
+	l.Event(steps.StatusSeen{Status: ev})
+	out := w.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("not wrapped:\n%s", out)
+	}
+	for i, line := range lines {
+		if len([]rune(line)) > RowWidth {
+			t.Errorf("line %d is wider than %d: %q", i, RowWidth, line)
+		}
+		if i > 0 && !strings.HasPrefix(line, "     ") {
+			t.Errorf("line %d is not under its indent: %q", i, line)
+		}
+	}
+	if !strings.Contains(out, "arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws") || !strings.Contains(strings.Join(strings.Fields(out), " "), msg) {
+		t.Errorf("the message was cut:\n%s", out)
+	}
+}
