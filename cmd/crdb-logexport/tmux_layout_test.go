@@ -13,6 +13,15 @@ import (
 // screen.
 func (s *tmuxSession) scrollback() string { return s.run("capture-pane", "-p", "-S", "-", "-t", "main") }
 
+// answerDefaults presses enter at each of setup's questions for prod-aws,
+// from the log group to the external ID.
+func (s *tmuxSession) answerDefaults() {
+	s.t.Helper()
+	for _, prompt := range []string{"> crdb-prod-aws", "← 30 days →", "> Create the role and its permission policy", "> CockroachCloudLogExportRole", "> CockroachCloudLogExportPolicy", "> All regions", "> Generate one"} {
+		s.enterAt(`(?m)^┃ ` + regexp.QuoteMeta(prompt))
+	}
+}
+
 // TestTmuxDemoLeavesOneSummaryInScrollback: `make demo` at 100x30 with
 // enter at each prompt draws on the alternate screen, so its frames do not
 // pile up in the scrollback; what it ended on is printed once on exit,
@@ -22,19 +31,13 @@ func TestTmuxDemoLeavesOneSummaryInScrollback(t *testing.T) {
 		"demo", "--enable-after", "400ms", "--iam-propagation", "1500ms", "--event-interval", "300ms")
 	s.enterAt(`What would you like to do\?`)
 	s.enterAt(`> prod-aws +ADVANCED`)
-	s.enterAt(`(?m)^┃ > crdb-prod-aws`)
-	s.enterAt(`(?m)^┃ ← 30 days →`)
-	s.enterAt(`(?m)^┃ > Create the role and its permission policy`)
-	s.enterAt(`(?m)^┃ > CockroachCloudLogExportRole`)
-	s.enterAt(`(?m)^┃ > CockroachCloudLogExportPolicy`)
-	s.enterAt(`(?m)^┃ > All regions`)
-	s.enterAt(`(?m)^┃ > Generate one`)
+	s.answerDefaults()
 	screen := s.waitFor(`Apply this plan\?`, 20*time.Second)
 	if strings.Contains(screen, "rerunning resumes") {
 		t.Errorf("the demo promises a resume its sandbox cannot give:\n%s", screen)
 	}
 	s.keys("Enter")
-	s.waitFor(`(?m)^\s+eu-west-1\s+✓ \d+ streams · newest event \d+s ago`, 40*time.Second)
+	s.waitFor(`(?s)Log export of prod-aws is ENABLED.*\s+eu-west-1\s+✓ \d+ streams · newest event \d+s ago`, 40*time.Second)
 	s.keys("q")
 	s.waitFor(`EXIT=\d+`, 20*time.Second)
 	all := s.scrollback()
@@ -70,19 +73,13 @@ func TestTmuxSixtyColumns(t *testing.T) {
 		t.Errorf("the cluster table does not fit 60 columns row by row:\n%s", screen)
 	}
 	s.keys("Enter")
-	s.enterAt(`(?m)^┃ > crdb-prod-aws`)
-	s.enterAt(`(?m)^┃ ← 30 days →`)
-	s.enterAt(`(?m)^┃ > Create the role and its permission policy`)
-	s.enterAt(`(?m)^┃ > CockroachCloudLogExportRole`)
-	s.enterAt(`(?m)^┃ > CockroachCloudLogExportPolicy`)
-	s.enterAt(`(?m)^┃ > All regions`)
-	s.enterAt(`(?m)^┃ > Generate one`)
+	s.answerDefaults()
 	screen = s.waitFor(`Apply this plan\?`, 20*time.Second)
 	if !strings.Contains(screen, "[Steps] Trust policy Permission policy") {
 		t.Errorf("the plan's tabs are split:\n%s", screen)
 	}
 	s.keys("Enter")
-	screen = s.waitFor(`(?m)^\s+eu-west-1\s+✓ \d+ streams`, 40*time.Second)
+	screen = s.waitFor(`(?s)Log export of prod-aws is ENABLED.*\s+eu-west-1\s+✓ \d+ streams`, 40*time.Second)
 	for _, want := range []string{
 		"✓ Log export of prod-aws is ENABLED",
 		"1 role ARN     arn:aws:iam::314159265358:role/\n               CockroachCloudLogExportRole-prod-aws\n",
