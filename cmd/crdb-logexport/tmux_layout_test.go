@@ -101,6 +101,11 @@ func TestTmuxSixtyColumns(t *testing.T) {
 	if !strings.Contains(all, "crdb-logexport disable --cluster prod-aws") {
 		t.Errorf("the summary lost its last line:\n%s", all)
 	}
+	// The results on standard output wrap at the terminal's width, under
+	// their label, not where the terminal would cut them.
+	if !strings.Contains(all, "\nrole ARN     arn:aws:iam::314159265358:role/\n             CockroachCloudLogExportRole-prod-aws\n") {
+		t.Errorf("the result rows are not wrapped to 60 columns:\n%s", all)
+	}
 
 	// The watch's frames replace each other: one header, every run.
 	for i := range 4 {

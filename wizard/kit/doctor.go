@@ -20,6 +20,16 @@ type Layout struct {
 	// FixHint names what makes a fixable change ("doctor --fix", "Fix
 	// it").
 	FixHint string
+	// Rows is where what is kept whole to copy wraps without Fit (0:
+	// RowWidth).
+	Rows int
+}
+
+func (l Layout) rows() int {
+	if l.Rows > 0 {
+		return l.Rows
+	}
+	return RowWidth
 }
 
 // DoctorHeadline is a report's verdict in one line: the cluster, the
@@ -51,8 +61,9 @@ func DoctorHeadline(r *steps.DoctorReport, s *Styles) string {
 // findings.
 func WriteDoctorReport(w io.Writer, r *steps.DoctorReport, fixHint string) {
 	s := Plain()
-	fmt.Fprintln(w, DoctorHeadline(r, s))
-	if f := DoctorFindings(r, s, Layout{Width: Width, FixHint: fixHint}); f != "" {
+	cols := Columns(w)
+	fmt.Fprintln(w, Wrap(DoctorHeadline(r, s), cols))
+	if f := DoctorFindings(r, s, Layout{Width: min(Width, cols-2), FixHint: fixHint, Rows: cols}); f != "" {
 		fmt.Fprintln(w, "\n"+f)
 	}
 }
@@ -110,7 +121,7 @@ func findingHead(fd steps.Finding, s *Styles, l Layout) []string {
 	case !full && !l.Fit:
 		// A line of its own under the rest, as long as a row may be.
 		prefix := one[:len(one)-len(fd.Summary)]
-		return Hanging(prefix, fd.Summary, RowWidth, s.Text)
+		return Hanging(prefix, fd.Summary, l.rows(), s.Text)
 	}
 	return append([]string{head}, WrapIndented(fd.Summary, 4, l.Width, s.Text)...)
 }
@@ -125,7 +136,7 @@ func findingLines(fd steps.Finding, s *Styles, l Layout) []string {
 		// Quoted word for word: broken only at spaces — inside a word
 		// only after ':' or '/' — at the width of the screen (Fit), or
 		// of a row.
-		width := RowWidth
+		width := l.rows()
 		if l.Fit {
 			width = l.Width
 		}

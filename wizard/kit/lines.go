@@ -7,7 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -52,6 +54,20 @@ const Width = 78
 // nothing is cut by a terminal of 100 columns.
 const RowWidth = 100
 
+// Columns is where plain text written to w wraps: RowWidth, or the width
+// of the terminal w is, when that is narrower.
+func Columns(w io.Writer) int {
+	if cw, ok := w.(*colorprofile.Writer); ok {
+		w = cw.Forward
+	}
+	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
+		if cols, _, err := term.GetSize(f.Fd()); err == nil && cols >= 40 {
+			return min(cols, RowWidth)
+		}
+	}
+	return RowWidth
+}
+
 func (l *Lines) now() time.Time {
 	if l.Now != nil {
 		return l.Now()
@@ -59,18 +75,19 @@ func (l *Lines) now() time.Time {
 	return time.Now()
 }
 
-// say prints a line of the transcript, wrapped within RowWidth: a line
+// say prints a line of the transcript, wrapped within Columns: a line
 // that does not fit goes on under its own indent and two more.
 func (l *Lines) say(format string, args ...any) {
 	var b strings.Builder
+	cols := Columns(l.W)
 	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
-		if ansi.StringWidth(line) <= RowWidth {
+		if ansi.StringWidth(line) <= cols {
 			b.WriteString(line + "\n")
 			continue
 		}
 		body := strings.TrimLeft(line, " ")
 		indent := strings.Repeat(" ", len(line)-len(body))
-		for i, part := range WrapLines(body, RowWidth-len(indent)-2) {
+		for i, part := range WrapLines(body, cols-len(indent)-2) {
 			if i > 0 {
 				part = "  " + part
 			}

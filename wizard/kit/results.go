@@ -16,10 +16,10 @@ import (
 func row(w io.Writer, k, v string) { rowAt(w, 12, k, v) }
 
 // rowAt is a row: the label in n columns, then the value, its next lines
-// under it, within RowWidth.
+// under it, within Columns.
 func rowAt(w io.Writer, n int, k, v string) {
 	pad := strings.Repeat(" ", n+1)
-	for i, line := range WrapLines(v, RowWidth-n-1) {
+	for i, line := range WrapLines(v, Columns(w)-n-1) {
 		if i == 0 {
 			fmt.Fprintf(w, "%-*s %s\n", n, k, line)
 		} else {
