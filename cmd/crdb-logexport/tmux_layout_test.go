@@ -11,7 +11,9 @@ import (
 
 // scrollback is everything the terminal holds: the scrollback and the
 // screen.
-func (s *tmuxSession) scrollback() string { return s.run("capture-pane", "-p", "-S", "-", "-t", "main") }
+func (s *tmuxSession) scrollback() string {
+	return s.run("capture-pane", "-p", "-S", "-", "-t", "main")
+}
 
 // answerDefaults presses enter at each of setup's questions for prod-aws,
 // from the log group to the external ID.
