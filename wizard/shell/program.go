@@ -37,7 +37,9 @@ type Program struct {
 	// scroll is how far the task's view is scrolled when it is taller
 	// than the room it has; overflow is how far it can be (0: it fits).
 	scroll, overflow int
-	fromBottom       bool
+	// fromBottom: the scroll counts up from the view's bottom (a form is
+	// on screen there).
+	fromBottom bool
 }
 
 // NewProgram returns the program that opens the task first on sh.
@@ -213,7 +215,8 @@ func (p *Program) fit(view string, h int) string {
 }
 
 // scrollKey scrolls a view that does not fit; it reports whether k was a
-// scrolling key.
+// scrolling key. Only pgup and pgdn: the arrows, home and end belong to
+// the form.
 func (p *Program) scrollKey(k string) bool {
 	page := max(p.sh.TermHeight()/2, 1)
 	down := 0
@@ -222,10 +225,6 @@ func (p *Program) scrollKey(k string) bool {
 		down = page
 	case "pgup":
 		down = -page
-	case "home":
-		down = -p.overflow
-	case "end":
-		down = p.overflow
 	default:
 		return false
 	}
