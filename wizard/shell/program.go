@@ -211,6 +211,10 @@ func (p *Program) fit(view string, h int) string {
 		start = p.overflow - p.scroll
 	}
 	shown := lines[start : start+h-1]
+	// A cut at a blank line does not leave it at the top.
+	for len(shown) > 1 && strings.TrimSpace(ansi.Strip(shown[0])) == "" {
+		shown = shown[1:]
+	}
 	return strings.Join(shown, "\n") + "\n" + kit.ScrollNote(p.sh.Styles, start, p.overflow-start, "pgup", "pgdn")
 }
 
