@@ -20,16 +20,9 @@ type Layout struct {
 	// FixHint names what makes a fixable change ("doctor --fix", "Fix
 	// it").
 	FixHint string
-	// Rows is where what is kept whole to copy wraps without Fit (0:
-	// RowWidth).
+	// Rows is where what is kept whole to copy wraps without Fit (0: it
+	// is not wrapped).
 	Rows int
-}
-
-func (l Layout) rows() int {
-	if l.Rows > 0 {
-		return l.Rows
-	}
-	return RowWidth
 }
 
 // DoctorHeadline is a report's verdict in one line: the cluster, the
@@ -61,9 +54,12 @@ func DoctorHeadline(r *steps.DoctorReport, s *Styles) string {
 // findings.
 func WriteDoctorReport(w io.Writer, r *steps.DoctorReport, fixHint string) {
 	s := Plain()
-	cols := Columns(w)
-	fmt.Fprintln(w, Wrap(DoctorHeadline(r, s), cols))
-	if f := DoctorFindings(r, s, Layout{Width: min(Width, cols-2), FixHint: fixHint, Rows: cols}); f != "" {
+	l := Layout{Width: Width, FixHint: fixHint, Rows: Columns(w)}
+	if l.Rows > 0 {
+		l.Width = min(Width, l.Rows-2)
+	}
+	fmt.Fprintln(w, Wrap(DoctorHeadline(r, s), l.Rows))
+	if f := DoctorFindings(r, s, l); f != "" {
 		fmt.Fprintln(w, "\n"+f)
 	}
 }
@@ -116,12 +112,12 @@ func findingHead(fd steps.Finding, s *Styles, l Layout) []string {
 	one := head + strings.Repeat(" ", max(29-len(fd.Check), 0)+1) + fd.Summary
 	full := fd.Severity == steps.SeverityError || fd.Severity == steps.SeverityWarning
 	switch {
-	case l.Width <= 0 || ansi.StringWidth(one) <= l.Width:
+	case l.Width <= 0 || ansi.StringWidth(one) <= l.Width || !full && !l.Fit && l.Rows <= 0:
 		return []string{one}
 	case !full && !l.Fit:
-		// A line of its own under the rest, as long as a row may be.
+		// One row, wrapped under its summary within a row's width.
 		prefix := one[:len(one)-len(fd.Summary)]
-		return Hanging(prefix, fd.Summary, l.rows(), s.Text)
+		return Hanging(prefix, fd.Summary, l.Rows, s.Text)
 	}
 	return append([]string{head}, WrapIndented(fd.Summary, 4, l.Width, s.Text)...)
 }
@@ -134,15 +130,15 @@ func findingLines(fd steps.Finding, s *Styles, l Layout) []string {
 	if fd.Evidence != "" {
 		lines = append(lines, "    "+s.Label.Render("Evidence:"))
 		// Quoted word for word: broken only at spaces — inside a word
-		// only after ':' or '/' — at the width of the screen (Fit), or
-		// of a row.
-		width := l.rows()
+		// only after ':' or '/' — at the width of the screen (Fit) or
+		// of a terminal's row; whole elsewhere, to copy.
+		width := l.Rows
 		if l.Fit {
 			width = l.Width
 		}
 		for _, line := range strings.Split(fd.Evidence, "\n") {
 			parts := []string{line}
-			if l.Width > 0 {
+			if width > 0 {
 				parts = WrapLines(line, max(width-6, 10))
 			}
 			for _, part := range parts {

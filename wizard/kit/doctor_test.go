@@ -25,8 +25,7 @@ func sampleReport() *steps.DoctorReport {
 }
 
 // TestDoctorReportAsText: the one report renderer, as commands print it —
-// worst first, prose within 80 columns, evidence within a row's 100,
-// broken only at spaces and separators.
+// worst first, prose within 80 columns, evidence whole to copy.
 func TestDoctorReportAsText(t *testing.T) {
 	var b bytes.Buffer
 	WriteDoctorReport(&b, sampleReport(), "doctor --fix")
@@ -41,15 +40,12 @@ func TestDoctorReportAsText(t *testing.T) {
 		last = i
 	}
 	for _, line := range strings.Split(out, "\n") {
-		if utf8.RuneCountInString(line) > 80 && !strings.HasPrefix(line, "      ") || utf8.RuneCountInString(line) > RowWidth {
-			t.Errorf("line wider than 80 columns (evidence: %d): %q", RowWidth, line)
+		if utf8.RuneCountInString(line) > 80 && !strings.HasPrefix(line, "      ") {
+			t.Errorf("line wider than 80 columns: %q", line)
 		}
 	}
-	if !strings.Contains(strings.Join(strings.Fields(out), ""), strings.Join(strings.Fields(sampleReport().Findings[1].Evidence), "")) {
-		t.Errorf("the evidence lost characters:\n%s", out)
-	}
 	for _, want := range []string{
-		"      Statement[0] of the trust policy:\n      {\"Effect\":",
+		`      Statement[0] of the trust policy: {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::314159265358:root"},"Action":"sts:AssumeRole"}`,
 		"    Fix: --fix replaces the trust policy (doctor --fix can do this)",
 		"    Fix: check the key policy\n",
 	} {
@@ -96,13 +92,7 @@ func TestDoctorReportCausesFirst(t *testing.T) {
 	if cause < 0 || status < cause {
 		t.Fatalf("the cause does not come before the status that follows from it:\n%s", out)
 	}
-	// One row, wrapped under its summary within a row's width.
-	if !strings.Contains(out, "\n· info     permissions-log-group         follows from permissions-resource-account:\n"+strings.Repeat(" ", 41)+"logs:DescribeLogGroups refused in us-east-2 for that reason\n") {
-		t.Fatalf("the consequence is not one row naming its cause:\n%s", out)
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if ansi.StringWidth(line) > RowWidth {
-			t.Errorf("line wider than %d columns: %q", RowWidth, line)
-		}
+	if !strings.Contains(out, "\n· info     permissions-log-group         follows from permissions-resource-account: logs:DescribeLogGroups refused in us-east-2 for that reason\n") {
+		t.Fatalf("the consequence is not one line naming its cause:\n%s", out)
 	}
 }

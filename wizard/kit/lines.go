@@ -48,24 +48,34 @@ type Lines struct {
 // Width is where plain-text prose wraps: the transcript fits 80 columns.
 const Width = 78
 
-// RowWidth is where plain-text rows wrap: what is kept whole to copy —
-// evidence, ARNs, JSON — and the rows of results. It is wider than Width,
-// so that an ARN never breaks, and no wider than the interface, so that
-// nothing is cut by a terminal of 100 columns.
+// RowWidth is where plain-text rows wrap on a terminal: what is kept
+// whole to copy — evidence, ARNs, JSON — the rows of results and the
+// transcript. It is wider than Width, so that an ARN never breaks, and no
+// wider than the interface.
 const RowWidth = 100
 
-// Columns is where plain text written to w wraps: RowWidth, or the width
-// of the terminal w is, when that is narrower.
+// Columns is where plain text written to w wraps: on a terminal, RowWidth
+// or the terminal's width when that is narrower, so that the terminal
+// never cuts a line mid-word; 0 (no wrapping) elsewhere — a file or a
+// pipe keeps each row on one line, for grep and scripts. A writer can say
+// its width itself (a Columns method).
 func Columns(w io.Writer) int {
 	if cw, ok := w.(*colorprofile.Writer); ok {
 		w = cw.Forward
 	}
-	if f, ok := w.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
-		if cols, _, err := term.GetSize(f.Fd()); err == nil && cols >= 40 {
+	switch w := w.(type) {
+	case interface{ Columns() int }:
+		return w.Columns()
+	case interface{ Fd() uintptr }:
+		if !term.IsTerminal(w.Fd()) {
+			return 0
+		}
+		if cols, _, err := term.GetSize(w.Fd()); err == nil && cols >= 40 {
 			return min(cols, RowWidth)
 		}
+		return RowWidth
 	}
-	return RowWidth
+	return 0
 }
 
 func (l *Lines) now() time.Time {
@@ -81,7 +91,7 @@ func (l *Lines) say(format string, args ...any) {
 	var b strings.Builder
 	cols := Columns(l.W)
 	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
-		if ansi.StringWidth(line) <= cols {
+		if cols <= 0 || ansi.StringWidth(line) <= cols {
 			b.WriteString(line + "\n")
 			continue
 		}

@@ -19,7 +19,12 @@ func row(w io.Writer, k, v string) { rowAt(w, 12, k, v) }
 // under it, within Columns.
 func rowAt(w io.Writer, n int, k, v string) {
 	pad := strings.Repeat(" ", n+1)
-	for i, line := range WrapLines(v, Columns(w)-n-1) {
+	cols := Columns(w)
+	if cols <= 0 {
+		fmt.Fprintf(w, "%-*s %s\n", n, k, v)
+		return
+	}
+	for i, line := range WrapLines(v, cols-n-1) {
 		if i == 0 {
 			fmt.Fprintf(w, "%-*s %s\n", n, k, line)
 		} else {
