@@ -50,6 +50,11 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		popts = append(popts, tea.WithWindowSize(opts.Width, opts.Height))
 	}
 	_, err := tea.NewProgram(p, popts...).Run()
+	// The interface drew on the alternate screen, which is gone now: what
+	// it ended on is printed once, to stay in the scrollback.
+	if sum := p.Summary(); sum != "" {
+		fmt.Fprintln(outputWriter(opts), sum+"\n")
+	}
 	if p.Running() {
 		fmt.Fprintln(opts.Out, "Stopping: letting the step in progress record its outcome in the journal…")
 	}
@@ -67,13 +72,9 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	return res, nil
 }
 
-// RunAccessible runs the same tasks as Run without a screen, for screen
-// readers and terminals that cannot redraw: each question and choice one
-// line at a time (Huh's accessible mode), and what the tasks report as
-// plain lines — the transcript the commands print too. It reads answers
-// from opts.In and writes to opts.Out, downsampled to what the
-// environment allows (NO_COLOR, no terminal).
-func RunAccessible(ctx context.Context, opts Options) (Result, error) {
+// outputWriter writes to opts.Out in the colours the terminal and the
+// environment allow (NO_COLOR), as the program's own renderer does.
+func outputWriter(opts Options) *colorprofile.Writer {
 	env := opts.Environ
 	if env == nil {
 		env = os.Environ()
@@ -82,6 +83,17 @@ func RunAccessible(ctx context.Context, opts Options) (Result, error) {
 	if opts.Profile != colorprofile.Unknown {
 		out.Profile = opts.Profile
 	}
+	return out
+}
+
+// RunAccessible runs the same tasks as Run without a screen, for screen
+// readers and terminals that cannot redraw: each question and choice one
+// line at a time (Huh's accessible mode), and what the tasks report as
+// plain lines — the transcript the commands print too. It reads answers
+// from opts.In and writes to opts.Out, downsampled to what the
+// environment allows (NO_COLOR, no terminal).
+func RunAccessible(ctx context.Context, opts Options) (Result, error) {
+	out := outputWriter(opts)
 	p := program(ctx, opts, true)
 	lines := &kit.Lines{W: out, Results: out, Words: true, Live: true, Plans: true, FixHint: "Fix it", Now: opts.Now}
 	res := shell.Drive(ctx, p, opts.In, out, lines)

@@ -67,8 +67,8 @@ func TestTmuxUpdateDiffScreen(t *testing.T) {
 			t.Errorf("the diff screen lacks %s:\n%s", want, screen)
 		}
 	}
-	if !strings.Contains(screen, "nothing has changed yet") {
-		t.Errorf("the diff screen does not say nothing has changed yet:\n%s", screen)
+	if !strings.Contains(screen, "not applied yet") {
+		t.Errorf("the diff screen does not say nothing changes until it is applied:\n%s", screen)
 	}
 	s.keys("Enter")
 	// The summary stays until the user leaves it.

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -43,7 +42,7 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case done:
 		return []string{kit.KeyExit}
 	case confirmLogGroups:
@@ -69,7 +68,7 @@ func (m *Model) overviewView(w int, compact bool) string {
 	if o.Message != "" && !compact {
 		head += "\n" + s.Label.Render("user_message ") + o.Message
 	}
-	blocks = append(blocks, ansi.Wrap(head, w, ""))
+	blocks = append(blocks, kit.Wrap(head, w))
 	if len(o.Stops) > 0 {
 		lines := []string{s.Section.Render("Disabling stops")}
 		for _, st := range o.Stops {
@@ -81,7 +80,7 @@ func (m *Model) overviewView(w int, compact bool) string {
 	if len(o.Removes)+len(o.LogGroups) > 0 {
 		clean = append(clean, s.Section.Render("Cleanup")+s.Faint.Render(" removes only what this tool made for this cluster (its tags say so):"))
 	} else {
-		clean = append(clean, ansi.Wrap(s.Section.Render("Cleanup")+s.Faint.Render(" has nothing to remove: nothing in AWS carries this tool's tags for this cluster."), w, ""))
+		clean = append(clean, kit.Wrap(s.Section.Render("Cleanup")+s.Faint.Render(" has nothing to remove: nothing in AWS carries this tool's tags for this cluster."), w))
 	}
 	for _, r := range o.Removes {
 		clean = append(clean, kit.Hanging("  − ", r, w, s.Text)...)
@@ -126,7 +125,7 @@ func (m *Model) logGroupsWarning(w int) string {
 		lines = append(lines, "  "+s.Value.Render(g))
 	}
 	lines = append(lines, s.Faint.Render("Either way, the export is disabled and what else this tool created is removed. esc goes back."))
-	return s.WarnBox.Render(ansi.Wrap(strings.Join(lines, "\n"), w-4, ""))
+	return s.WarnBox.Render(kit.Wrap(strings.Join(lines, "\n"), w-4))
 }
 
 // progressBody is the disable as it runs: its steps with what cleanup
@@ -224,5 +223,5 @@ func (m *Model) outcomeView(w int) string {
 		lines = append(lines, s.Faint.Render("The role, the policy and the log group are left as they are."))
 	}
 	lines = append(lines, s.Section.Render("Set up again ")+s.Command.Render("crdb-logexport setup --cluster "+r.ClusterName))
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }

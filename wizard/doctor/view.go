@@ -2,10 +2,10 @@ package doctor
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -43,7 +43,7 @@ func (m *Model) View(w, h int) string {
 	case readFailed:
 		var text string
 		if c := sh.Session.Cluster; c.CheckCloudWatch() != nil {
-			text = ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c, c.CheckCloudWatch()), w, "")
+			text = kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c, c.CheckCloudWatch()), w)
 		} else {
 			text = kit.ErrorBlock(m.readErr, s, w, 0)
 		}
@@ -62,7 +62,7 @@ func (m *Model) View(w, h int) string {
 		}
 		return m.progressBody(kit.SpinnerLine(sh.Spin.View(), what, w), w, h)
 	case preview:
-		head := kit.WrapProse(s.Section.Render(fmt.Sprintf("Fix it: %d %s to %s", len(m.plan.Fixes), kit.Plural(len(m.plan.Fixes), "change", "changes"), m.plan.ClusterName))+s.Faint.Render(" — nothing has changed yet"), w)
+		head := kit.WrapProse(s.Section.Render(fmt.Sprintf("Fix it: %d %s to %s", len(m.plan.Fixes), kit.Plural(len(m.plan.Fixes), "change", "changes"), m.plan.ClusterName))+s.Faint.Render(kit.Unapplied), w)
 		return m.scrolled(head, kit.FixPlan(m.plan, s, kit.Layout{Width: w, Fit: true}), w, h)
 	}
 	if m.report == nil {
@@ -84,7 +84,7 @@ func (m *Model) scrolled(head, content string, w, h int) string {
 	m.vp.SetWidth(w)
 	m.vp.SetHeight(max(room-1, 3))
 	m.vp.SetContent(content)
-	more := m.sh.Styles.Faint.Render(fmt.Sprintf("(%d%% — pgup/pgdn for more)", int(m.vp.ScrollPercent()*100)))
+	more := kit.ViewportNote(m.sh.Styles, &m.vp, "pgup", "pgdn")
 	return head + "\n\n" + m.vp.View() + "\n" + more + "\n\n" + form
 }
 
@@ -138,4 +138,13 @@ func (m *Model) progressBody(now string, w, h int) string {
 		out = strings.Join(all[len(all)-h:], "\n")
 	}
 	return out
+}
+
+// Summary is what stays on the normal screen once the interface has
+// ended: the verdict — the whole report follows it on standard output.
+func (m *Model) Summary(w int) string {
+	if m.report == nil || m.Conn.Active() {
+		return m.View(w, math.MaxInt32)
+	}
+	return m.reportHead(w)
 }

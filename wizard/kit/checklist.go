@@ -80,7 +80,7 @@ func (c *Checklist) Full(s *Styles, spin string, width int) string {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(ansi.Wrap(line, width, ""))
+		b.WriteString(Wrap(line, width))
 	}
 	return b.String()
 }
@@ -104,7 +104,7 @@ func (c *Checklist) Compact(s *Styles, spin string, width int) string {
 	case done == len(c):
 		line += " · " + s.OK.Render("all done")
 	}
-	return ansi.Wrap(line, width, "")
+	return Wrap(line, width)
 }
 
 func (c *Checklist) Glyph(s *Styles, mk Mark, spin string) (string, lipgloss.Style) {
@@ -136,7 +136,7 @@ func RenderSteps(planned []steps.PlannedStep, s *Styles, width int) string {
 	var b strings.Builder
 	indent := func(text string, n int, style lipgloss.Style) {
 		pad := strings.Repeat(" ", n)
-		for _, line := range strings.Split(ansi.Wrap(text, max(width-n, 20), ""), "\n") {
+		for _, line := range strings.Split(Wrap(text, max(width-n, 20)), "\n") {
 			b.WriteString(pad + style.Render(line) + "\n")
 		}
 	}
@@ -180,5 +180,5 @@ func TaskStepLine(s *Styles, mk Mark, spin, label string, w int) string {
 		}
 		line += strings.Repeat(" ", pad) + d
 	}
-	return ansi.Wrap(line, w, "")
+	return Wrap(line, w)
 }

@@ -20,6 +20,9 @@ type Layout struct {
 	// FixHint names what makes a fixable change ("doctor --fix", "Fix
 	// it").
 	FixHint string
+	// Rows is where what is kept whole to copy wraps without Fit (0: it
+	// is not wrapped).
+	Rows int
 }
 
 // DoctorHeadline is a report's verdict in one line: the cluster, the
@@ -51,8 +54,12 @@ func DoctorHeadline(r *steps.DoctorReport, s *Styles) string {
 // findings.
 func WriteDoctorReport(w io.Writer, r *steps.DoctorReport, fixHint string) {
 	s := Plain()
-	fmt.Fprintln(w, DoctorHeadline(r, s))
-	if f := DoctorFindings(r, s, Layout{Width: Width, FixHint: fixHint}); f != "" {
+	l := Layout{Width: Width, FixHint: fixHint, Rows: Columns(w)}
+	if l.Rows > 0 {
+		l.Width = min(Width, l.Rows-2)
+	}
+	fmt.Fprintln(w, Wrap(DoctorHeadline(r, s), l.Rows))
+	if f := DoctorFindings(r, s, l); f != "" {
 		fmt.Fprintln(w, "\n"+f)
 	}
 }
@@ -104,8 +111,13 @@ func findingHead(fd steps.Finding, s *Styles, l Layout) []string {
 	head := severityMark(s, fd.Severity) + s.Bold.Render(fd.Check)
 	one := head + strings.Repeat(" ", max(29-len(fd.Check), 0)+1) + fd.Summary
 	full := fd.Severity == steps.SeverityError || fd.Severity == steps.SeverityWarning
-	if l.Width <= 0 || ansi.StringWidth(one) <= l.Width || !full && !l.Fit {
+	switch {
+	case l.Width <= 0 || ansi.StringWidth(one) <= l.Width || !full && !l.Fit && l.Rows <= 0:
 		return []string{one}
+	case !full && !l.Fit:
+		// One row, wrapped under its summary within a row's width.
+		prefix := one[:len(one)-len(fd.Summary)]
+		return Hanging(prefix, fd.Summary, l.Rows, s.Text)
 	}
 	return append([]string{head}, WrapIndented(fd.Summary, 4, l.Width, s.Text)...)
 }
@@ -117,12 +129,17 @@ func findingLines(fd steps.Finding, s *Styles, l Layout) []string {
 	}
 	if fd.Evidence != "" {
 		lines = append(lines, "    "+s.Label.Render("Evidence:"))
-		// Quoted exactly: whole, or broken at the width with every
-		// character kept.
+		// Quoted word for word: broken only at spaces — inside a word
+		// only after ':' or '/' — at the width of the screen (Fit) or
+		// of a terminal's row; whole elsewhere, to copy.
+		width := l.Rows
+		if l.Fit {
+			width = l.Width
+		}
 		for _, line := range strings.Split(fd.Evidence, "\n") {
 			parts := []string{line}
-			if l.Fit {
-				parts = strings.Split(ansi.Hardwrap(line, max(l.Width-6, 10), true), "\n")
+			if width > 0 {
+				parts = WrapLines(line, max(width-6, 10))
 			}
 			for _, part := range parts {
 				lines = append(lines, "      "+s.Value.Render(part))

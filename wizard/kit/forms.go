@@ -160,20 +160,18 @@ func (k Forms) APIKey(key *string) *huh.Form {
 	))
 }
 
-// Cluster offers the clusters to choose from, one table row each.
-func (k Forms) Cluster(clusters []cloudapi.Cluster, value *string, height int) *huh.Form {
+// Cluster offers the clusters to choose from, one table row each, each
+// row on one line of width columns (0: any): a narrow terminal drops the
+// state, then names only the first region and how many others.
+func (k Forms) Cluster(clusters []cloudapi.Cluster, value *string, width, height int) *huh.Form {
 	desc := "Name, plan, cloud, regions and state, from the CockroachDB Cloud API."
 	if !k.Accessible {
 		desc += " / filters."
 	}
+	labels := ClusterRows(clusters, width-4) // the form's border and cursor
 	opts := make([]huh.Option[string], 0, len(clusters))
-	nameW, regionsW := 4, 7
-	for _, c := range clusters {
-		nameW = max(nameW, len(c.Name))
-		regionsW = max(regionsW, len(strings.Join(c.RegionNames(), ",")))
-	}
-	for _, c := range clusters {
-		opts = append(opts, huh.NewOption(ClusterLabel(c, nameW, regionsW), c.ID))
+	for i, c := range clusters {
+		opts = append(opts, huh.NewOption(labels[i], c.ID))
 	}
 	sel := huh.NewSelect[string]().
 		Title(k.Title("Cluster", desc, "")).
@@ -187,8 +185,37 @@ func (k Forms) Cluster(clusters []cloudapi.Cluster, value *string, height int) *
 	return k.Form(huh.NewGroup(sel))
 }
 
-func ClusterLabel(c cloudapi.Cluster, nameW, regionsW int) string {
-	return fmt.Sprintf("%-*s  %-8s  %-5s  %-*s  %s", nameW, c.Name, c.Plan, c.CloudProvider, regionsW, strings.Join(c.RegionNames(), ","), c.State)
+// ClusterRows are the clusters as the rows of a table, in columns aligned
+// across them, no wider than width (0: any) where dropping detail can make
+// them fit: the state goes first, then the regions but the first.
+func ClusterRows(clusters []cloudapi.Cluster, width int) []string {
+	var rows []string
+	for _, lean := range []int{0, 1, 2} {
+		regions := make([]string, len(clusters))
+		nameW, regionsW := 4, 7
+		for i, c := range clusters {
+			names := c.RegionNames()
+			regions[i] = strings.Join(names, ",")
+			if lean == 2 && len(names) > 1 {
+				regions[i] = fmt.Sprintf("%s +%d", names[0], len(names)-1)
+			}
+			nameW, regionsW = max(nameW, len(c.Name)), max(regionsW, len(regions[i]))
+		}
+		rows = nil
+		widest := 0
+		for i, c := range clusters {
+			row := fmt.Sprintf("%-*s  %-8s  %-5s  %-*s", nameW, c.Name, c.Plan, c.CloudProvider, regionsW, regions[i])
+			if lean == 0 {
+				row += "  " + string(c.State)
+			}
+			row = strings.TrimRight(row, " ")
+			rows, widest = append(rows, row), max(widest, len(row))
+		}
+		if width <= 0 || widest <= width {
+			break
+		}
+	}
+	return rows
 }
 
 // Choice is the select of a dialogue's choice; value gets the option

@@ -7,6 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/term"
+
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -42,8 +46,37 @@ type Lines struct {
 }
 
 // Width is where plain-text prose wraps: the transcript fits 80 columns.
-// Evidence, ARNs and JSON are never broken, so they can be copied.
 const Width = 78
+
+// RowWidth is where plain-text rows wrap on a terminal: what is kept
+// whole to copy — evidence, ARNs, JSON — the rows of results and the
+// transcript. It is wider than Width, so that an ARN never breaks, and no
+// wider than the interface.
+const RowWidth = 100
+
+// Columns is where plain text written to w wraps: on a terminal, RowWidth
+// or the terminal's width when that is narrower, so that the terminal
+// never cuts a line mid-word; 0 (no wrapping) elsewhere — a file or a
+// pipe keeps each row on one line, for grep and scripts. A writer can say
+// its width itself (a Columns method).
+func Columns(w io.Writer) int {
+	if cw, ok := w.(*colorprofile.Writer); ok {
+		w = cw.Forward
+	}
+	switch w := w.(type) {
+	case interface{ Columns() int }:
+		return w.Columns()
+	case interface{ Fd() uintptr }:
+		if !term.IsTerminal(w.Fd()) {
+			return 0
+		}
+		if cols, _, err := term.GetSize(w.Fd()); err == nil && cols >= 40 {
+			return min(cols, RowWidth)
+		}
+		return RowWidth
+	}
+	return 0
+}
 
 func (l *Lines) now() time.Time {
 	if l.Now != nil {
@@ -52,8 +85,26 @@ func (l *Lines) now() time.Time {
 	return time.Now()
 }
 
+// say prints a line of the transcript, wrapped within Columns: a line
+// that does not fit goes on under its own indent and two more.
 func (l *Lines) say(format string, args ...any) {
-	fmt.Fprintf(l.W, format+"\n", args...)
+	var b strings.Builder
+	cols := Columns(l.W)
+	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		if cols <= 0 || ansi.StringWidth(line) <= cols {
+			b.WriteString(line + "\n")
+			continue
+		}
+		body := strings.TrimLeft(line, " ")
+		indent := strings.Repeat(" ", len(line)-len(body))
+		for i, part := range WrapLines(body, cols-len(indent)-2) {
+			if i > 0 {
+				part = "  " + part
+			}
+			b.WriteString(indent + part + "\n")
+		}
+	}
+	_, _ = io.WriteString(l.W, b.String())
 }
 
 func (l *Lines) result(write func(io.Writer)) {

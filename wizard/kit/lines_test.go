@@ -3,6 +3,7 @@ package kit
 import (
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -45,5 +46,68 @@ func TestLinesOneTranscript(t *testing.T) {
 		if !strings.Contains(res.String(), "removed      role R") || strings.Contains(out, "removed      role R") {
 			t.Errorf("words=%v: the result is not apart:\n%s\n---\n%s", words, out, res.String())
 		}
+	}
+}
+
+// terminal is a writer that says its width, as a terminal would.
+type terminal struct {
+	io.Writer
+	cols int
+}
+
+func (t terminal) Columns() int { return t.cols }
+
+// TestLinesWrapWithinARow: on a terminal, a transcript line longer than a
+// row goes on under its own indent, broken at spaces, and nothing is
+// lost; elsewhere it stays one line, for scripts.
+func TestLinesWrapWithinARow(t *testing.T) {
+	var flat bytes.Buffer
+	(&Lines{W: &flat}).Event(steps.StatusSeen{Status: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling, UserMessage: strings.Repeat("word ", 40)}}})
+	if n := strings.Count(flat.String(), "\n"); n != 1 {
+		t.Errorf("not on a terminal, the line was wrapped:\n%s", flat.String())
+	}
+	var w bytes.Buffer
+	l := &Lines{W: terminal{&w, RowWidth}}
+	msg := "unable to assume role arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws with external ID \"crdb-1\": AccessDenied: not authorized to perform: sts:AssumeRole"
+	ev := cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusCredentialsError, UserMessage: msg}, ClusterState: cloudapi.StateCreated, Polls: 3, Elapsed: 2 * time.Second}
+	l.Event(steps.StatusSeen{Status: ev})
+	out := w.String()
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("not wrapped:\n%s", out)
+	}
+	for i, line := range lines {
+		if len([]rune(line)) > RowWidth {
+			t.Errorf("line %d is wider than %d: %q", i, RowWidth, line)
+		}
+		if i > 0 && !strings.HasPrefix(line, "     ") {
+			t.Errorf("line %d is not under its indent: %q", i, line)
+		}
+	}
+	if !strings.Contains(out, "arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws") || !strings.Contains(strings.Join(strings.Fields(out), " "), msg) {
+		t.Errorf("the message was cut:\n%s", out)
+	}
+}
+
+// TestPlainTextFitsANarrowTerminal: on a 60-column terminal, the results'
+// rows and the doctor's report wrap at its width — rows under their label,
+// ARNs only after ':' or '/'.
+func TestPlainTextFitsANarrowTerminal(t *testing.T) {
+	var b bytes.Buffer
+	w := terminal{&b, 60}
+	WriteSetupResult(w, &steps.SetupResult{ClusterName: "prod-aws", ClusterID: "0f7d3c2e", Status: cloudapi.StatusEnabled, LogGroup: "crdb-prod-aws", Regions: []string{"us-east-1", "eu-west-1"},
+		RoleARN: "arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws"}, time.Now())
+	WriteDoctorReport(w, sampleReport(), "doctor --fix")
+	out := b.String()
+	for i, line := range strings.Split(out, "\n") {
+		if n := len([]rune(line)); n > 60 {
+			t.Errorf("line %d is %d columns on a 60-column terminal: %q", i, n, line)
+		}
+	}
+	if !strings.Contains(out, "role ARN     arn:aws:iam::314159265358:role/\n             CockroachCloudLogExportRole-prod-aws\n") {
+		t.Errorf("the role ARN row is not wrapped under its label:\n%s", out)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(out), ""), strings.Join(strings.Fields(sampleReport().Findings[1].Evidence), "")) {
+		t.Errorf("the evidence lost characters:\n%s", out)
 	}
 }

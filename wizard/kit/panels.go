@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -64,7 +62,7 @@ func StageText(st steps.Stage, cluster, detail string) string {
 
 // SpinnerLine is a spinner frame and what it waits for.
 func SpinnerLine(spin, text string, w int) string {
-	return ansi.Wrap(spin+" "+text, w, "")
+	return Wrap(spin+" "+text, w)
 }
 
 // ErrorBlock shows a failure: the step, the cause and the fix (and how
@@ -99,7 +97,7 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 			b.WriteString("\n" + s.Faint.Render("This looks temporary: trying again should get past it."))
 		}
 	}
-	return ansi.Wrap(b.String(), w, "")
+	return Wrap(b.String(), w)
 }
 
 // ErrorText is a failure as one paragraph: what failed, and the fix.
@@ -160,7 +158,7 @@ func ExportStatusView(ev cloudapi.StatusEvent, elapsed time.Duration, polls int,
 		out = append(out, s.Countdown.Render("⏳ IAM propagation: enabling again "+when)+
 			s.Faint.Render(fmt.Sprintf(" (gives up in %s)", FormatAge(wait.Deadline.Sub(now))))+"\n"+wait.Reason)
 	}
-	return ansi.Wrap(strings.Join(out, "\n"), w, "")
+	return Wrap(strings.Join(out, "\n"), w)
 }
 
 // StreamsView is the logs arriving in logGroup in each region; live marks
@@ -188,7 +186,7 @@ func StreamsView(logGroup string, regions []string, streams map[string]steps.Reg
 		}
 		lines = append(lines, fmt.Sprintf("  %-15s %s", region, text))
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return Wrap(strings.Join(lines, "\n"), w)
 }
 
 // ResumeLine is a failure screen's line with the command that resumes, or
@@ -197,7 +195,7 @@ func ResumeLine(s *Styles, advice string, w int) string {
 	if advice == "" {
 		return ""
 	}
-	return "\n" + ansi.Wrap(s.Label.Render("Resume ")+s.Command.Render(advice), w, "")
+	return "\n" + Wrap(s.Label.Render("Resume ")+s.Command.Render(advice), w)
 }
 
 // NotApplicable explains why CloudWatch export does not apply to c.
@@ -221,7 +219,7 @@ func RoleARNWarning(typed, next string, s *Styles, w int) string {
 			text += "\n" + next
 		}
 	}
-	return s.WarnBox.Render(ansi.Wrap(text, w-4, ""))
+	return s.WarnBox.Render(Wrap(text, w-4))
 }
 
 // RolesFound says what the lookup of a policy's roles found.

@@ -13,11 +13,29 @@ import (
 // The results of tasks as plain text rows: what the commands print on
 // standard output, and what the interface prints there once it ends.
 
-func row(w io.Writer, k, v string) { fmt.Fprintf(w, "%-12s %s\n", k, v) }
+func row(w io.Writer, k, v string) { rowAt(w, 12, k, v) }
+
+// rowAt is a row: the label in n columns, then the value, its next lines
+// under it, within Columns.
+func rowAt(w io.Writer, n int, k, v string) {
+	pad := strings.Repeat(" ", n+1)
+	cols := Columns(w)
+	if cols <= 0 {
+		fmt.Fprintf(w, "%-*s %s\n", n, k, v)
+		return
+	}
+	for i, line := range WrapLines(v, cols-n-1) {
+		if i == 0 {
+			fmt.Fprintf(w, "%-*s %s\n", n, k, line)
+		} else {
+			fmt.Fprintln(w, pad+line)
+		}
+	}
+}
 
 // WriteExport is one cluster's export, one value a row.
 func WriteExport(w io.Writer, st *steps.ClusterExport, now time.Time) {
-	row := func(k, v string) { fmt.Fprintf(w, "%-14s %s\n", k, v) }
+	row := func(k, v string) { rowAt(w, 14, k, v) }
 	row("cluster", fmt.Sprintf("%s (%s), %s on %s", st.ClusterName, st.ClusterID, st.Plan, st.CloudProvider))
 	state := string(st.ClusterState)
 	if st.OperationStatus != "" && st.OperationStatus != cloudapi.OperationUnspecified {

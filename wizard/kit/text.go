@@ -7,6 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/viewport"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -62,35 +63,18 @@ func Sentence(s string) string {
 	return s
 }
 
-// WrapWords breaks prose at spaces only, so that check IDs and other
-// hyphenated names stay whole (ansi.Wrap also breaks at hyphens); a word
-// longer than the width is broken at the width. Runs of spaces collapse:
-// it is for prose, not for aligned columns. A width of 0 or less does not
+// WrapWords is prose wrapped by Wrap, with runs of spaces collapsed: it
+// is for prose, not for aligned columns. A width of 0 or less does not
 // wrap.
 func WrapWords(text string, width int) []string {
 	if width <= 0 {
 		return strings.Split(text, "\n")
 	}
-	width = max(width, 10)
-	var lines []string
-	for _, para := range strings.Split(text, "\n") {
-		line := ""
-		for _, word := range strings.Fields(para) {
-			for _, part := range strings.Split(ansi.Hardwrap(word, width, false), "\n") {
-				switch {
-				case line == "":
-					line = part
-				case ansi.StringWidth(line)+1+ansi.StringWidth(part) <= width:
-					line += " " + part
-				default:
-					lines = append(lines, line)
-					line = part
-				}
-			}
-		}
-		lines = append(lines, line)
+	paras := strings.Split(text, "\n")
+	for i, p := range paras {
+		paras[i] = strings.Join(strings.Fields(p), " ")
 	}
-	return lines
+	return WrapLines(strings.Join(paras, "\n"), max(width, 10))
 }
 
 // WrapProse is WrapWords as one string.
@@ -117,7 +101,7 @@ func WrapIndented(text string, n, w int, style lipgloss.Style) []string {
 // Hanging wraps text after prefix, its next lines indented as far.
 func Hanging(prefix, text string, w int, style lipgloss.Style) []string {
 	pad := strings.Repeat(" ", ansi.StringWidth(prefix))
-	lines := strings.Split(ansi.Wrap(text, max(w-len(pad), 20), ""), "\n")
+	lines := WrapLines(text, max(w-len(pad), 20))
 	for i, l := range lines {
 		p := pad
 		if i == 0 {
@@ -144,7 +128,7 @@ func DiffLines(d, indent string, s *Styles, w int, fit bool) []string {
 		return []string{indent + style.Render(d)}
 	}
 	var out []string
-	for i, part := range strings.Split(ansi.Hardwrap(d, max(w-len(indent)-2, 10), true), "\n") {
+	for i, part := range WrapLines(d, max(w-len(indent)-2, 10)) {
 		if i > 0 {
 			part = "  " + part
 		}
@@ -153,11 +137,42 @@ func DiffLines(d, indent string, s *Styles, w int, fit bool) []string {
 	return out
 }
 
+// Unapplied says that what is shown has not been made yet. It stays true on a
+// resumed run too (where an earlier run changed things) and never said on
+// read-only screens.
+const Unapplied = " — not applied yet"
+
 // The keys every task's footer names alike.
 const (
 	KeyQuit        = "ctrl+c quit"
-	KeyQuitUnmoved = "ctrl+c quit (nothing changed yet)"
+	KeyQuitUnmoved = "ctrl+c quit (changes nothing)"
 	KeyStopApply   = "ctrl+c stop — the journal keeps what was done; rerunning resumes"
+	KeyStop        = "ctrl+c stop"
 	KeyExit        = "enter or q exit"
 	KeyBack        = "esc back"
 )
+
+// ScrollNote says what a view that does not fit leaves out: the lines
+// above and below what is shown, and the keys that bring them (up, down).
+// It is "" when nothing is left out; it never claims more is below the
+// end.
+func ScrollNote(s *Styles, above, below int, up, down string) string {
+	var note string
+	switch {
+	case above <= 0 && below <= 0:
+		return ""
+	case above <= 0:
+		note = fmt.Sprintf("↓ %d more %s · %s to scroll", below, Plural(below, "line", "lines"), down)
+	case below <= 0:
+		note = fmt.Sprintf("↑ %d more %s above · %s to scroll", above, Plural(above, "line", "lines"), up)
+	default:
+		note = fmt.Sprintf("↑ %d above · ↓ %d more %s · %s/%s to scroll", above, below, Plural(below, "line", "lines"), up, down)
+	}
+	return s.Faint.Render(note)
+}
+
+// ViewportNote is ScrollNote for a viewport.
+func ViewportNote(s *Styles, vp *viewport.Model, up, down string) string {
+	above := vp.YOffset()
+	return ScrollNote(s, above, vp.TotalLineCount()-vp.VisibleLineCount()-above, up, down)
+}

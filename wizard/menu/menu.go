@@ -7,7 +7,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 	"github.com/crdb-logexport/crdb-logexport/wizard/shell"
@@ -66,7 +65,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 // View is a line of what the tool does, and the choice.
 func (m *Model) View(w, _ int) string {
 	intro := m.sh.Styles.Faint.Render("Sets up, checks and repairs CockroachDB Cloud log export: the CloudWatch log group, the cross-account IAM role and its policy, and the export itself.")
-	return ansi.Wrap(intro, w, "") + "\n\n" + m.sh.FormView()
+	return kit.Wrap(intro, w) + "\n\n" + m.sh.FormView()
 }
 
 // Title is the header's.

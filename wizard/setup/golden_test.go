@@ -3,8 +3,12 @@ package setup
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
@@ -31,6 +35,11 @@ func TestGoldenQuestionScreens(t *testing.T) {
 	shelltest.Golden(t, "log-group-invalid", view())
 	hs.Clear(2)
 	hs.Enter()
+	// On the retention, the name's check is no longer shown.
+	if hs.Has("a valid log group name") {
+		t.Errorf("the log group's check shows on the retention:\n%s", hs.Screen())
+	}
+	shelltest.Golden(t, "retention", view())
 	hs.Enter()
 	atQuestion(hs, qRoleMode)
 	shelltest.Golden(t, "role-mode", view())
@@ -45,6 +54,7 @@ func TestGoldenQuestionScreens(t *testing.T) {
 	hs.Enter()
 	atStage(hs, planned)
 	shelltest.Golden(t, "plan", view())
+	shelltest.GoldenSizes(t, "plan", hs.Resize, view)
 	hs.Key("t")
 	shelltest.Golden(t, "plan-trust", view())
 	hs.Key("p")
@@ -93,6 +103,7 @@ func TestGoldenProgressScreens(t *testing.T) {
 	t.Cleanup(func() { p.Stop(time.Second) })
 	send := func(msgs ...any) { shelltest.Inject(p, msgs...) }
 	view := func() string { return p.Render() }
+	resize := func(w, h int) { p.Update(tea.WindowSizeMsg{Width: w, Height: h}) }
 	ms := time.Millisecond
 	role := "arn:aws:iam::" + account + ":role/CockroachCloudLogExportRole"
 	send(
@@ -143,6 +154,7 @@ func TestGoldenProgressScreens(t *testing.T) {
 		}},
 	)
 	shelltest.Golden(t, "failed", view())
+	shelltest.GoldenSizes(t, "failed", resize, view)
 
 	p.Shell().SetForm(nil)
 	send(
@@ -175,6 +187,14 @@ func TestGoldenProgressScreens(t *testing.T) {
 	}
 	send(steps.SetupApplied{Result: res})
 	shelltest.Golden(t, "summary", view())
+	// At every width the summary keeps its headline in view.
+	shelltest.GoldenSizes(t, "summary", resize, func() string {
+		v := view()
+		if !strings.Contains(ansi.Strip(v), "Log export of prod-aws is ENABLED") {
+			t.Errorf("the summary lost its headline:\n%s", ansi.Strip(v))
+		}
+		return v
+	})
 	send(shelltest.KeyMsg("1"))
 	shelltest.Golden(t, "summary-copied", view())
 }

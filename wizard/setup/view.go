@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -40,13 +41,13 @@ func (m *Model) Keys() []string {
 		}
 		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
 	case m.stage == applying || m.stage == rollingBack:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case m.stage == summary:
 		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), kit.KeyExit}
 	case m.stage >= failed:
 		return []string{kit.KeyQuit}
 	}
-	return []string{"ctrl+c quit — nothing has been changed yet"}
+	return []string{kit.KeyQuitUnmoved}
 }
 
 // withChecklist puts the checklist above a panel: one line per step when
@@ -121,8 +122,15 @@ func (m *Model) liveCheck(w int) string {
 	s := m.sh.Styles
 	switch questions[m.qi].id {
 	case qLogGroup:
+		// Only while the name is being typed: the retention shares its
+		// form.
+		if f := m.sh.Form(); f == nil {
+			return ""
+		} else if _, typing := f.GetFocusedField().(*huh.Input); !typing {
+			return ""
+		}
 		if err := awsiam.ValidateLogGroupName(strings.TrimSpace(m.ans.logGroup)); err != nil {
-			return "\n\n" + ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+err.Error(), w, "")
+			return "\n\n" + kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+err.Error(), w)
 		}
 		return "\n\n" + s.OK.Render(kit.GlyphDone) + s.Faint.Render(" a valid log group name")
 	case qRoleARN:
@@ -148,8 +156,12 @@ func (m *Model) planBody(w, h int) string {
 	room := h - lipgloss.Height(title) - 3 - lipgloss.Height(form)
 	m.vp.SetHeight(max(min(lipgloss.Height(m.vp.GetContent()), room), 3))
 	view := m.vp.View()
-	if !m.vp.AtBottom() || !m.vp.AtTop() {
-		view += "\n" + m.sh.Styles.Faint.Render(fmt.Sprintf("(%d%% — scroll for more)", int(m.vp.ScrollPercent()*100)))
+	up, down := "↑", "↓"
+	if !m.sh.Offers(steps.OptApply) {
+		up, down = "pgup", "pgdn"
+	}
+	if note := kit.ViewportNote(m.sh.Styles, &m.vp, up, down); note != "" {
+		view += "\n" + note
 	}
 	return title + "\n\n" + view + "\n\n" + form
 }
@@ -183,7 +195,7 @@ func (m *Model) layoutPlan() {
 		content = kit.RenderSteps(m.plan.Steps, s, w)
 	}
 	m.vp.SetWidth(w)
-	m.vp.SetContent(ansi.Wrap(content, w, ""))
+	m.vp.SetContent(kit.Wrap(content, w))
 }
 
 func (m *Model) planTitle(w int) string {
@@ -196,7 +208,12 @@ func (m *Model) planTitle(w int) string {
 			tabs[i] = s.Faint.Render(tabs[i])
 		}
 	}
-	return ansi.Wrap(s.Section.Render("Plan")+s.Faint.Render(" — nothing has changed yet   ")+strings.Join(tabs, " "), w, "")
+	title, bar := s.Section.Render("Plan")+s.Faint.Render(kit.Unapplied), strings.Join(tabs, " ")
+	if ansi.StringWidth(title)+3+ansi.StringWidth(bar) > w {
+		// The tabs stay together on a line of their own.
+		return kit.Wrap(title, w) + "\n" + bar
+	}
+	return title + "   " + bar
 }
 
 // progressBody is the checklist as steps run, the export's live status,
@@ -275,7 +292,7 @@ func (m *Model) progressPanels(w int, lean, withLast bool, parts *progressParts)
 	var panels []string
 	if last := m.progress.Marks.At(m.progress.LastDone); m.stage == applying && last != nil && last.Summary != "" && withLast {
 		// What the step that finished last did, in its own words.
-		panels = append(panels, ansi.Wrap(m.sh.Styles.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), last.Summary)), w, ""))
+		panels = append(panels, kit.Wrap(m.sh.Styles.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), last.Summary)), w))
 	}
 	done := m.stage == summary
 	if st := parts.status; st != "" && !(done && m.result.Status == cloudapi.StatusEnabled) {
@@ -322,7 +339,7 @@ func (m *Model) failurePanel(w int, lean bool) string {
 	b.WriteString(kit.ErrorBlock(m.err, s, w, took))
 	if !lean || m.stage == failed {
 		if m.progress.Status != nil && m.progress.Status.Info.Status.Failed() || kit.IsEnableFailure(m.err) {
-			b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.cluster().Name)+s.Faint.Render(" names the exact field that is wrong"), w, ""))
+			b.WriteString("\n" + kit.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.cluster().Name)+s.Faint.Render(" names the exact field that is wrong"), w))
 		}
 		b.WriteString(kit.ResumeLine(s, m.sh.Advice(m.resume()), w))
 	}
@@ -341,7 +358,7 @@ func (m *Model) failurePanel(w int, lean bool) string {
 			b.WriteString("\n\n" + s.Faint.Render("This run created nothing that can be removed."))
 		}
 		if m.rollbackErr != nil {
-			b.WriteString("\n" + ansi.Wrap(s.Warn.Render("Rollback: ")+m.rollbackErr.Error(), w, ""))
+			b.WriteString("\n" + kit.Wrap(s.Warn.Render("Rollback: ")+m.rollbackErr.Error(), w))
 		}
 	}
 	if f := m.sh.FormView(); f != "" {
@@ -374,7 +391,7 @@ func (m *Model) rollbackPreviewText(w int, lean bool) string {
 	if kit.IsEnableFailure(m.err) && !lean {
 		lines = append(lines, s.Faint.Render("The export configuration on CockroachDB Cloud is left as it is; `crdb-logexport disable --cluster "+m.cluster().Name+"` removes it."))
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 func (m *Model) rollbackResultText(w int) string {
@@ -393,7 +410,7 @@ func (m *Model) rollbackResultText(w int) string {
 	if m.rollbackErr != nil {
 		lines = append(lines, s.Fail.Render(kit.GlyphFailed+" ")+m.rollbackErr.Error())
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 // summaryValue is a value of the summary the user can copy.
@@ -427,12 +444,10 @@ func (m *Model) summaryHead(w int) string {
 		b.WriteString(s.Warn.Render(fmt.Sprintf("Log export of %s is %s", r.ClusterName, kit.OrUnknown(string(r.Status)))))
 	}
 	for i, v := range m.summaryValues() {
-		label := fmt.Sprintf("%s %-12s", s.Key.Render(fmt.Sprint(i+1)), v.label)
-		if 2+14+len(v.value) <= w {
-			b.WriteString("\n" + label + " " + s.Value.Render(v.value))
-		} else {
-			b.WriteString("\n" + label + "\n" + ansi.Wrap("    "+s.Value.Render(v.value), w, ""))
-		}
+		// The value beside its label; one too long for the line goes on
+		// under itself, broken only after ':' or '/'.
+		label := fmt.Sprintf("%s %-12s ", s.Key.Render(fmt.Sprint(i+1)), v.label)
+		b.WriteString("\n" + strings.Join(kit.Hanging(label, v.value, w, s.Value), "\n"))
 	}
 	return b.String()
 }
@@ -450,16 +465,16 @@ func (m *Model) summaryTail(w int, lean bool) string {
 		for i, c := range cmds {
 			cmds[i] = s.Command.Render(c)
 		}
-		b.WriteString(ansi.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w, ""))
+		b.WriteString(kit.Wrap(s.Section.Render("Next ")+s.Command.Render("crdb-logexport ")+strings.Join(cmds, "|")+s.Command.Render(" --cluster "+r.ClusterName), w))
 	} else {
-		b.WriteString(ansi.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w, ""))
+		b.WriteString(kit.Wrap(s.Section.Render("AWS console ")+strings.Join(m.consoleLinks(), s.Faint.Render(" · ")), w))
 		b.WriteString("\n" + s.Section.Render("Next"))
 		for _, c := range cmds {
 			b.WriteString("\n  " + s.Command.Render("crdb-logexport "+c+" --cluster "+r.ClusterName))
 		}
 	}
 	if m.flash != "" {
-		b.WriteString("\n" + ansi.Wrap(s.OK.Render(m.flash), w, ""))
+		b.WriteString("\n" + kit.Wrap(s.OK.Render(m.flash), w))
 	}
 	return b.String()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
@@ -84,7 +83,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 			if !sh.Accessible {
 				height = sh.FormHeight() - 4
 			}
-			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, height))), true
+			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, sh.ContentWidth(), height))), true
 		case steps.Choice:
 			switch q.ID {
 			case steps.ChoiceConnectFailed, steps.ChoiceNoClusters, steps.ChoiceNotApplicable:
@@ -139,13 +138,14 @@ func (c *Connecting) View(w int) string {
 	case connFailed:
 		return kit.ErrorBlock(c.err, sh.Styles, w, 0) + "\n\n" + sh.FormView()
 	case connNotApplicable:
-		return ansi.Wrap(sh.Styles.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c.na.Cluster, c.na.Err), w, "") + "\n\n" + sh.FormView()
+		return kit.Wrap(sh.Styles.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(c.na.Cluster, c.na.Err), w) + "\n\n" + sh.FormView()
 	}
 	return sh.FormView()
 }
 
-// Keys are connecting's keys.
-func (c *Connecting) Keys() []string { return []string{"ctrl+c quit — nothing has been changed yet"} }
+// Keys are connecting's keys: connecting only reads, and the task it
+// starts may only read too, so it promises nothing about changes.
+func (c *Connecting) Keys() []string { return []string{kit.KeyQuit} }
 
 // Busy reports whether connecting waits for the services.
 func (c *Connecting) Busy() bool {

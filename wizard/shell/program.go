@@ -1,7 +1,7 @@
 package shell
 
 import (
-	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -10,6 +10,8 @@ import (
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Opener makes the task named name (TaskMenu, TaskSetup, …) on sh.
@@ -32,6 +34,12 @@ type Program struct {
 	task    Task
 	stopped []Task
 	final   *Result
+	// scroll is how far the task's view is scrolled when it is taller
+	// than the room it has; overflow is how far it can be (0: it fits).
+	scroll, overflow int
+	// fromBottom: the scroll counts up from the view's bottom (a form is
+	// on screen there).
+	fromBottom bool
 }
 
 // NewProgram returns the program that opens the task first on sh.
@@ -59,6 +67,7 @@ func (p *Program) openTask(name string, keepCluster bool) tea.Cmd {
 	}
 	p.sh.SetForm(nil)
 	p.sh.pending, p.sh.linger = nil, nil
+	p.scroll, p.overflow = 0, 0
 	p.task = p.open(p.sh, name, keepCluster)
 	return tea.Batch(p.task.Init(), p.sh.SpinTick())
 }
@@ -84,6 +93,8 @@ func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return p, p.finish(p.task.Result(Aborted))
 		case sh.linger != nil && (k == "q" || k == "enter" || k == "esc"):
 			return p, p.finish(*sh.linger)
+		case p.overflow > 0 && p.scrollKey(k):
+			return p, nil
 		}
 	case InterruptMsg:
 		return p, p.finish(p.task.Result(Aborted))
@@ -150,12 +161,19 @@ func (p *Program) Stop(limit time.Duration) {
 	p.sh.cancel()
 }
 
-// View draws the frame inline (no alternate screen), so what it last
-// showed stays in the scrollback.
-func (p *Program) View() tea.View { return tea.NewView(p.Render()) }
+// View draws the frame on the alternate screen, as full-screen terminal
+// programs do: each frame replaces the last instead of pushing it into
+// the scrollback. What the task ended on is printed once to the normal
+// screen when the interface ends (Summary).
+func (p *Program) View() tea.View {
+	v := tea.NewView(p.Render())
+	v.AltScreen = true
+	return v
+}
 
 // Render lays out the header, the task and its keys so that together they
-// fit the terminal: the task gets what the others leave.
+// fit the terminal: the task gets what the others leave, and scrolls when
+// it is taller than that (pgup/pgdn), from its top.
 func (p *Program) Render() string {
 	sh := p.sh
 	w := sh.ContentWidth()
@@ -168,27 +186,103 @@ func (p *Program) Render() string {
 	if footer != "" {
 		avail -= lipgloss.Height(footer) + 1
 	}
-	parts := []string{header, p.task.View(w, avail)}
+	parts := []string{header, p.fit(p.task.View(w, avail), avail)}
 	if footer != "" {
 		parts = append(parts, footer)
 	}
 	return strings.Join(parts, "\n\n")
 }
 
+// fit cuts a view taller than h lines to h-1 of them, and says what is
+// above and below. It shows the top of the view, or, with a form on
+// screen, its bottom, where the form is; the scrolling keys move from
+// there.
+func (p *Program) fit(view string, h int) string {
+	lines := strings.Split(view, "\n")
+	if h < 2 || len(lines) <= h {
+		p.overflow, p.scroll = 0, 0
+		return view
+	}
+	p.overflow = len(lines) - (h - 1)
+	p.scroll = min(max(p.scroll, 0), p.overflow)
+	p.fromBottom = p.sh.form != nil
+	start := p.scroll
+	if p.fromBottom {
+		start = p.overflow - p.scroll
+	}
+	shown := lines[start : start+h-1]
+	// A cut at a blank line does not leave it at the top.
+	for len(shown) > 1 && strings.TrimSpace(ansi.Strip(shown[0])) == "" {
+		shown = shown[1:]
+	}
+	return strings.Join(shown, "\n") + "\n" + kit.ScrollNote(p.sh.Styles, start, p.overflow-start, "pgup", "pgdn")
+}
+
+// scrollKey scrolls a view that does not fit; it reports whether k was a
+// scrolling key. Only pgup and pgdn: the arrows, home and end belong to
+// the form.
+func (p *Program) scrollKey(k string) bool {
+	page := max(p.sh.TermHeight()/2, 1)
+	down := 0
+	switch k {
+	case "pgdown":
+		down = page
+	case "pgup":
+		down = -page
+	default:
+		return false
+	}
+	if p.fromBottom {
+		down = -down
+	}
+	p.scroll = min(max(p.scroll+down, 0), p.overflow)
+	return true
+}
+
+// Summary is what the interface ended on, to print once on the normal
+// screen after it has left the alternate one, where it stays in the
+// scrollback: the header and what the task showed last, whole, without
+// its keys. It is "" when there is nothing to keep — the person left the
+// menu, or stopped before anything changed — and before the end.
+func (p *Program) Summary() string {
+	if p.final == nil || p.task == nil {
+		return ""
+	}
+	switch res := *p.final; {
+	case res.Outcome == Left, res.Outcome == Aborted && !res.Changed:
+		return ""
+	}
+	w := p.sh.ContentWidth()
+	body := ""
+	if s, ok := p.task.(interface{ Summary(w int) string }); ok {
+		body = s.Summary(w)
+	} else {
+		body = p.task.View(w, math.MaxInt32)
+	}
+	return strings.TrimRight(p.header(w)+"\n\n"+body, "\n ")
+}
+
 func (p *Program) header(w int) string {
 	s := p.sh.Styles
 	line := s.Title.Render("crdb-logexport") + s.Faint.Render(" · "+p.task.Title())
 	if p.Badge != "" {
-		line += "  " + s.Badge.Render("["+strings.ReplaceAll(p.Badge, " ", "\u00a0")+"]")
+		line = together(w, "  ", line, s.Badge.Render("["+p.Badge+"]"))
 	}
-	out := ansi.Wrap(line, w, "")
 	if c := p.sh.Session.Conn; c != nil {
-		// Non-breaking spaces keep the organization's name on one line.
-		org := strings.ReplaceAll("Cloud organization "+c.Org.Name, " ", "\u00a0")
-		who := fmt.Sprintf("AWS account %s as %s · %s", s.Value.Render(c.Caller.Account), c.Caller.ARN, org)
-		out += "\n" + ansi.Wrap(s.Identity.Render(who), w, "")
+		who := s.Identity.Render("AWS account ") + s.Value.Render(c.Caller.Account) + s.Identity.Render(" as "+c.Caller.ARN)
+		line += "\n" + together(w, s.Identity.Render(" · "), who, s.Identity.Render("Cloud organization "+c.Org.Name))
 	}
-	return out
+	return line
+}
+
+// together is a and b on one line after the other when they fit in w
+// columns, and each on lines of its own when they do not: a name is never
+// split between them.
+func together(w int, sep, a, b string) string {
+	if ansi.StringWidth(a)+ansi.StringWidth(sep)+ansi.StringWidth(b) <= w {
+		return a + sep + b
+	}
+	return kit.Wrap(a, w) + "\n" + kit.Wrap(b, w)
 }
 
 // footer is the keys: the form's, then the task's own.
@@ -200,5 +294,5 @@ func (p *Program) footer(w int) string {
 			line = h + s.Help.Render(" · ") + line
 		}
 	}
-	return ansi.Wrap(line, w, "")
+	return kit.Wrap(line, w)
 }

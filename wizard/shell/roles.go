@@ -3,7 +3,6 @@ package shell
 import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -84,5 +83,5 @@ func (r *Roles) View(w int) string {
 	if r.looking {
 		return warning + "\n\n" + kit.SpinnerLine(r.sh.Spin.View(), kit.StageText(steps.StageRolesLookup, "", ""), w)
 	}
-	return warning + "\n\n" + ansi.Wrap(kit.RolesFound(r.Found, r.Err), w, "") + "\n" + r.sh.FormView()
+	return warning + "\n\n" + kit.Wrap(kit.RolesFound(r.Found, r.Err), w) + "\n" + r.sh.FormView()
 }

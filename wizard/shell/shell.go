@@ -265,6 +265,16 @@ func (s *Shell) Linger(res Result) tea.Cmd {
 // Lingering reports whether an outcome waits for the person to leave it.
 func (s *Shell) Lingering() bool { return s.linger != nil }
 
+// StopKey is the key that stops an apply: it promises that rerunning
+// resumes only where a rerun can (not in the demo, whose sandbox ends with
+// the program).
+func (s *Shell) StopKey() string {
+	if s.ResumeHint != "" {
+		return kit.KeyStop
+	}
+	return kit.KeyStopApply
+}
+
 // Advice is what a failure screen says to resume: the command, or the
 // hint that replaces it.
 func (s *Shell) Advice(resume string) string {

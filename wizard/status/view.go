@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -38,7 +37,7 @@ func (m *Model) View(w, h int) string {
 		return m.Conn.View(w)
 	}
 	if m.notApplicable != nil {
-		return ansi.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(m.sh.Session.Cluster, m.notApplicable), w, "")
+		return kit.Wrap(s.Fail.Render(kit.GlyphFailed)+" "+kit.NotApplicable(m.sh.Session.Cluster, m.notApplicable), w)
 	}
 	cur := m.current()
 	if cur == nil {
@@ -103,10 +102,10 @@ func (m *Model) statusSection(cur *steps.ClusterExport, w int) string {
 	case m.following:
 		out += "\n" + kit.SpinnerLine(m.sh.Spin.View(), s.Faint.Render("following live until the status is terminal"), w)
 	case m.watchErr != nil:
-		out += "\n" + ansi.Wrap(s.Warn.Render("The watch stopped: ")+m.watchErr.Error()+s.Faint.Render(" (r tries again)"), w, "")
+		out += "\n" + kit.Wrap(s.Warn.Render("The watch stopped: ")+m.watchErr.Error()+s.Faint.Render(" (r tries again)"), w)
 	}
 	if m.readErr != nil {
-		out += "\n" + ansi.Wrap(s.Warn.Render("Reading it again failed: ")+m.readErr.Error(), w, "")
+		out += "\n" + kit.Wrap(s.Warn.Render("Reading it again failed: ")+m.readErr.Error(), w)
 	}
 	return out
 }
@@ -153,7 +152,7 @@ func (m *Model) configSection(cur *steps.ClusterExport, lean bool, w int) string
 			lines = append(lines, "  "+s.Label.Render(r[0]), "    "+s.Value.Render(r[1]))
 			continue
 		}
-		lines = append(lines, ansi.Wrap(fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])), w, ""))
+		lines = append(lines, kit.Wrap(fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])), w))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -182,7 +181,7 @@ func (m *Model) logsSection(cur *steps.ClusterExport, w int) string {
 		if cur.LogsNote == "" || !cur.Configured {
 			return ""
 		}
-		return ansi.Wrap(s.Section.Render("Logs ")+s.Faint.Render(cur.LogsNote), w, "")
+		return kit.Wrap(s.Section.Render("Logs ")+s.Faint.Render(cur.LogsNote), w)
 	}
 	groups := map[string]bool{}
 	for _, l := range cur.Logs {
@@ -216,7 +215,7 @@ func (m *Model) logsSection(cur *steps.ClusterExport, w int) string {
 		if len(groups) > 1 {
 			where += l.LogGroup + " "
 		}
-		lines = append(lines, ansi.Wrap(where+text, w, ""))
+		lines = append(lines, kit.Wrap(where+text, w))
 	}
 	return strings.Join(lines, "\n")
 }

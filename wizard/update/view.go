@@ -55,7 +55,7 @@ func (m *Model) Keys() []string {
 	}
 	switch m.stage {
 	case applying:
-		return []string{kit.KeyStopApply}
+		return []string{m.sh.StopKey()}
 	case done:
 		return []string{kit.KeyExit}
 	case failed:
@@ -78,9 +78,9 @@ func (m *Model) editBody(w, h int) string {
 	s := m.sh.Styles
 	cur := m.target.Current
 	head := s.Section.Render("Log export of "+m.target.Cluster.Name) + s.Faint.Render(" · "+string(cur.Status)+" · nothing changes until you review and confirm")
-	head = ansi.Wrap(head, w, "")
+	head = kit.Wrap(head, w)
 	if cur.UserMessage != "" {
-		head += "\n" + ansi.Wrap(s.Label.Render("user_message ")+cur.UserMessage, w, "")
+		head += "\n" + kit.Wrap(s.Label.Render("user_message ")+cur.UserMessage, w)
 	}
 	out := head + "\n\n" + m.sh.FormView() + "\n\n" + m.changesPanel(w, false)
 	if lipgloss.Height(out) > h {
@@ -117,7 +117,7 @@ func (m *Model) changesPanel(w int, compact bool) string {
 			lines = append(lines, "  "+d.Field+": "+s.Faint.Render(d.Old)+" → "+d.New)
 		}
 	}
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 // fieldHead says what is being edited and how to leave without a change.
@@ -131,7 +131,7 @@ func (m *Model) fieldHead(w int) string {
 	if m.field == fieldGroup && m.group != "" {
 		what = "group " + m.group
 	}
-	return ansi.Wrap(s.Section.Render("Changing "+what)+s.Faint.Render(" of "+m.target.Cluster.Name+" · esc goes back without changing it"), w, "")
+	return kit.Wrap(s.Section.Render("Changing "+what)+s.Faint.Render(" of "+m.target.Cluster.Name+" · esc goes back without changing it"), w)
 }
 
 // reviewBody is the difference screen: the configuration's changes and the
@@ -139,7 +139,7 @@ func (m *Model) fieldHead(w int) string {
 // with the choice below.
 func (m *Model) reviewBody(w, h int) string {
 	s := m.sh.Styles
-	title := s.Section.Render("Review") + s.Faint.Render(" — nothing has changed yet")
+	title := s.Section.Render("Review") + s.Faint.Render(kit.Unapplied)
 	if m.plan.Permission != nil {
 		tabs := []string{"Changes", "Permission policy"}
 		for i := range tabs {
@@ -151,7 +151,7 @@ func (m *Model) reviewBody(w, h int) string {
 		}
 		title += "   " + strings.Join(tabs, " ")
 	}
-	title = ansi.Wrap(title, w, "")
+	title = kit.Wrap(title, w)
 	content := m.reviewContent(w)
 	form := m.sh.FormView()
 	// title, blank, viewport, scroll line, blank, form
@@ -160,8 +160,8 @@ func (m *Model) reviewBody(w, h int) string {
 	m.vp.SetHeight(max(min(lipgloss.Height(content), room), 3))
 	m.vp.SetContent(content)
 	view := m.vp.View()
-	if !m.vp.AtTop() || !m.vp.AtBottom() {
-		view += "\n" + s.Faint.Render(fmt.Sprintf("(%d%% — pgdn for more)", int(m.vp.ScrollPercent()*100)))
+	if note := kit.ViewportNote(s, &m.vp, "pgup", "pgdn"); note != "" {
+		view += "\n" + note
 	}
 	return title + "\n\n" + view + "\n\n" + form
 }
@@ -171,10 +171,10 @@ func (m *Model) reviewContent(w int) string {
 	p := m.plan
 	if m.pane == panePolicy && p.Permission != nil {
 		head := s.Section.Render("Permission policy") + s.Faint.Render(" "+p.PolicyARN+": a new default version covering every log group in every destination region")
-		return ansi.Wrap(head, w, "") + "\n\n" + kit.PolicyDiff(s, m.oldPolicy, p.Permission, w, true)
+		return kit.Wrap(head, w) + "\n\n" + kit.PolicyDiff(s, m.oldPolicy, p.Permission, w, true)
 	}
 	var b strings.Builder
-	b.WriteString(ansi.Wrap(s.Section.Render("Configuration")+s.Faint.Render(" — what changes; everything else is sent again as it is"), w, ""))
+	b.WriteString(kit.Wrap(s.Section.Render("Configuration")+s.Faint.Render(" — what changes; everything else is sent again as it is"), w))
 	if len(p.Diff) == 0 {
 		b.WriteString("\n" + strings.Join(kit.WrapIndented("stays as it is", 2, w, s.Faint), "\n"))
 	}
@@ -245,7 +245,7 @@ func (m *Model) progressBody(w, h int) string {
 	}
 	var last string
 	if mk := m.progress.Marks.At(m.progress.LastDone); m.stage == applying && mk != nil && mk.Summary != "" {
-		last = ansi.Wrap(s.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), mk.Summary)), w, "")
+		last = kit.Wrap(s.Faint.Render(fmt.Sprintf("%d. %s", steps.StepNumber(m.progress.LastDone), mk.Summary)), w)
 	}
 	status := m.statusView(w)
 	if m.stage == done && m.res != nil && m.res.Status == cloudapi.StatusEnabled {
@@ -288,7 +288,7 @@ func (m *Model) failurePanel(w int) string {
 	var b strings.Builder
 	b.WriteString(kit.ErrorBlock(m.err, s, w, 0))
 	if m.progress.Status != nil && m.progress.Status.Info.Status.Failed() || kit.IsEnableFailure(m.err) {
-		b.WriteString("\n" + ansi.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.target.Cluster.Name), w, ""))
+		b.WriteString("\n" + kit.Wrap(s.Label.Render("Diagnose ")+s.Command.Render("crdb-logexport doctor --cluster "+m.target.Cluster.Name), w))
 	}
 	b.WriteString(kit.ResumeLine(s, m.sh.Advice(m.resume()), w))
 	if form := m.sh.FormView(); form != "" {
@@ -326,7 +326,7 @@ func (m *Model) outcomePanel(w int) string {
 		lines = append(lines, s.Faint.Render("Nothing needed changing."))
 	}
 	lines = append(lines, s.Section.Render("Next ")+s.Command.Render("crdb-logexport status --cluster "+r.ClusterName)+s.Faint.Render(" · ")+s.Command.Render("crdb-logexport doctor --cluster "+r.ClusterName))
-	return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	return kit.Wrap(strings.Join(lines, "\n"), w)
 }
 
 // createdText says what an update created, a log group's regions on one
