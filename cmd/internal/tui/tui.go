@@ -126,11 +126,14 @@ func Run(ctx context.Context, ios *cmdutil.IOStreams, opts wizard.Options, acces
 	if err != nil {
 		return err
 	}
-	return ended(ios.ErrOut, opts, res, rep)
+	// The interface printed the screen it ended on, which shows a
+	// failure's error and fix; accessible mode's transcript said them as
+	// they happened, but not as a closing line: it gets them here.
+	return ended(ios.ErrOut, opts, res, rep, !accessible)
 }
 
 // ended reports on w how the interface ended, and returns the exit.
-func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports) error {
+func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports, shown bool) error {
 	// resume says how to carry on: the command, or the hint that replaces
 	// it (the demo's sandbox does not outlive the program).
 	resume := func(label string) {
@@ -177,7 +180,7 @@ func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports) err
 		}
 		return cmdutil.Silent(cmdutil.ExitFindings)
 	}
-	if res.Err != nil {
+	if res.Err != nil && !shown {
 		fmt.Fprintf(w, "Error: %v\n", res.Err)
 		if se, ok := steps.AsStepError(res.Err); ok && se.Fix != "" {
 			fmt.Fprintf(w, "Fix: %s\n", se.Fix)

@@ -41,7 +41,7 @@ func TestEndedReadOnlyTasksNeverResume(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var w bytes.Buffer
-			err := ended(&w, wizard.Options{}, tc.res, Reports{})
+			err := ended(&w, wizard.Options{}, tc.res, Reports{}, false)
 			if code := cmdutil.ExitCode(err); code != tc.code {
 				t.Errorf("exit %d, want %d", code, tc.code)
 			}
@@ -56,5 +56,18 @@ func TestEndedReadOnlyTasksNeverResume(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEndedAfterTheInterfaceSaysTheErrorOnce: the interface prints the
+// screen it ended on, which shows the error and its fix; the closing lines
+// then add only the command that resumes, not the error a second time.
+func TestEndedAfterTheInterfaceSaysTheErrorOnce(t *testing.T) {
+	res := wizard.Result{Outcome: wizard.Failed, Task: setup.Title, Changed: true, Resume: "crdb-logexport setup --cluster prod-aws --yes",
+		Err: &steps.StepError{Cause: errors.New("denied"), Fix: "grant it", Permanent: true}}
+	var w bytes.Buffer
+	err := ended(&w, wizard.Options{}, res, Reports{}, true)
+	if cmdutil.ExitCode(err) != cmdutil.ExitFailure || strings.Contains(w.String(), "Error:") || strings.Contains(w.String(), "Fix:") || !strings.Contains(w.String(), "crdb-logexport setup --cluster prod-aws --yes") {
+		t.Fatalf("exit %d:\n%s", cmdutil.ExitCode(err), w.String())
 	}
 }
