@@ -34,6 +34,8 @@ func StageText(st steps.Stage, cluster, detail string) string {
 		return "Reading the log export" + of + " (read-only): its status, the cluster, the logs in CloudWatch…"
 	case steps.StageStatusWatch:
 		return "Following the log export" + of + " until its status is terminal (ENABLED, DISABLED or a failure); Ctrl-C stops."
+	case steps.StageStatusFollow:
+		return "Following the log export" + of + " live: each change shows as it happens, terminal statuses too; Ctrl-C stops."
 	case steps.StageDiagnose:
 		return "Checking the log export" + of + " (read-only): the export and its status, the role with its trust and permission policies, the log groups and their newest streams…"
 	case steps.StageRediagnose:
