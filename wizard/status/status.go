@@ -174,6 +174,13 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 	return nil
 }
 
+// stale reports whether the watch saw the status change since the export
+// was last read whole: what was read with it (the logs) may no longer
+// hold.
+func (m *Model) stale() bool {
+	return m.ev != nil && m.st != nil && m.ev.Info.Status != "" && m.ev.Info.Status != m.st.Status
+}
+
 // moving reports whether the status is followed while it is not terminal:
 // then the logs wait, as the export is still being set up or taken down.
 func (m *Model) moving() bool {

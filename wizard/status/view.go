@@ -222,7 +222,7 @@ func (m *Model) logsSection(cur *steps.ClusterExport, w int) string {
 	if len(groups) == 1 {
 		head += s.Faint.Render(" group " + cur.Logs[0].LogGroup)
 	}
-	if m.moving() {
+	if m.moving() || m.stale() {
 		head += s.Faint.Render(" (as read before the status changed)")
 	} else {
 		head += s.Faint.Render(fmt.Sprintf(" (live, every %s)", kit.FormatAge(m.cfg.LogsEvery)))
