@@ -147,3 +147,70 @@ func TestTmuxAccessibleCtrlC(t *testing.T) {
 		t.Fatalf("after Ctrl-C:\n%s", screen)
 	}
 }
+
+// TestTmuxKeys: q quits the home menu and the doctor's "What now?"
+// instead of falling through to Set up; ? shows every key; in setup, Esc
+// and shift+tab go back one question, and Tab cycles the plan's panes.
+func TestTmuxKeys(t *testing.T) {
+	requireTmux(t)
+	_, env := tmuxSandbox(t, cloudemu.Timings{EnableAfter: 300 * time.Millisecond, DisableAfter: 300 * time.Millisecond, IAMPropagation: 0, EventInterval: 300 * time.Millisecond})
+
+	s := startTmux(t, 100, 32, env)
+	s.waitFor(`What would you like to do\?`, 20*time.Second)
+	s.waitFor(`q quit · \? help`, 5*time.Second)
+	s.keys("?")
+	s.waitFor(`(?m)^Keys$`, 5*time.Second)
+	s.keys("q")
+	screen := s.waitFor(`EXIT=\d+`, 10*time.Second)
+	if !strings.Contains(screen, "EXIT=0") || strings.Contains(screen, "Connecting") {
+		t.Fatalf("q on the menu:\n%s", screen)
+	}
+
+	s = startTmux(t, 100, 32, env, "setup", "--cluster", "staging-aws")
+	s.waitFor(`(?m)^┃ > crdb-staging-aws`, 20*time.Second)
+	s.keys("Enter")
+	s.enterAt(`(?m)^┃ ← 30 days →`)
+	s.waitFor(`(?m)^┃ > Create the role and its permission policy`, 10*time.Second)
+	s.keys("Escape")
+	s.waitFor(`(?m)^┃ > crdb-staging-aws`, 5*time.Second)
+	s.keys("Enter")
+	s.enterAt(`(?m)^┃ ← 30 days →`)
+	s.waitFor(`(?m)^┃ > Create the role and its permission policy`, 10*time.Second)
+	s.keys("BTab")
+	s.waitFor(`(?m)^┃ > crdb-staging-aws`, 5*time.Second)
+	// Forward again, to the plan.
+	s.keys("Enter")
+	s.enterAt(`(?m)^┃ ← 30 days →`)
+	s.enterAt(`(?m)^┃ > Create the role and its permission policy`)
+	s.enterAt(`(?m)^┃ > CockroachCloudLogExportRole`)
+	s.enterAt(`(?m)^┃ > CockroachCloudLogExportPolicy`)
+	s.enterAt(`(?m)^┃ > All regions`)
+	s.enterAt(`(?m)^┃ > Generate one`)
+	s.waitFor(`Apply this plan\?`, 20*time.Second)
+	s.waitFor(`\[Steps\]`, 5*time.Second)
+	for _, pane := range []string{`\[Trust policy\]`, `\[Permission policy\]`, `\[Steps\]`, `\[Trust policy\]`} {
+		s.keys("Tab")
+		s.waitFor(pane, 5*time.Second)
+	}
+	s.keys("q")
+	screen = s.waitFor(`EXIT=\d+`, 10*time.Second)
+	if !strings.Contains(screen, "Nothing was changed") && !strings.Contains(screen, "nothing was changed") {
+		t.Fatalf("q on the plan:\n%s", screen)
+	}
+
+	// Diagnose's "What now?": q quits.
+	setupStaging(t, env)
+	s = startTmux(t, 100, 32, env)
+	s.waitFor(`What would you like to do\?`, 20*time.Second)
+	s.keys("Down", "Down")
+	s.enterAt(`(?m)^┃ > Diagnose`)
+	s.waitFor(`(?m)^┃ > prod-aws`, 20*time.Second)
+	s.keys("Down")
+	s.enterAt(`(?m)^┃ > staging-aws`)
+	s.waitFor(`What now\?`, 30*time.Second)
+	s.keys("q")
+	screen = s.waitFor(`EXIT=\d+`, 10*time.Second)
+	if !strings.Contains(screen, "EXIT=0") {
+		t.Fatalf("q on the doctor's report:\n%s", screen)
+	}
+}

@@ -247,6 +247,17 @@ func nextQuestion(i int, a *answers, c cloudapi.Cluster) int {
 	return len(questions)
 }
 
+// prevQuestion is the index of the last question before i that applies,
+// or -1 when none does.
+func prevQuestion(i int, a *answers, c cloudapi.Cluster) int {
+	for j := i - 1; j >= 0; j-- {
+		if questions[j].applies(a, c) {
+			return j
+		}
+	}
+	return -1
+}
+
 func questionIndex(id string) int {
 	for i, q := range questions {
 		if q.id == id {

@@ -74,6 +74,7 @@ const (
 	paneSteps planPane = iota
 	paneTrust
 	panePermission
+	paneCount
 )
 
 // Model is the setup task.
@@ -105,6 +106,9 @@ type Model struct {
 	streams      *shell.Streams
 	ticking      bool
 	flash        string
+	// firstField is the first field of the question on screen: shift+tab
+	// from it goes back a question.
+	firstField huh.Field
 }
 
 // New returns setup on sh.
@@ -163,8 +167,31 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 // did.
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch k := msg.String(); m.stage {
+	case asking, pickingRole:
+		// Esc goes back one question; so does shift+tab from the first
+		// field of one (from another, it is the form's own: the field
+		// before).
+		back := k == "esc" || k == "shift+tab" && (m.stage == pickingRole || m.sh.Form() != nil && m.sh.Form().GetFocusedField() == m.firstField)
+		if !back {
+			return nil, false
+		}
+		if m.stage == pickingRole {
+			return m.askQuestion(questionIndex(qRoleARN)), true
+		}
+		if i := prevQuestion(m.qi, &m.ans, m.cluster()); i >= 0 {
+			return m.askQuestion(i), true
+		}
+		m.flash = "This is the first question: ctrl+c quits, nothing has been changed yet."
+		return nil, true
 	case planned:
 		switch k {
+		case "tab", "shift+tab":
+			step := planPane(1)
+			if k == "shift+tab" {
+				step = paneCount - 1
+			}
+			m.setPane((m.pane + step) % paneCount)
+			return nil, true
 		case "t":
 			m.setPane(paneTrust)
 			return nil, true
@@ -249,7 +276,9 @@ func (m *Model) askQuestion(i int) tea.Cmd {
 	m.stage = asking
 	q := questions[i]
 	note := fmt.Sprintf("Step %d: %s.", steps.StepNumber(q.step), steps.StepTitle(q.step))
-	return m.sh.SetForm(q.build(m.sh.Forms, &m.ans, m.cluster(), destinationRegions(m.cfg.Input, m.cluster())), note)
+	cmd := m.sh.SetForm(q.build(m.sh.Forms, &m.ans, m.cluster(), destinationRegions(m.cfg.Input, m.cluster())), note)
+	m.firstField = m.sh.Form().GetFocusedField()
+	return cmd
 }
 
 // submitted acts on a completed question or role pick.

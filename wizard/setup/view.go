@@ -38,13 +38,16 @@ func (m *Model) Keys() []string {
 		if !m.sh.Offers(steps.OptApply) {
 			scroll = "pgup/pgdn scroll"
 		}
-		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
+		return []string{scroll, "tab next pane", "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
 	case m.stage == applying || m.stage == rollingBack:
 		return []string{kit.KeyStopApply}
 	case m.stage == summary:
 		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), kit.KeyExit}
 	case m.stage >= failed:
 		return []string{kit.KeyQuit}
+	}
+	if m.stage == asking || m.stage == pickingRole {
+		return []string{kit.KeyBack, "ctrl+c quit — nothing has been changed yet"}
 	}
 	return []string{"ctrl+c quit — nothing has been changed yet"}
 }
@@ -106,7 +109,11 @@ func (m *Model) questionPanel(w int) string {
 	case m.stage == prepareFailed:
 		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + m.sh.FormView()
 	case m.stage == asking:
-		return m.sh.FormView() + m.liveCheck(w)
+		out := m.sh.FormView() + m.liveCheck(w)
+		if m.flash != "" {
+			out += "\n\n" + kit.WrapProse(s.Faint.Render(m.flash), w)
+		}
+		return out
 	case m.stage == pickingRole:
 		return m.roles.View(w)
 	case m.stage == preparing:

@@ -10,6 +10,8 @@ import (
 	"charm.land/huh/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
 // Opener makes the task named name (TaskMenu, TaskSetup, …) on sh.
@@ -32,6 +34,8 @@ type Program struct {
 	task    Task
 	stopped []Task
 	final   *Result
+	// help: every key is shown, not one line of them (? toggles it).
+	help bool
 }
 
 // NewProgram returns the program that opens the task first on sh.
@@ -84,6 +88,14 @@ func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return p, p.finish(p.task.Result(Aborted))
 		case sh.linger != nil && (k == "q" || k == "enter" || k == "esc"):
 			return p, p.finish(*sh.linger)
+		case k == "?" && !sh.Typing():
+			p.help = !p.help
+			return p, nil
+		case k == "q" && !sh.Typing() && sh.pending != nil && sh.pending.form != nil && sh.Offers(steps.OptQuit):
+			// q quits a question shown as a form wherever nothing is
+			// typed — the doctor's "What now?", a failed step's choice.
+			sh.Reply(steps.OptQuit)
+			return p, nil
 		}
 	case InterruptMsg:
 		return p, p.finish(p.task.Result(Aborted))
@@ -191,10 +203,30 @@ func (p *Program) header(w int) string {
 	return out
 }
 
-// footer is the keys: the form's, then the task's own.
+// footer is the keys: the form's, then the task's own, and ? for all of
+// them — one a line, with what they do, when help is on.
 func (p *Program) footer(w int) string {
 	s := p.sh.Styles
-	line := s.Help.Render(strings.Join(p.task.Keys(), " · "))
+	keys := p.task.Keys()
+	if p.help {
+		lines := []string{s.Section.Render("Keys")}
+		if f := p.sh.form; f != nil && f.State == huh.StateNormal {
+			for _, b := range f.KeyBinds() {
+				if b.Enabled() && b.Help().Key != "" {
+					lines = append(lines, "  "+s.Help.Render(b.Help().Key+" "+b.Help().Desc))
+				}
+			}
+		}
+		for _, k := range keys {
+			lines = append(lines, "  "+s.Help.Render(k))
+		}
+		if !p.sh.Typing() && p.sh.pending != nil && p.sh.pending.form != nil && p.sh.Offers(steps.OptQuit) {
+			lines = append(lines, "  "+s.Help.Render("q quit"))
+		}
+		lines = append(lines, "  "+s.Help.Render("? fewer keys · ctrl+c stops at any time"))
+		return ansi.Wrap(strings.Join(lines, "\n"), w, "")
+	}
+	line := s.Help.Render(strings.Join(append(keys, "? help"), " · "))
 	if f := p.sh.form; f != nil && f.State == huh.StateNormal {
 		if h := f.Help().ShortHelpView(f.KeyBinds()); h != "" {
 			line = h + s.Help.Render(" · ") + line
