@@ -235,6 +235,10 @@ func followStatus(ctx context.Context, env *Env, t StatusTask, ref string, opts 
 		case <-ctx.Done():
 			return leave(stopped(StatusEnding(current(), nil), ctx.Err()), ""), true
 		case <-finished:
+			if ctx.Err() != nil {
+				// The watch ended with the context: an interruption.
+				return leave(stopped(StatusEnding(current(), nil), ctx.Err()), ""), true
+			}
 			mu.Lock()
 			err := werr
 			mu.Unlock()
