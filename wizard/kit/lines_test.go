@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
@@ -45,5 +47,17 @@ func TestLinesOneTranscript(t *testing.T) {
 		if !strings.Contains(res.String(), "removed      role R") || strings.Contains(out, "removed      role R") {
 			t.Errorf("words=%v: the result is not apart:\n%s\n---\n%s", words, out, res.String())
 		}
+	}
+}
+
+// A fix that carries its own "Fix:" (a plan's conflict line) is labelled
+// once.
+func TestFixIsLabelledOnce(t *testing.T) {
+	err := &steps.StepError{Step: steps.StepRole, Cause: errors.New("the plan has a conflict"), Fix: "Fix: leave --role-name out"}
+	if got := ErrorText(err); strings.Count(got, "Fix:") != 1 || !strings.HasSuffix(got, "\nFix: leave --role-name out") {
+		t.Fatalf("ErrorText = %q", got)
+	}
+	if got := ansi.Strip(ErrorBlock(err, Plain(), 80, 0)); strings.Count(got, "Fix") != 1 {
+		t.Fatalf("ErrorBlock = %q", got)
 	}
 }

@@ -85,8 +85,8 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 			b.WriteString(" after " + FormatDuration(took))
 		}
 		b.WriteString("\n" + s.Label.Render("Cause ") + se.Cause.Error())
-		if se.Fix != "" {
-			b.WriteString("\n" + s.Label.Render("Fix   ") + se.Fix)
+		if fix := fixText(se); fix != "" {
+			b.WriteString("\n" + s.Label.Render("Fix   ") + fix)
 		}
 		if !se.Permanent {
 			b.WriteString("\n" + s.Faint.Render("This looks temporary: trying again should get past it."))
@@ -99,10 +99,16 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 
 // ErrorText is a failure as one paragraph: what failed, and the fix.
 func ErrorText(err error) string {
-	if se, ok := steps.AsStepError(err); ok && se.Fix != "" {
-		return err.Error() + "\nFix: " + se.Fix
+	if se, ok := steps.AsStepError(err); ok && fixText(se) != "" {
+		return err.Error() + "\nFix: " + fixText(se)
 	}
 	return err.Error()
+}
+
+// fixText is a failure's fix without a "Fix:" of its own (a conflict's
+// fix is the plan's "Fix: …" line), so the label is never said twice.
+func fixText(se *steps.StepError) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(se.Fix), "Fix:"))
 }
 
 // IsEnableFailure reports whether err stopped step 10: enabling.

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"net/url"
 	"strings"
@@ -110,6 +111,9 @@ func (m *Model) questionPanel(w int) string {
 		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + m.sh.FormView()
 	case m.stage == asking:
 		out := m.sh.FormView() + m.liveCheck(w)
+		if m.conflict != "" {
+			out = m.conflictNote(w) + "\n\n" + out
+		}
 		if m.flash != "" {
 			out += "\n\n" + kit.WrapProse(s.Faint.Render(m.flash), w)
 		}
@@ -159,6 +163,41 @@ func (m *Model) planBody(w, h int) string {
 		view += "\n" + m.sh.Styles.Faint.Render(fmt.Sprintf("(%d%% — scroll for more)", int(m.vp.ScrollPercent()*100)))
 	}
 	return title + "\n\n" + view + "\n\n" + form
+}
+
+// conflictNote says why a question was reopened: the plan's conflict.
+func (m *Model) conflictNote(w int) string {
+	s := m.sh.Styles
+	return kit.WrapProse(s.Warn.Render(kit.GlyphWarn+" The plan had a conflict here: ")+m.conflict+s.Faint.Render(" Choose another value."), w)
+}
+
+// fitConflict makes the reopened question's form leave room for the
+// conflict's note above it.
+func (m *Model) fitConflict() {
+	if m.conflict == "" || m.sh.Form() == nil {
+		return
+	}
+	w := m.sh.ContentWidth()
+	m.sh.Form().Update(tea.WindowSizeMsg{Width: w, Height: max(m.sh.FormHeight()-lipgloss.Height(m.conflictNote(w))-1, 6)})
+}
+
+// showConflict scrolls the plan's steps to its first conflict, which is
+// what the question under the plan is about.
+func (m *Model) showConflict() {
+	if m.plan == nil || m.pane != paneSteps {
+		return
+	}
+	c := m.plan.Conflicts()
+	if len(c) == 0 {
+		return
+	}
+	head := fmt.Sprintf("%2d. %s", c[0].Number, c[0].Title)
+	for i, line := range strings.Split(ansi.Strip(m.vp.GetContent()), "\n") {
+		if strings.HasPrefix(line, head) {
+			m.vp.SetYOffset(i)
+			return
+		}
+	}
 }
 
 // setPane shows a pane of the plan from its top.
