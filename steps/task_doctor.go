@@ -179,7 +179,7 @@ func (d *doctorRun) repair(ctx context.Context, plan *FixPlan) bool {
 	// after the repairs, applying it is agreeing to that too.
 	title := fmt.Sprintf("Apply %s?", plural(n, "this change", fmt.Sprintf("these %d changes", n)))
 	if plan.Reenable {
-		title = fmt.Sprintf("Apply %s, then enable the export again?", plural(n, "this change", fmt.Sprintf("these %d changes", n)))
+		title = plural(n, "Apply it", "Apply them") + ", then enable the export again?"
 	}
 	yes, err := d.p.Confirm(ctx, Confirm{ID: ConfirmApplyFixes, Title: title, Yes: "Apply", No: "Cancel", Default: true, Flag: "--yes"})
 	switch {

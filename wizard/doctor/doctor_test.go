@@ -72,7 +72,7 @@ func TestDoctorRepairsAWrongTrustAndEnablesAgain(t *testing.T) {
 
 	hs.Enter() // Fix it
 	f = at(t, hs, preview)
-	for _, want := range []string{"Fix it: 1 change to staging-aws", "nothing has changed yet", "1. [update-trust]", "repairs: trust-principal", "Then the export is enabled again", "Apply this change, then enable the export again?"} {
+	for _, want := range []string{"Fix it: 1 change to staging-aws", "nothing has changed yet", "1. [update-trust]", "repairs: trust-principal", "Then the export is enabled again", "Apply it, then enable the export again?"} {
 		if !has(hs, want) {
 			t.Errorf("preview lacks %q:\n%s", want, hs.Screen())
 		}

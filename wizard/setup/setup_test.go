@@ -482,3 +482,49 @@ func TestConflictIsShownAndEditingReopensItsQuestion(t *testing.T) {
 		t.Fatalf("after the edit: role %s, conflicts %+v", task(hs).plan.RoleName, c)
 	}
 }
+
+// TestKeysGoBackAndCycleThePlan: esc goes back one question, shift+tab
+// from a question's first field too, and tab cycles the plan's panes past
+// the last.
+func TestKeysGoBackAndCycleThePlan(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 80, 24)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Key("esc")
+	if !hs.Has("This is the first question") {
+		t.Errorf("esc at the first question:\n%s", hs.Screen())
+	}
+	hs.Enter() // log group
+	hs.Enter() // retention
+	atQuestion(hs, qRoleMode)
+	hs.Key("esc")
+	atQuestion(hs, qLogGroup)
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Key("shift+tab") // from the first field: back a question
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Enter()
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qExternalID)
+	hs.Enter()
+	atStage(hs, planned)
+	m := task(hs)
+	for _, want := range []planPane{paneTrust, panePermission, paneSteps, paneTrust} {
+		hs.Key("tab")
+		if m.pane != want {
+			t.Fatalf("tab: pane %d, want %d", m.pane, want)
+		}
+	}
+	hs.Key("shift+tab")
+	if m.pane != paneSteps {
+		t.Fatalf("shift+tab: pane %d, want the steps", m.pane)
+	}
+}
