@@ -99,7 +99,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.seq != m.logsSeq || m.st == nil {
 			return nil
 		}
-		m.st.Logs = msg.logs
+		// A copy: the export read is the dialogue's too, which reads it
+		// while it follows.
+		st := *m.st
+		st.Logs = msg.logs
+		m.st = &st
 		return m.logsDue()
 	case tea.KeyPressMsg:
 		return m.key(msg)
