@@ -77,6 +77,16 @@ type WatchOptions struct {
 	// on every poll that sees the export change, and on every
 	// clusterEvery-th poll in between.
 	WithCluster bool
+	// Settled, when set, paces a watch that keeps following (GoalFollow)
+	// by how long the status has stood still: a terminal status is polled
+	// Settled(time since the last change) apart, and the Schedule counts
+	// from the last change too, so a change after an hour of ENABLED is
+	// followed as closely as one right after the watch began.
+	// SettledSchedule is the usual choice.
+	Settled func(sinceChange time.Duration) time.Duration
+	// EveryPoll sends an event for every poll, not only for changes, so
+	// whoever shows Polls counts honestly.
+	EveryPoll bool
 }
 
 // StatusEvent is one observation of a watch.
@@ -90,6 +100,11 @@ type StatusEvent struct {
 	// Polls counts the polls so far, this one included.
 	Polls   int
 	Elapsed time.Duration
+	// Since is when the current status and user_message were first seen:
+	// the watch's first poll, or the poll that saw the last change.
+	// Changes counts the changes seen since the first poll.
+	Since   time.Time
+	Changes int
 	// Err is set when this poll failed. A transient failure (rate limit,
 	// 5xx, network) does not end the watch; any other does, with Done set.
 	Err error
@@ -142,6 +157,32 @@ func DefaultSchedule(elapsed time.Duration) time.Duration {
 	}
 }
 
+// The settled schedule: a terminal status that has just changed is
+// watched closely (the change may be one of several), then less and less,
+// down to a poll every 30 s — 0.03 of the rate limit — once it has stood
+// still for 10 min.
+const (
+	settledFast       = 2 * time.Second
+	settledFastPhase  = time.Minute
+	settledMedium     = 10 * time.Second
+	settledMediumTill = 10 * time.Minute
+	settledSlow       = 30 * time.Second
+)
+
+// SettledSchedule is the time between polls of a terminal status that has
+// not changed for sinceChange: 2 s for the first minute, then 10 s until
+// 10 min, then 30 s.
+func SettledSchedule(sinceChange time.Duration) time.Duration {
+	switch {
+	case sinceChange < settledFastPhase:
+		return settledFast
+	case sinceChange < settledMediumTill:
+		return settledMedium
+	default:
+		return settledSlow
+	}
+}
+
 // Watch polls the cluster's log export status and sends an event for the
 // first poll, for every change (status, user_message, cluster state,
 // operation status, error), and a last event with Done set when the goal's
@@ -173,6 +214,12 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 			}
 			ev.Polls = polls
 			ev.Elapsed = clock.Now().Sub(start)
+			ev.Since, ev.Changes = last.Since, last.Changes
+			if polls == 1 {
+				ev.Since = began
+			} else if ev.Err == nil && observed(last, ev) {
+				ev.Since, ev.Changes = began, last.Changes+1
+			}
 			switch {
 			case ev.Err != nil:
 				ev.Done = !transient(ev.Err)
@@ -180,7 +227,7 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 				ev.Done = true
 				ev.Reached = opts.Goal.reached(ev.Info.Status)
 			}
-			if polls == 1 || ev.Done || changed(last, ev) {
+			if polls == 1 || ev.Done || opts.EveryPoll || changed(last, ev) {
 				select {
 				case ch <- ev:
 				case <-ctx.Done():
@@ -191,8 +238,15 @@ func Watch(ctx context.Context, src StatusSource, clusterID string, opts WatchOp
 				return
 			}
 			last = ev
+			next := schedule(ev.Elapsed)
+			if opts.Settled != nil {
+				next = schedule(clock.Now().Sub(ev.Since))
+				if ev.Info.Status.Terminal() {
+					next = opts.Settled(clock.Now().Sub(ev.Since))
+				}
+			}
 			// The schedule is a period: the time the poll took counts.
-			if sleep(ctx, clock, max(0, schedule(ev.Elapsed)-clock.Now().Sub(began))) != nil {
+			if sleep(ctx, clock, max(0, next-clock.Now().Sub(began))) != nil {
 				return
 			}
 		}
@@ -236,6 +290,12 @@ func changed(a, b StatusEvent) bool {
 	return a.Info.Status != b.Info.Status || a.Info.UserMessage != b.Info.UserMessage ||
 		a.ClusterState != b.ClusterState || a.OperationStatus != b.OperationStatus ||
 		errText(a.Err) != errText(b.Err)
+}
+
+// observed reports whether b saw the export other than a did: its status
+// or user_message (a failed poll sees nothing).
+func observed(a, b StatusEvent) bool {
+	return a.Info.Status != b.Info.Status || a.Info.UserMessage != b.Info.UserMessage
 }
 
 func errText(err error) string {

@@ -232,3 +232,71 @@ func TestWatchCustomScheduleAndCancel(t *testing.T) {
 		t.Fatalf("Wait on a cancelled context = %v", err)
 	}
 }
+
+func TestSettledSchedule(t *testing.T) {
+	for _, tt := range []struct{ since, want time.Duration }{
+		{0, 2 * time.Second}, {59 * time.Second, 2 * time.Second},
+		{time.Minute, 10 * time.Second}, {9 * time.Minute, 10 * time.Second},
+		{10 * time.Minute, 30 * time.Second}, {24 * time.Hour, 30 * time.Second},
+	} {
+		if got := SettledSchedule(tt.since); got != tt.want {
+			t.Errorf("SettledSchedule(%s) = %s, want %s", tt.since, got, tt.want)
+		}
+	}
+}
+
+// A watch that keeps following past terminal statuses: every poll is an
+// event (the count is honest), changes are counted and dated, a terminal
+// status is polled on the settled schedule and a moving one closely again.
+func TestWatchFollowsPastTerminal(t *testing.T) {
+	rec := newRecorder().on("GET "+logExportURL, statusSequence([]step{
+		{status: StatusEnabled}, {status: StatusEnabled}, {status: StatusEnabled},
+		{status: StatusDisabling}, {status: StatusDisabled}, {status: StatusDisabled},
+		{status: StatusCredentialsError, message: "could not assume role"},
+	}))
+	clock := newFakeClock(true)
+	c, _ := newTestClient(t, rec, func(o *Options) { o.Clock = clock })
+	start := clock.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := Watch(ctx, c, clusterID, WatchOptions{Goal: GoalFollow, Settled: SettledSchedule, EveryPoll: true})
+	type seen struct {
+		status  Status
+		polls   int
+		changes int
+		since   time.Duration
+	}
+	const f, s = 2 * time.Second, 750 * time.Millisecond
+	want := []seen{
+		{StatusEnabled, 1, 0, 0},
+		{StatusEnabled, 2, 0, 0},
+		{StatusEnabled, 3, 0, 0},
+		{StatusDisabling, 4, 1, 3 * f},
+		{StatusDisabled, 5, 2, 3*f + s},
+		{StatusDisabled, 6, 2, 3*f + s},
+		{StatusCredentialsError, 7, 3, 5*f + s},
+		{StatusCredentialsError, 8, 3, 5*f + s},
+	}
+	for i, w := range want {
+		ev := <-ch
+		got := seen{ev.Info.Status, ev.Polls, ev.Changes, ev.Since.Sub(start)}
+		if got != w || ev.Done {
+			t.Fatalf("event %d = %+v (done %v), want %+v", i, got, ev.Done, w)
+		}
+	}
+	cancel()
+	for range ch {
+	}
+	// Sleeps: 2 s while ENABLED and DISABLED stand still, 750 ms while
+	// DISABLING moves.
+	wantSleeps := []time.Duration{f, f, f, s, f, f, f}
+	got := clock.Sleeps()
+	if len(got) < len(wantSleeps) {
+		t.Fatalf("sleeps = %v, want %v first", got, wantSleeps)
+	}
+	for i, w := range wantSleeps {
+		if got[i] != w {
+			t.Fatalf("sleeps = %v, want %v first", got, wantSleeps)
+		}
+	}
+}

@@ -27,12 +27,14 @@ type Stage string
 
 // Stages.
 const (
-	StageConnect      Stage = "connect"
-	StagePrepare      Stage = "prepare"
-	StageApply        Stage = "apply"
-	StageRollback     Stage = "rollback"
-	StageStatusRead   Stage = "status-read"
-	StageStatusWatch  Stage = "status-watch"
+	StageConnect     Stage = "connect"
+	StagePrepare     Stage = "prepare"
+	StageApply       Stage = "apply"
+	StageRollback    Stage = "rollback"
+	StageStatusRead  Stage = "status-read"
+	StageStatusWatch Stage = "status-watch"
+	// StageStatusFollow follows the status past terminal statuses.
+	StageStatusFollow Stage = "status-follow"
 	StageDiagnose     Stage = "diagnose"
 	StageRediagnose   Stage = "rediagnose"
 	StageRepair       Stage = "repair"

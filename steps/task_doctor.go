@@ -170,11 +170,18 @@ func (d *doctorRun) readFailed(ctx context.Context, err error) DoctorEnd {
 }
 
 // repair shows the plan's changes, applies them once confirmed, runs the
-// checks again and, when the export should be enabled again, offers that.
+// checks again and, when the export should be enabled again, does so: the
+// confirmation covered it when the plan said so, else it is offered.
 func (d *doctorRun) repair(ctx context.Context, plan *FixPlan) bool {
 	d.l.emit(FixesPlanned{Plan: plan})
 	n := len(plan.Fixes)
-	yes, err := d.p.Confirm(ctx, Confirm{ID: ConfirmApplyFixes, Title: fmt.Sprintf("Apply %s?", plural(n, "this change", fmt.Sprintf("these %d changes", n))), Yes: "Apply", No: "Cancel", Default: true, Flag: "--yes"})
+	// One confirmation: when the plan says the export is enabled again
+	// after the repairs, applying it is agreeing to that too.
+	title := fmt.Sprintf("Apply %s?", plural(n, "this change", fmt.Sprintf("these %d changes", n)))
+	if plan.Reenable {
+		title = plural(n, "Apply it", "Apply them") + ", then enable the export again?"
+	}
+	yes, err := d.p.Confirm(ctx, Confirm{ID: ConfirmApplyFixes, Title: title, Yes: "Apply", No: "Cancel", Default: true, Flag: "--yes"})
 	switch {
 	case errors.Is(err, ErrBack) || err == nil && !yes:
 		d.l.emit(Declined{Stage: StageRepair})
@@ -201,6 +208,9 @@ func (d *doctorRun) repair(ctx context.Context, plan *FixPlan) bool {
 			d.l.emit(ReenableSkipped{Reason: why})
 		}
 		return true
+	}
+	if plan.Reenable {
+		return d.reenable(ctx, why)
 	}
 	yes, err = d.p.Confirm(ctx, Confirm{ID: ConfirmReenable, Title: "Enable the export again (" + why + ")? This POSTs the current configuration and follows it to a terminal status.", Yes: "Enable", No: "Not now", Default: true, Flag: "--yes"})
 	switch {

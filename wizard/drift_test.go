@@ -217,11 +217,14 @@ func TestDriversAreOfferedTheSameChoices(t *testing.T) {
 			},
 		},
 		{
-			name:    "status/a failed export offers the doctor",
+			name:    "status --watch/a failed export offers the doctor",
 			arrange: func(w *world) { shelltest.ExportWithWrongTrust(w.t, w.build) },
 			opts:    func(o *Options) { o.Start = StartStatus },
 			command: func(ctx context.Context, env *steps.Env, p steps.Prompter) any {
-				return steps.RunStatus(ctx, env, steps.StatusTask{Ref: cluster, Watch: shelltest.Watch}, p, nil)
+				// Unattended, --watch keeps following until interrupted.
+				ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+				defer cancel()
+				return steps.RunStatus(ctx, env, steps.StatusTask{Ref: cluster, Follow: true, Watch: shelltest.Watch}, p, nil)
 			},
 			answers: []answer{{id: steps.ChoiceStatusNext, pick: steps.OptQuit}},
 			check: func(t *testing.T, o []offer) {

@@ -38,11 +38,39 @@ func TestBackToTheMenuNeverWaits(t *testing.T) {
 	shelltest.Enabling(t, build, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
 	hs := start(t, options(build), 80, 24)
 	choose(hs, shell.TaskStatus, "stag")
-	hs.Until("the status followed", 15*time.Second, func() bool { return hs.Has("following live until the status is terminal") })
+	hs.Until("the status followed", 15*time.Second, func() bool { return hs.Has("following live while the status changes") })
 	began := time.Now()
 	hs.Key("esc")
 	atTask(hs, menu.Title)
 	if took := time.Since(began); took > 2*time.Second {
 		t.Errorf("back to the menu took %s", took)
+	}
+}
+
+// TestKeysQuitWhereNothingIsTyped: q leaves the home menu (not Set up),
+// ? shows every key, and q answers the doctor's "What now?" with Quit.
+func TestKeysQuitWhereNothingIsTyped(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, options(build), 80, 24)
+	atTask(hs, menu.Title)
+	if !hs.Has("q quit · ? help") {
+		t.Fatalf("the menu's keys:\n%s", hs.Screen())
+	}
+	hs.Key("?")
+	if !hs.Has("Keys") || !hs.Has("? fewer keys") {
+		t.Fatalf("? shows no keys:\n%s", hs.Screen())
+	}
+	hs.Key("q")
+	if res := hs.End(); res.Outcome != shell.Left || res.Task != "" {
+		t.Fatalf("q on the menu: %+v", res)
+	}
+
+	shelltest.ExportWithWrongTrust(t, build)
+	hs = start(t, options(build), 80, 24)
+	choose(hs, shell.TaskDoctor, "stag")
+	pending(hs, steps.ChoiceDoctorNext)
+	hs.Key("q")
+	if res := hs.End(); res.Outcome != shell.Failed || res.Doctor == nil || res.Doctor.OK {
+		t.Fatalf("q on the doctor's report: %+v", res)
 	}
 }

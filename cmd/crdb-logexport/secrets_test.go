@@ -82,7 +82,7 @@ var secretTour = []secretRun{
 	{args: []string{"status", "--cluster", "prod-aws"}, cloud: true},
 	{args: []string{"status", "--cluster", "prod-aws", "--output", "json"}, cloud: true},
 	{args: []string{"status", "--all"}, cloud: true},
-	{args: []string{"status", "--cluster", "prod-aws", "--watch"}, cloud: true},
+	{args: []string{"status", "--cluster", "prod-aws", "--watch", "--until-terminal"}, cloud: true},
 	{args: []string{"doctor", "--cluster", "prod-aws"}, cloud: true},
 	{args: []string{"doctor", "--cluster", "prod-aws", "--output", "json"}, cloud: true},
 	{args: []string{"doctor", "--cluster", "prod-aws", "--fix", "--yes"}, cloud: true},

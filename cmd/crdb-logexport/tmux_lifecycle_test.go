@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,13 +25,8 @@ import (
 // export.
 func setupStaging(t *testing.T, env map[string]string) {
 	t.Helper()
-	cmd := exec.Command("crdb-logexport", "setup", "--cluster", "staging-aws", "--yes")
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"), "NO_COLOR=1")
-	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "ENABLED") {
-		t.Fatalf("setup of staging-aws: %v\n%s", err, out)
+	if out := runAside(t, env, "setup", "--cluster", "staging-aws", "--yes"); !strings.Contains(out, "ENABLED") {
+		t.Fatalf("setup of staging-aws did not reach ENABLED:\n%s", out)
 	}
 }
 

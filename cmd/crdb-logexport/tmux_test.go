@@ -292,17 +292,8 @@ func TestTmuxCtrlCDuringApplyPrintsTheResumeCommand(t *testing.T) {
 	if want := "crdb-logexport setup --cluster staging-aws --external-id none --yes"; m[1] != want {
 		t.Fatalf("resume command %q, want %q", m[1], want)
 	}
-	args := strings.Fields(m[1])[1:]
-	cmd := exec.Command("crdb-logexport", args...)
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.Env = append(cmd.Env, "PATH="+os.Getenv("PATH"), "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the resume command failed: %v\n%s", err, out)
-	}
-	if !strings.Contains(string(out), "ENABLED") || strings.Contains(string(out), "created      arn:aws:iam::314159265358:role/") {
+	out := runAside(t, env, strings.Fields(m[1])[1:]...)
+	if !strings.Contains(out, "ENABLED") || strings.Contains(out, "created      arn:aws:iam::314159265358:role/") {
 		t.Errorf("the resumed setup did not finish, or made the role again:\n%s", out)
 	}
 }

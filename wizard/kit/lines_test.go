@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
@@ -109,5 +111,17 @@ func TestPlainTextFitsANarrowTerminal(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(strings.Fields(out), ""), strings.Join(strings.Fields(sampleReport().Findings[1].Evidence), "")) {
 		t.Errorf("the evidence lost characters:\n%s", out)
+	}
+}
+
+// A fix that carries its own "Fix:" (a plan's conflict line) is labelled
+// once.
+func TestFixIsLabelledOnce(t *testing.T) {
+	err := &steps.StepError{Step: steps.StepRole, Cause: errors.New("the plan has a conflict"), Fix: "Fix: leave --role-name out"}
+	if got := ErrorText(err); strings.Count(got, "Fix:") != 1 || !strings.HasSuffix(got, "\nFix: leave --role-name out") {
+		t.Fatalf("ErrorText = %q", got)
+	}
+	if got := ansi.Strip(ErrorBlock(err, Plain(), 80, 0)); strings.Count(got, "Fix") != 1 {
+		t.Fatalf("ErrorBlock = %q", got)
 	}
 }

@@ -32,6 +32,8 @@ func StageText(st steps.Stage, cluster, detail string) string {
 		return "Reading the log export" + of + " (read-only): its status, the cluster, the logs in CloudWatch…"
 	case steps.StageStatusWatch:
 		return "Following the log export" + of + " until its status is terminal (ENABLED, DISABLED or a failure); Ctrl-C stops."
+	case steps.StageStatusFollow:
+		return "Following the log export" + of + " live: each change shows as it happens, terminal statuses too; Ctrl-C stops."
 	case steps.StageDiagnose:
 		return "Checking the log export" + of + " (read-only): the export and its status, the role with its trust and permission policies, the log groups and their newest streams…"
 	case steps.StageRediagnose:
@@ -90,8 +92,8 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 		b.WriteString(s.Fail.Render(GlyphFailed) + " " + err.Error())
 	}
 	if ok {
-		if se.Fix != "" {
-			b.WriteString("\n" + s.Label.Render("Fix   ") + se.Fix)
+		if fix := fixText(se); fix != "" {
+			b.WriteString("\n" + s.Label.Render("Fix   ") + fix)
 		}
 		if !se.Permanent {
 			b.WriteString("\n" + s.Faint.Render("This looks temporary: trying again should get past it."))
@@ -102,10 +104,16 @@ func ErrorBlock(err error, s *Styles, w int, took time.Duration) string {
 
 // ErrorText is a failure as one paragraph: what failed, and the fix.
 func ErrorText(err error) string {
-	if se, ok := steps.AsStepError(err); ok && se.Fix != "" {
-		return err.Error() + "\nFix: " + se.Fix
+	if se, ok := steps.AsStepError(err); ok && fixText(se) != "" {
+		return err.Error() + "\nFix: " + fixText(se)
 	}
 	return err.Error()
+}
+
+// fixText is a failure's fix without a "Fix:" of its own (a conflict's
+// fix is the plan's "Fix: …" line), so the label is never said twice.
+func fixText(se *steps.StepError) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(se.Fix), "Fix:"))
 }
 
 // IsEnableFailure reports whether err stopped step 10: enabling.

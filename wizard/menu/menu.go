@@ -47,8 +47,12 @@ func (m *Model) Init() tea.Cmd {
 	return m.sh.SetForm(m.sh.Forms.Form(huh.NewGroup(sel)))
 }
 
-// Update opens the task chosen.
+// Update opens the task chosen; q and esc leave.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && (k.String() == "q" || k.String() == "esc") && !m.sh.Typing() {
+		m.sh.SetForm(nil)
+		return shell.Finish(shell.Result{Outcome: shell.Left})
+	}
 	if done, ok := msg.(shell.FormDoneMsg); ok {
 		if !m.sh.Done(done) {
 			return nil
@@ -72,7 +76,7 @@ func (m *Model) View(w, _ int) string {
 func (m *Model) Title() string { return Title }
 
 // Keys are the menu's.
-func (m *Model) Keys() []string { return []string{kit.KeyQuit} }
+func (m *Model) Keys() []string { return []string{"q quit"} }
 
 // Busy: the menu waits for nothing.
 func (m *Model) Busy() bool { return false }

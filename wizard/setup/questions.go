@@ -247,6 +247,41 @@ func nextQuestion(i int, a *answers, c cloudapi.Cluster) int {
 	return len(questions)
 }
 
+// clearConflict clears the answer a plan's conflict is about and returns
+// the question that asks it again, or -1 when no answer caused it (a
+// conflict the answers cannot resolve).
+func (a *answers) clearConflict(c steps.PlannedStep, cl cloudapi.Cluster) int {
+	var q string
+	switch {
+	case c.ID == steps.StepLogGroup:
+		a.logGroup, a.defaultLogGroup, q = "", "", qLogGroup
+	case c.ID == steps.StepRoleARN || a.roleMode == roleExisting && (c.ID == steps.StepRole || c.ID == steps.StepTrust):
+		a.roleARN, q = "", qRoleARN
+	case c.ID == steps.StepRole || c.ID == steps.StepTrust:
+		a.roleName, a.defaultRoleName, q = "", "", qRoleNames
+	case c.ID == steps.StepPolicy || c.ID == steps.StepPermissions:
+		a.policyName, a.defaultPolicyName, q = "", "", qRoleNames
+	default:
+		return -1
+	}
+	i := questionIndex(q)
+	if !questions[i].applies(a, cl) {
+		return -1
+	}
+	return i
+}
+
+// prevQuestion is the index of the last question before i that applies,
+// or -1 when none does.
+func prevQuestion(i int, a *answers, c cloudapi.Cluster) int {
+	for j := i - 1; j >= 0; j-- {
+		if questions[j].applies(a, c) {
+			return j
+		}
+	}
+	return -1
+}
+
 func questionIndex(id string) int {
 	for i, q := range questions {
 		if q.id == id {

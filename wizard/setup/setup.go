@@ -74,6 +74,7 @@ const (
 	paneSteps planPane = iota
 	paneTrust
 	panePermission
+	paneCount
 )
 
 // Model is the setup task.
@@ -105,6 +106,13 @@ type Model struct {
 	streams      *shell.Streams
 	ticking      bool
 	flash        string
+	// conflict is the plan's conflict the question on screen was
+	// reopened for.
+	conflict  string
+	conflictQ int
+	// firstField is the first field of the question on screen: shift+tab
+	// from it goes back a question.
+	firstField huh.Field
 }
 
 // New returns setup on sh.
@@ -150,6 +158,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		return tick()
 	case tea.WindowSizeMsg:
 		m.layoutPlan()
+		cmd := m.sh.UpdateForm(msg)
+		m.fitConflict()
+		return cmd
 	case tea.KeyPressMsg:
 		m.flash = ""
 		if cmd, ok := m.key(msg); ok {
@@ -163,8 +174,31 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 // did.
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch k := msg.String(); m.stage {
+	case asking, pickingRole:
+		// Esc goes back one question; so does shift+tab from the first
+		// field of one (from another, it is the form's own: the field
+		// before).
+		back := k == "esc" || k == "shift+tab" && (m.stage == pickingRole || m.sh.Form() != nil && m.sh.Form().GetFocusedField() == m.firstField)
+		if !back {
+			return nil, false
+		}
+		if m.stage == pickingRole {
+			return m.askQuestion(questionIndex(qRoleARN)), true
+		}
+		if i := prevQuestion(m.qi, &m.ans, m.cluster()); i >= 0 {
+			return m.askQuestion(i), true
+		}
+		m.flash = "This is the first question: ctrl+c quits, nothing has been changed yet."
+		return nil, true
 	case planned:
 		switch k {
+		case "tab", "shift+tab":
+			step := planPane(1)
+			if k == "shift+tab" {
+				step = paneCount - 1
+			}
+			m.setPane((m.pane + step) % paneCount)
+			return nil, true
 		case "t":
 			m.setPane(paneTrust)
 			return nil, true
@@ -204,8 +238,22 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 			m.ans, m.answered = newAnswers(q.Input), true
 		}
 		m.ans.forCluster(q.Cluster)
+		first := nextQuestion(-1, &m.ans, m.cluster())
+		// Editing after a conflict starts at the question that caused
+		// it, its value cleared and the conflict said above it.
+		conflict := ""
+		if m.plan != nil {
+			if c := m.plan.Conflicts(); len(c) > 0 {
+				if i := m.ans.clearConflict(c[0], m.cluster()); i >= 0 {
+					first, conflict = i, c[0].Summary
+				}
+			}
+		}
 		m.plan, m.pane = nil, paneSteps
-		return m.askQuestion(nextQuestion(-1, &m.ans, m.cluster()))
+		m.conflict, m.conflictQ = conflict, first
+		cmd := m.askQuestion(first)
+		m.fitConflict()
+		return cmd
 	case steps.Choice:
 		switch q.ID {
 		case steps.ChoiceSetupPrepareFailed:
@@ -221,6 +269,7 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 			}
 			m.layoutPlan()
 			m.vp.GotoTop()
+			m.showConflict()
 			return cmd
 		case steps.ChoiceSetupFailed:
 			m.stage = failed
@@ -245,11 +294,19 @@ func (m *Model) askQuestion(i int) tea.Cmd {
 		a.Reply(nil)
 		return m.sh.SpinTick()
 	}
+	if i != m.conflictQ {
+		m.conflict = ""
+	}
 	m.qi = i
 	m.stage = asking
 	q := questions[i]
 	note := fmt.Sprintf("Step %d: %s.", steps.StepNumber(q.step), steps.StepTitle(q.step))
-	return m.sh.SetForm(q.build(m.sh.Forms, &m.ans, m.cluster(), destinationRegions(m.cfg.Input, m.cluster())), note)
+	if m.conflict != "" {
+		note += "\nThe plan had a conflict here: " + m.conflict + " Choose another value."
+	}
+	cmd := m.sh.SetForm(q.build(m.sh.Forms, &m.ans, m.cluster(), destinationRegions(m.cfg.Input, m.cluster())), note)
+	m.firstField = m.sh.Form().GetFocusedField()
+	return cmd
 }
 
 // submitted acts on a completed question or role pick.

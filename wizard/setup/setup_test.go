@@ -439,3 +439,93 @@ func TestClusterListFilters(t *testing.T) {
 		t.Fatalf("chose %s:\n%s", c.Name, hs.Screen())
 	}
 }
+
+// TestConflictIsShownAndEditingReopensItsQuestion: a role name that is
+// another cluster's makes the plan's conflict; the plan opens scrolled to
+// it, and "e" reopens the role's question with the name cleared and the
+// conflict said — a new name gives a plan without one.
+func TestConflictIsShownAndEditingReopensItsQuestion(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	shelltest.Enabling(t, build, steps.SetupInput{Cluster: cloudemu.StagingAWSClusterName, ExternalID: steps.ExternalIDAuto})
+	cfg := config(build)
+	cfg.Input.RoleName = shelltest.StagingRole
+	hs := start(t, cfg, 80, 24)
+	answerDefaults(t, hs)
+	m := task(hs)
+	if c := m.plan.Conflicts(); len(c) != 1 || c[0].ID != steps.StepRole {
+		t.Fatalf("conflicts %+v", c)
+	}
+	s := hs.Screen()
+	if !strings.Contains(s, " 5. Create the cross-account IAM role") || !strings.Contains(s, "! conflict") || !strings.Contains(s, "The plan has a conflict at step 5") {
+		t.Fatalf("the conflict is not in view:\n%s", s)
+	}
+	if m.vp.YOffset() == 0 {
+		t.Errorf("the plan was not scrolled to its conflict")
+	}
+
+	hs.Key("e")
+	atQuestion(hs, qRoleNames)
+	if m.ans.roleName != "" || !hs.Has("The plan had a conflict here") || !hs.Has("made by crdb-logexport for cluster staging-aws") {
+		t.Fatalf("the question reopened with %q:\n%s", m.ans.roleName, hs.Screen())
+	}
+	shelltest.CheckFits(t, "the reopened question", hs.Screen(), 80, 24)
+	hs.TypeText("ProdOwnRole")
+	hs.Enter() // role name
+	hs.Enter() // policy name
+	hs.Enter() // regions
+	atQuestion(hs, qExternalID)
+	if hs.Has("The plan had a conflict here") {
+		t.Errorf("the conflict note outlived its question:\n%s", hs.Screen())
+	}
+	hs.Enter()
+	atStage(hs, planned)
+	if c := task(hs).plan.Conflicts(); len(c) != 0 || task(hs).plan.RoleName != "ProdOwnRole" {
+		t.Fatalf("after the edit: role %s, conflicts %+v", task(hs).plan.RoleName, c)
+	}
+}
+
+// TestKeysGoBackAndCycleThePlan: esc goes back one question, shift+tab
+// from a question's first field too, and tab cycles the plan's panes past
+// the last.
+func TestKeysGoBackAndCycleThePlan(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	hs := start(t, config(build), 80, 24)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Key("esc")
+	if !hs.Has("This is the first question") {
+		t.Errorf("esc at the first question:\n%s", hs.Screen())
+	}
+	hs.Enter() // log group
+	hs.Enter() // retention
+	atQuestion(hs, qRoleMode)
+	hs.Key("esc")
+	atQuestion(hs, qLogGroup)
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Key("shift+tab") // from the first field: back a question
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Enter()
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qExternalID)
+	hs.Enter()
+	atStage(hs, planned)
+	m := task(hs)
+	for _, want := range []planPane{paneTrust, panePermission, paneSteps, paneTrust} {
+		hs.Key("tab")
+		if m.pane != want {
+			t.Fatalf("tab: pane %d, want %d", m.pane, want)
+		}
+	}
+	hs.Key("shift+tab")
+	if m.pane != paneSteps {
+		t.Fatalf("shift+tab: pane %d, want the steps", m.pane)
+	}
+}

@@ -1,6 +1,7 @@
 package setup
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"net/url"
 	"strings"
@@ -39,13 +40,16 @@ func (m *Model) Keys() []string {
 		if !m.sh.Offers(steps.OptApply) {
 			scroll = "pgup/pgdn scroll"
 		}
-		return []string{scroll, "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
+		return []string{scroll, "tab next pane", "t trust", "p permission", "s steps", "e edit answers", kit.KeyQuit}
 	case m.stage == applying || m.stage == rollingBack:
 		return []string{m.sh.StopKey()}
 	case m.stage == summary:
 		return []string{fmt.Sprintf("1–%d copy a value", len(m.summaryValues())), kit.KeyExit}
 	case m.stage >= failed:
 		return []string{kit.KeyQuit}
+	}
+	if m.stage == asking || m.stage == pickingRole {
+		return []string{kit.KeyBack, kit.KeyQuitUnmoved}
 	}
 	return []string{kit.KeyQuitUnmoved}
 }
@@ -107,7 +111,14 @@ func (m *Model) questionPanel(w int) string {
 	case m.stage == prepareFailed:
 		return kit.ErrorBlock(m.err, s, w, 0) + "\n\n" + m.sh.FormView()
 	case m.stage == asking:
-		return m.sh.FormView() + m.liveCheck(w)
+		out := m.sh.FormView() + m.liveCheck(w)
+		if m.conflict != "" {
+			out = m.conflictNote(w) + "\n\n" + out
+		}
+		if m.flash != "" {
+			out += "\n\n" + kit.WrapProse(s.Faint.Render(m.flash), w)
+		}
+		return out
 	case m.stage == pickingRole:
 		return m.roles.View(w)
 	case m.stage == preparing:
@@ -164,6 +175,41 @@ func (m *Model) planBody(w, h int) string {
 		view += "\n" + note
 	}
 	return title + "\n\n" + view + "\n\n" + form
+}
+
+// conflictNote says why a question was reopened: the plan's conflict.
+func (m *Model) conflictNote(w int) string {
+	s := m.sh.Styles
+	return kit.WrapProse(s.Warn.Render(kit.GlyphWarn+" The plan had a conflict here: ")+m.conflict+s.Faint.Render(" Choose another value."), w)
+}
+
+// fitConflict makes the reopened question's form leave room for the
+// conflict's note above it.
+func (m *Model) fitConflict() {
+	if m.conflict == "" || m.sh.Form() == nil {
+		return
+	}
+	w := m.sh.ContentWidth()
+	m.sh.Form().Update(tea.WindowSizeMsg{Width: w, Height: max(m.sh.FormHeight()-lipgloss.Height(m.conflictNote(w))-1, 6)})
+}
+
+// showConflict scrolls the plan's steps to its first conflict, which is
+// what the question under the plan is about.
+func (m *Model) showConflict() {
+	if m.plan == nil || m.pane != paneSteps {
+		return
+	}
+	c := m.plan.Conflicts()
+	if len(c) == 0 {
+		return
+	}
+	head := fmt.Sprintf("%2d. %s", c[0].Number, c[0].Title)
+	for i, line := range strings.Split(ansi.Strip(m.vp.GetContent()), "\n") {
+		if strings.HasPrefix(line, head) {
+			m.vp.SetYOffset(i)
+			return
+		}
+	}
 }
 
 // setPane shows a pane of the plan from its top.

@@ -1,11 +1,13 @@
 package shell
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
@@ -29,6 +31,8 @@ type Driven interface {
 // waits for its answer — a read nothing can interrupt — Drive leaves it and
 // returns what m had done before it.
 func Drive(ctx context.Context, m Driven, in io.Reader, out io.Writer, lines *kit.Lines) Result {
+	in, cut, release := interruptible(in)
+	defer release()
 	d := &driver{m: m, in: watchEOF(in), out: out, lines: lines, msgs: make(chan tea.Msg, 4096)}
 	done := make(chan Result, 1)
 	go func() { done <- d.run(ctx) }()
@@ -40,11 +44,25 @@ func Drive(ctx context.Context, m Driven, in io.Reader, out io.Writer, lines *ki
 	d.mu.Lock()
 	prompting, snapshot := d.prompting, d.snapshot
 	d.mu.Unlock()
-	if prompting {
-		return snapshot
+	if !prompting {
+		return <-done
 	}
-	return <-done
+	// A terminal's read is cut short: the form ends as at the end of the
+	// input, the program as on an interrupt, and nothing is left reading
+	// the terminal to swallow the shell's next line.
+	if cut() {
+		select {
+		case res := <-done:
+			return res
+		case <-time.After(cutWait):
+		}
+	}
+	return snapshot
 }
+
+// cutWait is how long an interrupted form may take to end once its read
+// is cut short.
+const cutWait = 2 * time.Second
 
 type driver struct {
 	m     Driven
@@ -158,7 +176,34 @@ func (d *driver) runForm(f *huh.Form) (err error) {
 			err = huh.ErrUserAborted
 		}
 	}()
-	return f.WithAccessible(true).WithInput(d.in).WithOutput(d.out).Run()
+	return f.WithAccessible(true).WithInput(d.in).WithOutput(unpadded{d.out}).Run()
+}
+
+// unpadded drops the spaces Huh pads a prompt's lines with to the width of
+// its widest: before a line's end they are invisible, and after the last
+// line — where the answer is typed — they pushed the typing a screen's
+// width to the right. The one space that separates a prompt from its
+// answer stays.
+type unpadded struct{ w io.Writer }
+
+func (u unpadded) Write(p []byte) (int, error) {
+	var b bytes.Buffer
+	for line := range bytes.Lines(p) {
+		body, eol := line, []byte(nil)
+		if i := bytes.IndexAny(line, "\r\n"); i >= 0 {
+			body, eol = line[:i], line[i:]
+		}
+		trimmed := bytes.TrimRight(body, " ")
+		b.Write(trimmed)
+		if eol == nil && len(trimmed) < len(body) {
+			b.WriteByte(' ')
+		}
+		b.Write(eol)
+	}
+	if _, err := u.w.Write(b.Bytes()); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // eofReader notes the end of the input.

@@ -11,6 +11,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
@@ -40,6 +41,8 @@ type Program struct {
 	// fromBottom: the scroll counts up from the view's bottom (a form is
 	// on screen there).
 	fromBottom bool
+	// help: every key is shown, not one line of them (? toggles it).
+	help bool
 }
 
 // NewProgram returns the program that opens the task first on sh.
@@ -93,6 +96,14 @@ func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return p, p.finish(p.task.Result(Aborted))
 		case sh.linger != nil && (k == "q" || k == "enter" || k == "esc"):
 			return p, p.finish(*sh.linger)
+		case k == "?" && !sh.Typing():
+			p.help = !p.help
+			return p, nil
+		case k == "q" && !sh.Typing() && sh.pending != nil && sh.pending.form != nil && sh.Offers(steps.OptQuit):
+			// q quits a question shown as a form wherever nothing is
+			// typed — the doctor's "What now?", a failed step's choice.
+			sh.Reply(steps.OptQuit)
+			return p, nil
 		case p.overflow > 0 && p.scrollKey(k):
 			return p, nil
 		}
@@ -285,10 +296,30 @@ func together(w int, sep, a, b string) string {
 	return kit.Wrap(a, w) + "\n" + kit.Wrap(b, w)
 }
 
-// footer is the keys: the form's, then the task's own.
+// footer is the keys: the form's, then the task's own, and ? for all of
+// them — one a line, with what they do, when help is on.
 func (p *Program) footer(w int) string {
 	s := p.sh.Styles
-	line := s.Help.Render(strings.Join(p.task.Keys(), " · "))
+	keys := p.task.Keys()
+	if p.help {
+		lines := []string{s.Section.Render("Keys")}
+		if f := p.sh.form; f != nil && f.State == huh.StateNormal {
+			for _, b := range f.KeyBinds() {
+				if b.Enabled() && b.Help().Key != "" {
+					lines = append(lines, "  "+s.Help.Render(b.Help().Key+" "+b.Help().Desc))
+				}
+			}
+		}
+		for _, k := range keys {
+			lines = append(lines, "  "+s.Help.Render(k))
+		}
+		if !p.sh.Typing() && p.sh.pending != nil && p.sh.pending.form != nil && p.sh.Offers(steps.OptQuit) {
+			lines = append(lines, "  "+s.Help.Render("q quit"))
+		}
+		lines = append(lines, "  "+s.Help.Render("? fewer keys · ctrl+c stops at any time"))
+		return kit.Wrap(strings.Join(lines, "\n"), w)
+	}
+	line := s.Help.Render(strings.Join(append(keys, "? help"), " · "))
 	if f := p.sh.form; f != nil && f.State == huh.StateNormal {
 		if h := f.Help().ShortHelpView(f.KeyBinds()); h != "" {
 			line = h + s.Help.Render(" · ") + line

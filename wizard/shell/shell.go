@@ -135,6 +135,22 @@ func (s *Shell) SetForm(f *huh.Form, note ...string) tea.Cmd {
 // Form is the form on screen, or nil.
 func (s *Shell) Form() *huh.Form { return s.form }
 
+// Typing reports whether the field in focus takes text (an input, a
+// text area, a list being filtered): there, keys such as q and ? are
+// text, not commands.
+func (s *Shell) Typing() bool {
+	if s.form == nil || s.form.State != huh.StateNormal {
+		return false
+	}
+	switch f := s.form.GetFocusedField().(type) {
+	case *huh.Input, *huh.Text:
+		return true
+	case interface{ GetFiltering() bool }:
+		return f.GetFiltering()
+	}
+	return false
+}
+
 // Note is what accessible mode says before the form.
 func (s *Shell) Note() string { return s.note }
 

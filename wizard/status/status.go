@@ -46,10 +46,12 @@ type Model struct {
 	st            *steps.ClusterExport
 	ev            *cloudapi.StatusEvent
 	following     bool
-	reading       bool
-	watchStart    time.Time
-	readErr       error
-	watchErr      error
+	// live: the status is followed past terminal statuses.
+	live       bool
+	reading    bool
+	watchStart time.Time
+	readErr    error
+	watchErr   error
 	// logsSeq numbers the refresh loops of the logs; a new read starts a
 	// new one.
 	logsSeq int
@@ -97,7 +99,11 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 		if msg.seq != m.logsSeq || m.st == nil {
 			return nil
 		}
-		m.st.Logs = msg.logs
+		// A copy: the export read is the dialogue's too, which reads it
+		// while it follows.
+		st := *m.st
+		st.Logs = msg.logs
+		m.st = &st
 		return m.logsDue()
 	case tea.KeyPressMsg:
 		return m.key(msg)
@@ -143,16 +149,17 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 	case steps.Working:
 		switch ev.Stage {
 		case steps.StageStatusRead:
-			m.reading = true
-		case steps.StageStatusWatch:
+			m.reading, m.following, m.live = true, false, false
+		case steps.StageStatusWatch, steps.StageStatusFollow:
 			m.following, m.ev, m.watchErr = true, nil, nil
+			m.live = ev.Stage == steps.StageStatusFollow
 			m.watchStart = m.sh.Now()
 		}
 		return m.sh.SpinTick()
 	case steps.ExportRead:
 		m.reading, m.readErr = false, nil
 		m.st = ev.Export
-		if ev.Final {
+		if ev.Final && !m.live {
 			m.following = false
 		}
 		m.logsSeq++
@@ -164,11 +171,25 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 		switch ev.Stage {
 		case steps.StageStatusRead:
 			m.reading, m.readErr = false, ev.Err
-		case steps.StageStatusWatch:
-			m.following, m.watchErr = false, ev.Err
+		case steps.StageStatusWatch, steps.StageStatusFollow:
+			m.following, m.live, m.watchErr = false, false, ev.Err
 		}
 	}
 	return nil
+}
+
+// stale reports whether the watch saw the status change since the export
+// was last read whole: what was read with it (the logs) may no longer
+// hold.
+func (m *Model) stale() bool {
+	return m.ev != nil && m.st != nil && m.ev.Info.Status != "" && m.ev.Info.Status != m.st.Status
+}
+
+// moving reports whether the status is followed while it is not terminal:
+// then the logs wait, as the export is still being set up or taken down.
+func (m *Model) moving() bool {
+	cur := m.current()
+	return m.following && (cur == nil || !cur.Status.Terminal())
 }
 
 // done follows the end of the dialogue: the doctor, the menu, or the end.
@@ -185,9 +206,9 @@ func (m *Model) done(result any) tea.Cmd {
 }
 
 // logsDue schedules the next look at the logs, when there are logs to
-// look at and the status no longer changes.
+// look at and the status is terminal.
 func (m *Model) logsDue() tea.Cmd {
-	if m.st == nil || len(m.st.Logs) == 0 || m.following || m.sh.Session.Env == nil || m.sh.Session.Env.AWS == nil {
+	if m.st == nil || len(m.st.Logs) == 0 || m.moving() || m.sh.Session.Env == nil || m.sh.Session.Env.AWS == nil {
 		return nil
 	}
 	seq := m.logsSeq

@@ -61,7 +61,7 @@ func (m *Model) View(w, h int) string {
 // main values.
 func (m *Model) sections(cur *steps.ClusterExport, lean bool, w int) string {
 	s := m.sh.Styles
-	parts := []string{m.statusSection(cur, w)}
+	parts := []string{m.statusSection(cur, lean, w)}
 	if c := m.configSection(cur, lean, w); c != "" {
 		parts = append(parts, c)
 	}
@@ -77,12 +77,15 @@ func (m *Model) sections(cur *steps.ClusterExport, lean bool, w int) string {
 		parts = append(parts, text)
 	}
 	title := s.Section.Render("Log export of "+cur.ClusterName) + s.Faint.Render(fmt.Sprintf(" · %s on %s", cur.Plan, cur.CloudProvider))
+	if lean && m.following && m.live {
+		title += s.Faint.Render(" · " + m.sh.Spin.View() + " following live")
+	}
 	return kit.WrapProse(title, w) + "\n" + strings.Join(parts, "\n\n")
 }
 
 // statusSection is the status as the watch last saw it (or as read), and
 // whether it is still followed.
-func (m *Model) statusSection(cur *steps.ClusterExport, w int) string {
+func (m *Model) statusSection(cur *steps.ClusterExport, lean bool, w int) string {
 	s := m.sh.Styles
 	ev := cloudapi.StatusEvent{
 		Info:         cloudapi.LogExportInfo{Status: cur.Status, UserMessage: cur.UserMessage},
@@ -99,6 +102,18 @@ func (m *Model) statusSection(cur *steps.ClusterExport, w int) string {
 	}
 	out := kit.ExportStatusView(ev, elapsed, ev.Polls, nil, m.sh.Now(), s, w)
 	switch {
+	case m.following && m.live && lean:
+		// The title says it is live.
+	case m.following && m.live:
+		// One line: that it is live, and since when the status stands.
+		text := "following live while the status changes"
+		if !m.moving() {
+			text = "following live: a change made anywhere shows here"
+		}
+		if since := m.sinceText(); since != "" {
+			text += " · " + since
+		}
+		out += "\n" + kit.SpinnerLine(m.sh.Spin.View(), s.Faint.Render(text), w)
 	case m.following:
 		out += "\n" + kit.SpinnerLine(m.sh.Spin.View(), s.Faint.Render("following live until the status is terminal"), w)
 	case m.watchErr != nil:
@@ -108,6 +123,21 @@ func (m *Model) statusSection(cur *steps.ClusterExport, w int) string {
 		out += "\n" + kit.Wrap(s.Warn.Render("Reading it again failed: ")+m.readErr.Error(), w)
 	}
 	return out
+}
+
+// sinceText says when the status last changed, as the watch saw it: the
+// time of the poll that saw the change, or that none was seen since the
+// watch began.
+func (m *Model) sinceText() string {
+	if m.ev == nil || m.ev.Since.IsZero() || m.ev.Err != nil && m.ev.Info.Status == "" {
+		return ""
+	}
+	now := m.sh.Now()
+	at := m.ev.Since.UTC().Format("15:04:05") + " UTC"
+	if m.ev.Changes == 0 {
+		return fmt.Sprintf("unchanged since the watch began at %s (%s ago)", at, kit.FormatAge(now.Sub(m.ev.Since)))
+	}
+	return fmt.Sprintf("%s since %s (%s ago); %d %s seen", m.current().Status, at, kit.FormatAge(now.Sub(m.ev.Since)), m.ev.Changes, kit.Plural(m.ev.Changes, "change", "changes"))
 }
 
 // configSection is the export's configuration, one value a line.
@@ -191,7 +221,9 @@ func (m *Model) logsSection(cur *steps.ClusterExport, w int) string {
 	if len(groups) == 1 {
 		head += s.Faint.Render(" group " + cur.Logs[0].LogGroup)
 	}
-	if !m.following {
+	if m.moving() || m.stale() {
+		head += s.Faint.Render(" (as read before the status changed)")
+	} else {
 		head += s.Faint.Render(fmt.Sprintf(" (live, every %s)", kit.FormatAge(m.cfg.LogsEvery)))
 	}
 	lines := []string{head}
@@ -230,7 +262,7 @@ func (m *Model) hint(cur *steps.ClusterExport, lean bool) (string, string) {
 		return s.Fail.Render(kit.GlyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " for the doctor's checks.", ""
 	case cur.Status.Failed():
 		return s.Fail.Render(kit.GlyphFailed+" The export failed.") + " Press " + s.Key.Render("d") + " to run the doctor's checks: they name the exact field that is wrong, and repair what they can.", ""
-	case !m.following && len(steps.NotArriving(cur)) > 0:
+	case !m.moving() && len(steps.NotArriving(cur)) > 0:
 		text := s.Warn.Render(kit.GlyphWarn+" No logs arriving in "+strings.Join(steps.NotArriving(cur), ", ")+".") + " Press " + s.Key.Render("d") + " to diagnose."
 		if !lean {
 			text += s.Faint.Render(" Right after enabling, logs appear as nodes write: they are not back-filled.")

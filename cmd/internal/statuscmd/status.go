@@ -30,6 +30,7 @@ type Options struct {
 	Cluster string
 	All     bool
 	Watch   bool
+	Until   bool
 	NoLogs  bool
 	History bool
 	Timeout time.Duration
@@ -49,8 +50,13 @@ was created and last changed, the cluster's state and operation, and whether
 logs are arriving in CloudWatch in each destination region (streams with events
 in the last 15 minutes; this reads your AWS account, skip it with --no-logs).
 
---watch follows the status live, one line per change, until it is terminal
-(ENABLED, DISABLED or a failure) or you interrupt it.
+--watch follows the status live, one line per change, until you interrupt it:
+past ENABLED, DISABLED and failures too, so a disable from another shell, a
+detached policy or an enable all show. It polls every 750 ms while the status
+moves, and less often once it stands still (every 2 s for a minute, then 10 s,
+then 30 s after 10 minutes). With --until-terminal it stops at the first
+terminal status instead (ENABLED, DISABLED or a failure): for scripts that
+wait, and for --output json, which prints that one status.
 
 --all lists every cluster of the organization with its export status. The
 statuses are read concurrently at CockroachDB Cloud's rate limit of 10 requests
@@ -62,11 +68,12 @@ AWS) says so ("not eligible"), unless it has an export of its own.
 (first verdict, failing, recovered, new findings), oldest first, from the
 monitor's state on this machine; it reads nothing over the network.
 
-Exit status: 0 when the status could be read (whatever it is); with --watch, 1
-when it ended on a failure status; with --all, 1 when some cluster's status
-could not be read.`,
+Exit status: 0 when the status could be read (whatever it is); with
+--until-terminal, 1 when it ended on a failure status; with --all, 1 when some
+cluster's status could not be read.`,
 		Example: `  crdb-logexport status --cluster prod-aws
   crdb-logexport status --cluster prod-aws --watch
+  crdb-logexport status --cluster prod-aws --watch --until-terminal --output json
   crdb-logexport status --cluster prod-aws --output json
   crdb-logexport status --all --output json
   crdb-logexport status --cluster prod-aws --history`,
@@ -81,7 +88,8 @@ could not be read.`,
 	o.Out.Register(f)
 	f.StringVar(&o.Cluster, "cluster", "", "cluster id or name")
 	f.BoolVar(&o.All, "all", false, "list every cluster in the organization with its export status")
-	f.BoolVarP(&o.Watch, "watch", "w", false, "follow the status live until it is terminal or interrupted")
+	f.BoolVarP(&o.Watch, "watch", "w", false, "follow the status live until interrupted")
+	f.BoolVar(&o.Until, "until-terminal", false, "with --watch, stop at the first terminal status (ENABLED, DISABLED or a failure); exit 1 on a failure")
 	f.BoolVar(&o.NoLogs, "no-logs", false, "do not check CloudWatch for arriving logs (no AWS calls)")
 	f.BoolVar(&o.History, "history", false, "show the transitions the monitor recorded for --cluster (no network calls)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "give up (exit 124) after this long; 0 means no limit")
@@ -96,6 +104,10 @@ func run(ctx context.Context, o *Options) error {
 		return cmdutil.UsageError("--watch follows one cluster: use it with --cluster, not --all")
 	case !o.All && o.Cluster == "":
 		return cmdutil.UsageError("--cluster is required (a cluster id or name), or --all for every cluster")
+	case o.Until && !o.Watch:
+		return cmdutil.UsageError("--until-terminal says when --watch stops: use it with --watch")
+	case o.Watch && !o.Until && o.Out.JSON():
+		return cmdutil.UsageError("--watch --output json prints one document, once the watch ends: add --until-terminal to stop at the first terminal status")
 	case o.History && (o.All || o.Watch):
 		return cmdutil.UsageError("--history shows one cluster's recorded transitions: use it with --cluster alone")
 	}
@@ -107,7 +119,7 @@ func run(ctx context.Context, o *Options) error {
 		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
 		defer cancel()
 	}
-	if o.Watch && !o.NoLogs && !o.Out.JSON() && !o.Conn.NoInput && o.IO.CanPrompt() {
+	if o.Watch && !o.Until && !o.NoLogs && !o.Conn.NoInput && o.IO.CanPrompt() {
 		return runInterface(ctx, o)
 	}
 	cloud, err := o.Conn.Cloud()
@@ -129,7 +141,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	end := steps.RunStatus(ctx, env, steps.StatusTask{Ref: o.Cluster, Follow: o.Watch, SkipLogs: o.NoLogs}, cmdutil.Prompter{IO: o.IO}, lines.Event)
+	end := steps.RunStatus(ctx, env, steps.StatusTask{Ref: o.Cluster, Follow: o.Watch, UntilTerminal: o.Until, SkipLogs: o.NoLogs}, cmdutil.Prompter{IO: o.IO}, lines.Event)
 	failedStatus := end.Export != nil && end.Export.Status.Failed()
 	if end.Export == nil || ctx.Err() != nil || end.Ending == steps.Failed && !failedStatus {
 		return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, "", o.Timeout, nil)
@@ -139,9 +151,9 @@ func run(ctx context.Context, o *Options) error {
 			return err
 		}
 	}
-	// The status was read: that is success, unless --watch followed it to
-	// a failure.
-	if o.Watch && failedStatus {
+	// The status was read: that is success, unless --until-terminal
+	// waited for it and it failed.
+	if o.Until && failedStatus {
 		return cmdutil.Silent(cmdutil.ExitFailure)
 	}
 	return nil

@@ -195,6 +195,9 @@ func KeyMsg(k string) tea.KeyPressMsg {
 	if r, ok := special[k]; ok {
 		return tea.KeyPressMsg{Code: r}
 	}
+	if k == "shift+tab" {
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	}
 	if rest, ok := strings.CutPrefix(k, "ctrl+"); ok {
 		return tea.KeyPressMsg{Code: rune(rest[0]), Mod: tea.ModCtrl}
 	}
