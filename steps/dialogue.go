@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
@@ -98,6 +99,44 @@ type APIKeyQuestion struct{ Key string }
 type ClusterQuestion struct {
 	Clusters []cloudapi.Cluster
 	Chosen   string
+	// Exports is each cluster's export status, by cluster ID, as far as
+	// it was read in ExportGlanceWait; a cluster missing was not read.
+	Exports map[string]ClusterSummary
+	// ForSetup: a cluster CloudWatch export does not apply to (not on AWS,
+	// or the Basic plan) cannot be chosen; it is shown with the reason.
+	ForSetup bool
+}
+
+// ExportText is cl's export as the choice shows it: the API's status,
+// "not configured", why CloudWatch export does not apply (always, for
+// setup), "status not read" when reading it failed, and "" when it was not
+// read in time; a cluster not in the CREATED state adds its state.
+func (q *ClusterQuestion) ExportText(cl cloudapi.Cluster) string {
+	sum, read := q.Exports[cl.ID]
+	if (!read || q.ForSetup) && cl.CheckCloudWatch() != nil {
+		sum, read = summaryOf(cl), true
+	}
+	text := ""
+	switch {
+	case !read:
+	case sum.Error != "":
+		text = "status not read"
+	default:
+		text = sum.StatusText()
+	}
+	if cl.State != "" && cl.State != cloudapi.StateCreated {
+		text = strings.TrimPrefix(text+" · cluster "+string(cl.State), " · ")
+	}
+	return text
+}
+
+// Refused says why cl cannot be chosen: for setup, a cluster CloudWatch
+// export does not apply to. Nil when it can be.
+func (q *ClusterQuestion) Refused(cl cloudapi.Cluster) error {
+	if !q.ForSetup {
+		return nil
+	}
+	return cl.CheckCloudWatch()
 }
 
 // SetupQuestions asks setup's questions for Cluster, starting from Input

@@ -46,6 +46,9 @@ const (
 	StageUpdateApply  Stage = "update-apply"
 	StageRolesLookup  Stage = "roles-lookup"
 	StageRollbackRead Stage = "rollback-read"
+	// StageClusterExports reads each cluster's export status for the
+	// choice of a cluster.
+	StageClusterExports Stage = "cluster-exports"
 )
 
 // The progress of a procedure, as its reporters hear it.

@@ -453,6 +453,14 @@ func fillChoices(p *SetupPlan, in SetupInput, journal *Journal, cluster cloudapi
 	return nil
 }
 
+// roleFlag is the flag that chose the plan's role.
+func roleFlag(p *SetupPlan) string {
+	if p.BringOwnRole {
+		return "--role-arn"
+	}
+	return "--role-name"
+}
+
 // roleInForce is the name of the role the export in force uses, when it
 // is a role of the account this tool acts in: setup keeps using it rather
 // than making a second one.
@@ -886,7 +894,7 @@ func buildSteps(p *SetupPlan, in SetupInput) {
 		add(StepTrust, ExistsOK, fmt.Sprintf("the role's trust policy lets arn:aws:iam::%s:root assume it%s", p.ClusterAccount, externalIDNote(p)))
 	case p.BringOwnRole || !p.roleOurs:
 		add(StepTrust, Conflict, fmt.Sprintf("the role's trust policy does not let the cluster's account %s assume it%s", p.ClusterAccount, externalIDNote(p)),
-			"current:\n"+curTrust, "Fix: add a statement like this one to the role's trust policy (this tool does not rewrite roles it did not make for this cluster), or leave --role-name out to use this cluster's own role:\n"+p.Trust.JSON())
+			"current:\n"+curTrust, "Fix: add a statement like this one to the role's trust policy (this tool does not rewrite roles it did not make for this cluster), or leave "+roleFlag(p)+" out to use this cluster's own role:\n"+p.Trust.JSON())
 	case p.roleSharedWith != "":
 		add(StepTrust, Conflict, fmt.Sprintf("role %s is used by the export of cluster %s; replacing its trust would break that export", p.role.ARN, p.roleSharedWith),
 			"Fix: give this cluster its own role and policy: leave --role-name and --policy-name out (this cluster's own are "+DefaultRoleNameFor(p.ClusterName, p.ClusterID)+" and "+DefaultPolicyNameFor(p.ClusterName, p.ClusterID)+")")

@@ -228,6 +228,69 @@ func (c ClusterSummary) StatusText() string {
 	return "not configured"
 }
 
+// summaryOf is a cluster's row before its export is read.
+func summaryOf(cl cloudapi.Cluster) ClusterSummary {
+	sum := ClusterSummary{
+		ClusterID: cl.ID, ClusterName: cl.Name, Plan: cl.Plan, CloudProvider: cl.CloudProvider,
+		Regions: cl.RegionNames(), ClusterState: cl.State,
+	}
+	if err := cl.CheckCloudWatch(); err != nil {
+		sum.NotEligible = err.Error()
+	}
+	return sum
+}
+
+// read fills the row with the export as read (or why it could not be).
+func (c *ClusterSummary) read(info cloudapi.LogExportInfo, err error) {
+	if err != nil {
+		c.Error = err.Error()
+		return
+	}
+	c.Status, c.UserMessage, c.Configured = info.Status, info.UserMessage, info.Configured
+	c.LogName = info.Spec.LogName
+}
+
+// ExportGlanceWait is how long choosing a cluster waits for the clusters'
+// export statuses: one not read by then is shown without one, so a large
+// organization never holds the choice up.
+const ExportGlanceWait = 3 * time.Second
+
+// ClusterExports reads the export of each of clusters, concurrently
+// through the client's shared limiter, for at most within: the rows of
+// the clusters read by then (one that could not be read carries Error),
+// by cluster ID.
+func ClusterExports(ctx context.Context, env *Env, clusters []cloudapi.Cluster, within time.Duration) map[string]ClusterSummary {
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	out := make(map[string]ClusterSummary, len(clusters))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, allStatusWorkers)
+	for _, cl := range clusters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-sem }()
+			info, err := env.Cloud.LogExport(ctx, cl.ID)
+			if ctx.Err() != nil {
+				return
+			}
+			sum := summaryOf(cl)
+			sum.read(info, err)
+			mu.Lock()
+			out[cl.ID] = sum
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
 // OrgStatus is the answer of AllStatuses.
 type OrgStatus struct {
 	Clusters []ClusterSummary `json:"clusters"`
@@ -258,25 +321,15 @@ func AllStatuses(ctx context.Context, env *Env, progress func(done, known int)) 
 		mu.Lock()
 		defer mu.Unlock()
 		row[cl.ID] = len(res.Clusters)
-		sum := ClusterSummary{
-			ClusterID: cl.ID, ClusterName: cl.Name, Plan: cl.Plan, CloudProvider: cl.CloudProvider,
-			Regions: cl.RegionNames(), ClusterState: cl.State,
-		}
-		if err := cl.CheckCloudWatch(); err != nil {
-			sum.NotEligible = err.Error()
-		}
-		res.Clusters = append(res.Clusters, sum)
+		res.Clusters = append(res.Clusters, summaryOf(cl))
 		return true
 	}, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
 		mu.Lock()
 		defer mu.Unlock()
 		r := &res.Clusters[row[cl.ID]]
+		r.read(info, err)
 		if err != nil {
-			r.Error = err.Error()
 			res.Failed++
-		} else {
-			r.Status, r.UserMessage, r.Configured = info.Status, info.UserMessage, info.Configured
-			r.LogName = info.Spec.LogName
 		}
 		done++
 		if progress != nil {

@@ -133,6 +133,7 @@ func chooseCluster(ctx context.Context, t ConnectTask, s Session, p Prompter, l 
 	if s.Chosen {
 		chosen = s.Cluster.ID
 	}
+	var exports map[string]ClusterSummary
 	for {
 		switch {
 		case t.ClusterRef != "" && len(clusters) == 1:
@@ -149,7 +150,14 @@ func chooseCluster(ctx context.Context, t ConnectTask, s Session, p Prompter, l 
 			}
 			return c, End{Ending: Failed, Err: err}, false
 		default:
-			q := &ClusterQuestion{Clusters: clusters, Chosen: firstNonEmpty(chosen, defaultCluster(clusters))}
+			if exports == nil {
+				l.emit(Working{Stage: StageClusterExports})
+				exports = ClusterExports(ctx, s.Env, clusters, ExportGlanceWait)
+				if err := ctx.Err(); err != nil {
+					return c, stopped(End{}, err), false
+				}
+			}
+			q := &ClusterQuestion{Clusters: clusters, Chosen: firstNonEmpty(chosen, defaultCluster(clusters)), Exports: exports, ForSetup: t.ForSetup}
 			if err := p.Answer(ctx, q); err != nil {
 				return c, stopped(End{}, err), false
 			}

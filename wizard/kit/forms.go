@@ -161,17 +161,35 @@ func (k Forms) APIKey(key *string) *huh.Form {
 }
 
 // Cluster offers the clusters to choose from, one table row each, each
-// row on one line of width columns (0: any): a narrow terminal drops the
-// state, then names only the first region and how many others.
-func (k Forms) Cluster(clusters []cloudapi.Cluster, value *string, width, height int) *huh.Form {
-	desc := "Name, plan, cloud, regions and state, from the CockroachDB Cloud API."
+// row on one line of width columns (0: any), with its export status: a
+// narrow terminal names only the first region and how many others, then
+// drops the plan and the cloud (the status still says why a cluster is not
+// eligible). For setup, a cluster CloudWatch export does not apply to is
+// dimmed, with the reason, and choosing it says why instead.
+func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height int) *huh.Form {
+	desc := "Name, plan, cloud, regions and log export status, from the CockroachDB Cloud API."
+	refused := 0
+	for _, c := range q.Clusters {
+		if q.Refused(c) != nil {
+			refused++
+		}
+	}
+	if refused > 0 {
+		desc += " Dimmed: CloudWatch export does not apply."
+	}
 	if !k.Accessible {
 		desc += " / filters."
 	}
-	labels := ClusterRows(clusters, width-4) // the form's border and cursor
-	opts := make([]huh.Option[string], 0, len(clusters))
-	for i, c := range clusters {
-		opts = append(opts, huh.NewOption(labels[i], c.ID))
+	labels := ClusterRows(q, width-4) // the form's border and cursor
+	opts := make([]huh.Option[string], 0, len(q.Clusters))
+	byID := map[string]cloudapi.Cluster{}
+	for i, c := range q.Clusters {
+		label := labels[i]
+		if q.Refused(c) != nil && !k.Accessible {
+			label = k.Styles.Faint.Render(label)
+		}
+		opts = append(opts, huh.NewOption(label, c.ID))
+		byID[c.ID] = c
 	}
 	sel := huh.NewSelect[string]().
 		Title(k.Title("Cluster", desc, "")).
@@ -179,37 +197,50 @@ func (k Forms) Cluster(clusters []cloudapi.Cluster, value *string, width, height
 		Options(opts...).
 		Filtering(false).
 		Value(value)
-	if height > 0 && len(clusters) > height {
+	if refused > 0 {
+		sel = sel.Validate(func(id string) error {
+			if err := q.Refused(byID[id]); err != nil {
+				return fmt.Errorf("%v. Choose another cluster", err)
+			}
+			return nil
+		})
+	}
+	if height > 0 && len(q.Clusters) > height {
 		sel = sel.Height(height)
 	}
 	return k.Form(huh.NewGroup(sel))
 }
 
-// ClusterRows are the clusters as the rows of a table, in columns aligned
-// across them, no wider than width (0: any) where dropping detail can make
-// them fit: the state goes first, then the regions but the first.
-func ClusterRows(clusters []cloudapi.Cluster, width int) []string {
+// ClusterRows are the question's clusters as the rows of a table, in
+// columns aligned across them — name, plan, cloud, regions, export status
+// — no wider than width (0: any) where dropping detail can make them fit:
+// the regions but the first go first, then the plan and the cloud.
+func ClusterRows(q *steps.ClusterQuestion, width int) []string {
 	var rows []string
+	status := make([]string, len(q.Clusters))
+	for i, c := range q.Clusters {
+		status[i] = q.ExportText(c)
+	}
 	for _, lean := range []int{0, 1, 2} {
-		regions := make([]string, len(clusters))
+		regions := make([]string, len(q.Clusters))
 		nameW, regionsW := 4, 7
-		for i, c := range clusters {
+		for i, c := range q.Clusters {
 			names := c.RegionNames()
 			regions[i] = strings.Join(names, ",")
-			if lean == 2 && len(names) > 1 {
+			if lean >= 1 && len(names) > 1 {
 				regions[i] = fmt.Sprintf("%s +%d", names[0], len(names)-1)
 			}
 			nameW, regionsW = max(nameW, len(c.Name)), max(regionsW, len(regions[i]))
 		}
 		rows = nil
 		widest := 0
-		for i, c := range clusters {
-			row := fmt.Sprintf("%-*s  %-8s  %-5s  %-*s", nameW, c.Name, c.Plan, c.CloudProvider, regionsW, regions[i])
-			if lean == 0 {
-				row += "  " + string(c.State)
+		for i, c := range q.Clusters {
+			row := fmt.Sprintf("%-*s  %-8s  %-5s  %-*s  %s", nameW, c.Name, c.Plan, c.CloudProvider, regionsW, regions[i], status[i])
+			if lean == 2 {
+				row = fmt.Sprintf("%-*s  %-*s  %s", nameW, c.Name, regionsW, regions[i], status[i])
 			}
 			row = strings.TrimRight(row, " ")
-			rows, widest = append(rows, row), max(widest, len(row))
+			rows, widest = append(rows, row), max(widest, len([]rune(row)))
 		}
 		if width <= 0 || widest <= width {
 			break

@@ -20,6 +20,8 @@ func StageText(st steps.Stage, cluster, detail string) string {
 	switch st {
 	case steps.StageConnect:
 		return "Connecting (read-only): the CockroachDB Cloud organization, the AWS identity this tool acts as, the clusters…"
+	case steps.StageClusterExports:
+		return "Reading each cluster's export status (read-only)…"
 	case steps.StagePrepare:
 		return "Reading the current state (read-only): the log group in every region, the role, the policy and the export…"
 	case steps.StageApply:

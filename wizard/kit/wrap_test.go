@@ -7,6 +7,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
+	"github.com/crdb-logexport/crdb-logexport/steps"
 )
 
 // TestWrap: lines break at spaces, never inside region names, timestamps
@@ -134,23 +135,24 @@ func FuzzWrap(f *testing.F) {
 	})
 }
 
-// TestClusterRowsFit: on a narrow terminal the cluster table drops the
-// state, then the regions but the first, instead of letting a row wrap
-// inside a region name.
+// TestClusterRowsFit: the cluster table shows each cluster's export
+// status, and on a narrow terminal names only the first region, then drops
+// the plan and the cloud, instead of letting a row wrap inside a region
+// name; the status stays.
 func TestClusterRowsFit(t *testing.T) {
-	clusters := []cloudapi.Cluster{
-		{Name: "prod-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-1"}, {Name: "us-west-2"}, {Name: "eu-west-1"}}},
-		{Name: "staging-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-2"}}},
-	}
+	q := &steps.ClusterQuestion{Clusters: []cloudapi.Cluster{
+		{ID: "p", Name: "prod-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-1"}, {Name: "us-west-2"}, {Name: "eu-west-1"}}},
+		{ID: "s", Name: "staging-aws", Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS, State: cloudapi.StateCreated, Regions: []cloudapi.Region{{Name: "us-east-2"}}},
+	}, Exports: map[string]steps.ClusterSummary{"p": {Configured: true, Status: cloudapi.StatusEnabled}, "s": {}}}
 	for _, tc := range []struct {
 		width int
 		want  string
 	}{
-		{100, "prod-aws     ADVANCED  AWS    us-east-1,us-west-2,eu-west-1  CREATED"},
-		{60, "prod-aws     ADVANCED  AWS    us-east-1,us-west-2,eu-west-1"},
-		{50, "prod-aws     ADVANCED  AWS    us-east-1 +2"},
+		{100, "prod-aws     ADVANCED  AWS    us-east-1,us-west-2,eu-west-1  ENABLED"},
+		{60, "prod-aws     ADVANCED  AWS    us-east-1 +2  ENABLED"},
+		{44, "prod-aws     us-east-1 +2  ENABLED"},
 	} {
-		rows := ClusterRows(clusters, tc.width)
+		rows := ClusterRows(q, tc.width)
 		if rows[0] != tc.want {
 			t.Errorf("width %d: %q, want %q", tc.width, rows[0], tc.want)
 		}
@@ -158,6 +160,9 @@ func TestClusterRowsFit(t *testing.T) {
 			if len(r) > tc.width {
 				t.Errorf("width %d: row %q is wider", tc.width, r)
 			}
+		}
+		if !strings.HasSuffix(rows[1], "not configured") {
+			t.Errorf("width %d: staging-aws's row %q does not say its export is not configured", tc.width, rows[1])
 		}
 	}
 }

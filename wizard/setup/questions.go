@@ -43,6 +43,12 @@ type answers struct {
 	extChoice  string
 	extValue   string
 	roleARN    string
+	// account is the AWS account this tool acts in: the trust of a role
+	// of that account can be read, so its external ID is not asked.
+	account string
+	// extFlag: --external-id was given, and stands even where the
+	// question is not asked.
+	extFlag bool
 	// retentionPreset: --retention-days was given, so existing log groups
 	// are changed to it too.
 	retentionPreset bool
@@ -79,6 +85,7 @@ func newAnswers(in steps.SetupInput) answers {
 	if in.RestrictRegions {
 		a.regions = regionsCluster
 	}
+	a.extFlag = in.ExternalID != "" && in.ExternalID != steps.ExternalIDAuto
 	switch in.ExternalID {
 	case "", steps.ExternalIDAuto:
 	case steps.ExternalIDNone:
@@ -106,11 +113,23 @@ func (a *answers) forCluster(c cloudapi.Cluster) {
 		a.defaultPolicyName = a.policyName
 	}
 	a.clusterID = c.ID
-	if a.roleMode == roleExisting && a.extChoice == steps.ExternalIDAuto && c.Plan != cloudapi.PlanStandard {
-		// A role the user brings has its own trust policy; a generated ID
-		// could not be in it.
-		a.extChoice = steps.ExternalIDNone
+}
+
+// trustReadable: the role is the user's own, in the account this tool acts
+// in, so setup reads from its trust policy which external ID it requires
+// (the plan says what it found) instead of asking.
+func (a *answers) trustReadable() bool {
+	if a.roleMode != roleExisting || a.account == "" {
+		return false
 	}
+	arn, err := awsiam.CheckRoleARN(strings.TrimSpace(a.roleARN))
+	return err == nil && arn.AccountID == a.account
+}
+
+// asksExternalID: the external ID is a question — not on Standard (the
+// cluster ID, always), nor for a role whose trust setup can read.
+func asksExternalID(a *answers, c cloudapi.Cluster) bool {
+	return c.Plan != cloudapi.PlanStandard && !a.trustReadable()
 }
 
 // input turns the answers into what steps.PrepareSetup takes, keeping the
@@ -136,7 +155,9 @@ func (a *answers) input(base steps.SetupInput, cluster cloudapi.Cluster) steps.S
 		}
 	}
 	switch {
-	case cluster.Plan == cloudapi.PlanStandard:
+	case cluster.Plan == cloudapi.PlanStandard, a.trustReadable() && !a.extFlag:
+		// Standard: the cluster ID. A role whose trust setup reads: the
+		// external ID that trust requires (none when it requires none).
 		in.ExternalID = steps.ExternalIDAuto
 	case a.extChoice == externalCustom:
 		in.ExternalID = strings.TrimSpace(a.extValue)
@@ -228,11 +249,10 @@ var questions = []question{
 		applies: func(a *answers, _ cloudapi.Cluster) bool { return a.roleMode == roleCreate }},
 	{id: qRoleARN, step: steps.StepRoleARN, build: roleARNForm,
 		applies: func(a *answers, _ cloudapi.Cluster) bool { return a.roleMode == roleExisting }},
-	{id: qExternalID, step: steps.StepTrust, build: externalIDForm,
-		applies: func(_ *answers, c cloudapi.Cluster) bool { return c.Plan != cloudapi.PlanStandard }},
+	{id: qExternalID, step: steps.StepTrust, build: externalIDForm, applies: asksExternalID},
 	{id: qExternalValue, step: steps.StepTrust, build: externalValueForm,
 		applies: func(a *answers, c cloudapi.Cluster) bool {
-			return c.Plan != cloudapi.PlanStandard && a.extChoice == externalCustom
+			return asksExternalID(a, c) && a.extChoice == externalCustom
 		}},
 }
 
@@ -344,6 +364,11 @@ func externalIDForm(k kit.Forms, a *answers, c cloudapi.Cluster, _ []string) *hu
 		huh.NewOption("Use my own value", externalCustom),
 	}
 	if a.roleMode == roleExisting {
+		// A role of another account has a trust policy this tool cannot
+		// read, and a generated ID could not be in it: its owner says.
+		if a.extChoice == steps.ExternalIDAuto {
+			a.extChoice = steps.ExternalIDNone
+		}
 		opts = []huh.Option[string]{
 			huh.NewOption("My role's trust policy does not require one", steps.ExternalIDNone),
 			huh.NewOption("It requires an external ID (enter it next)", externalCustom),

@@ -238,6 +238,9 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 			m.ans, m.answered = newAnswers(q.Input), true
 		}
 		m.ans.forCluster(q.Cluster)
+		if c := m.sh.Session.Conn; c != nil {
+			m.ans.account = c.Caller.Account
+		}
 		first := nextQuestion(-1, &m.ans, m.cluster())
 		// Editing after a conflict starts at the question that caused
 		// it, its value cleared and the conflict said above it.

@@ -145,19 +145,20 @@ func TestPolicyARNWarnsAndOffersTheRolesItIsAttachedTo(t *testing.T) {
 	if !hs.Has("It is attached to 1 role") || !hs.Has("Use "+roleARN) {
 		t.Fatalf("the role the policy is attached to is not offered:\n%s", hs.Screen())
 	}
-	hs.Enter() // use the role
-	atQuestion(hs, qExternalID)
+	hs.Enter() // use the role: its trust is read, not asked about
+	atStage(hs, planned)
 	if m := task(hs); m.ans.roleARN != roleARN {
 		t.Fatalf("role ARN %q after picking, want %q", m.ans.roleARN, roleARN)
 	}
-	hs.Enter() // no external ID: the role's trust does not ask for one
-	atStage(hs, planned)
 	if !hs.Has("Plan") || !hs.Has("Apply this plan?") {
 		t.Fatalf("plan:\n%s", hs.Screen())
 	}
 	plan := task(hs).plan
-	if s := kit.RenderSteps(plan.Steps, kit.NewStyles(), 100); !strings.Contains(s, "auth_principal = "+roleARN) {
-		t.Fatalf("the plan does not use the picked role:\n%s", s)
+	if s := kit.RenderSteps(plan.Steps, kit.NewStyles(), 100); !strings.Contains(s, "auth_principal = "+roleARN) || !strings.Contains(s, cloudemu.ProdAWSAccountID+":root (no external ID)") {
+		t.Fatalf("the plan does not use the picked role and its trust as read:\n%s", s)
+	}
+	if plan.ExternalID != "" || plan.Request.AWSExternalID != "" {
+		t.Fatalf("the role's trust requires no external ID, yet the plan sends %q", plan.ExternalID)
 	}
 	if plan.RoleARN != roleARN || !plan.BringOwnRole {
 		t.Fatalf("plan role %q (own %v)", plan.RoleARN, plan.BringOwnRole)
@@ -171,21 +172,112 @@ func TestPolicyARNWarnsAndOffersTheRolesItIsAttachedTo(t *testing.T) {
 	if res.Outcome != shell.Aborted || res.Changed {
 		t.Fatalf("declining the plan: %+v", res)
 	}
-	if !strings.Contains(res.Resume, "--role-arn "+roleARN) || !strings.Contains(res.Resume, "--external-id none") {
-		t.Errorf("resume command %q", res.Resume)
+	if !strings.Contains(res.Resume, "--role-arn "+roleARN) || strings.Contains(res.Resume, "--external-id") {
+		t.Errorf("resume command %q (the CLI reads the trust the same way)", res.Resume)
 	}
 }
 
-func TestClusterWhereExportDoesNotApplyIsExplained(t *testing.T) {
+// TestOwnRolesExternalIDIsReadFromItsTrust: a role of the account this
+// tool acts in whose trust requires an external ID is used with that ID,
+// without asking; a role of another account is asked about.
+func TestOwnRolesExternalIDIsReadFromItsTrust(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	iamc := shelltest.IAM(sb)
+	ctx := context.Background()
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + cloudemu.ProdAWSAccountID + `:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"team-logs-7"}}}]}`
+	if _, err := iamc.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("TeamLogsRole"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		arn  string
+		asks bool
+	}{
+		{"arn:aws:iam::" + account + ":role/TeamLogsRole", false},
+		{"arn:aws:iam::999999999999:role/TheirRole", true},
+	} {
+		hs := start(t, config(build), 100, 30)
+		atConnect(hs, steps.StepCluster, false)
+		hs.Enter()
+		atQuestion(hs, qLogGroup)
+		hs.Enter()
+		hs.Enter()
+		atQuestion(hs, qRoleMode)
+		hs.Key("down")
+		hs.Enter()
+		atQuestion(hs, qRoleARN)
+		hs.TypeText(tc.arn)
+		hs.Enter()
+		if tc.asks {
+			atQuestion(hs, qExternalID)
+			if !hs.Has("does not require one") {
+				t.Errorf("the external ID question for a role of another account:\n%s", hs.Screen())
+			}
+			hs.Key("ctrl+c")
+			hs.End()
+			continue
+		}
+		atStage(hs, planned)
+		plan := task(hs).plan
+		if plan.ExternalID != "team-logs-7" || plan.Request.AWSExternalID != "team-logs-7" {
+			t.Errorf("external ID %q (request %q), want the one the trust requires", plan.ExternalID, plan.Request.AWSExternalID)
+		}
+		if s := kit.RenderSteps(plan.Steps, kit.NewStyles(), 100); !strings.Contains(s, "271828182845:root with external ID team-logs-7") {
+			t.Errorf("the plan does not say what the trust requires:\n%s", s)
+		}
+		if c := plan.Conflicts(); len(c) > 0 {
+			t.Errorf("unexpected conflict: %+v", c)
+		}
+		hs.Key("ctrl+c")
+		hs.End()
+	}
+}
+
+// TestClusterWhereExportDoesNotApplyCannotBeChosen: the picker shows each
+// cluster's export status; a cluster on GCP or on the Basic plan is shown
+// with the reason, and enter on it says why and stays; one named by
+// --cluster is explained, with nothing else to choose.
+func TestClusterWhereExportDoesNotApplyCannotBeChosen(t *testing.T) {
 	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
-	hs := start(t, config(build), 80, 24)
+	hs := start(t, config(build), 100, 30)
 	atConnect(hs, steps.StepCluster, false)
+	for _, want := range []string{"analytics-gcp  ADVANCED  GCP    us-central1                    not eligible: on GCP", "basic-dev      BASIC     AWS    us-west-2                      not eligible: Basic plan", "prod-aws       ADVANCED  AWS    us-east-1,us-west-2,eu-west-1  not configured", "export status", "Dimmed:"} {
+		if !hs.Has(want) {
+			t.Errorf("the picker lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	for _, line := range strings.Split(hs.P.Render(), "\n") {
+		if faint := strings.Contains(line, "\x1b[2m"); strings.Contains(line, "not eligible") != faint && strings.Contains(line, "us-") {
+			t.Errorf("a row is dimmed where it can be chosen, or bright where it cannot: %q", line)
+		}
+	}
 	hs.Key("up")
 	hs.Key("up")
 	if !hs.Has("> analytics-gcp") {
 		t.Fatalf("cursor not on analytics-gcp:\n%s", hs.Screen())
 	}
+	hs.Key("enter")
+	hs.Until("the reason analytics-gcp cannot be chosen", 5*time.Second, func() bool { return hs.Has("runs on GCP") && hs.Has("Choose another cluster") })
+	hs.Key("down")
+	hs.Key("enter")
+	hs.Until("the reason basic-dev cannot be chosen", 5*time.Second, func() bool { return hs.Has("the Basic plan, which does not support log export") })
+	if m := task(hs); !m.Conn.Active() {
+		t.Fatalf("an ineligible cluster was chosen:\n%s", hs.Screen())
+	}
+	hs.Key("down")
 	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	if !hs.Has("crdb-prod-aws") {
+		t.Fatalf("prod-aws was not chosen after the refusals:\n%s", hs.Screen())
+	}
+	hs.Key("ctrl+c")
+	if res := hs.End(); res.Changed {
+		t.Fatalf("result %+v", res)
+	}
+
+	// --cluster names one: it is explained, and the only way on is out.
+	cfg := config(build)
+	cfg.Connect.ClusterRef = "analytics-gcp"
+	hs = start(t, cfg, 80, 24)
 	atConnect(hs, steps.StepCluster, true)
 	for _, want := range []string{"analytics-gcp", "GCP", "Advanced and Standard clusters on AWS"} {
 		if !hs.Has(want) {
@@ -193,18 +285,22 @@ func TestClusterWhereExportDoesNotApplyIsExplained(t *testing.T) {
 		}
 	}
 	shelltest.CheckFits(t, "not applicable", hs.Screen(), 80, 24)
-	hs.Enter() // choose another cluster
-	atConnect(hs, steps.StepCluster, false)
-	hs.Key("down")
-	hs.Enter()
-	atConnect(hs, steps.StepCluster, true)
-	if !hs.Has("BASIC") {
-		t.Errorf("Basic cluster not explained:\n%s", hs.Screen())
-	}
-	hs.Key("down")
 	hs.Key("enter") // quit
 	if res := hs.End(); res.Outcome != shell.Failed || res.Changed || res.Resume != "" || !errors.Is(res.Err, steps.ErrNotApplicable) {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestAccessiblePickerRefusesAClusterExportDoesNotApplyTo: in accessible
+// mode the list says each cluster's export status, and a number naming a
+// Basic cluster is answered with the reason and asked again.
+func TestAccessiblePickerRefusesAClusterExportDoesNotApplyTo(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	_, out := shelltest.Accessible(t, program(config(build), true), "2", "3")
+	for _, want := range []string{"Reading each cluster's export status", "basic-dev      BASIC     AWS    us-west-2", "not eligible: Basic plan", "the Basic plan, which does not support log export", "not configured", "Log group"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -18,6 +18,9 @@ type Connecting struct {
 	stage  connectStage
 	err    error
 	na     *steps.NotApplicable
+	// working is what connecting does now (connecting, reading the
+	// clusters' exports).
+	working steps.Stage
 
 	ask     *AskMsg
 	key     string
@@ -49,10 +52,10 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 	case EventMsg:
 		switch ev := msg.Event.(type) {
 		case steps.Working:
-			if ev.Stage != steps.StageConnect {
+			if ev.Stage != steps.StageConnect && ev.Stage != steps.StageClusterExports {
 				return nil, false
 			}
-			c.stage, c.err = connWorking, nil
+			c.stage, c.err, c.working = connWorking, nil, ev.Stage
 			return tea.Batch(msg.D.Next(), sh.SpinTick()), true
 		case steps.Failure:
 			if !c.active || ev.Stage != steps.StageConnect {
@@ -83,7 +86,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 			if !sh.Accessible {
 				height = sh.FormHeight() - 4
 			}
-			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q.Clusters, &c.cluster, sh.ContentWidth(), height))), true
+			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.Cluster(q, &c.cluster, sh.ContentWidth(), height))), true
 		case steps.Choice:
 			switch q.ID {
 			case steps.ChoiceConnectFailed, steps.ChoiceNoClusters, steps.ChoiceNotApplicable:
@@ -134,7 +137,11 @@ func (c *Connecting) View(w int) string {
 	sh := c.sh
 	switch c.stage {
 	case connWorking, connWaiting:
-		return kit.SpinnerLine(sh.Spin.View(), kit.StageText(steps.StageConnect, "", ""), w)
+		st := c.working
+		if st == "" || c.stage == connWaiting {
+			st = steps.StageConnect
+		}
+		return kit.SpinnerLine(sh.Spin.View(), kit.StageText(st, "", ""), w)
 	case connFailed:
 		return kit.ErrorBlock(c.err, sh.Styles, w, 0) + "\n\n" + sh.FormView()
 	case connNotApplicable:
