@@ -108,11 +108,12 @@ func ApplySetup(ctx context.Context, env *Env, plan *SetupPlan, opts SetupOption
 	}
 	journal.beginRun()
 	if err := journal.SetSettings(map[string]string{
-		"log_group":   p.LogGroup,
-		"role_arn":    p.RoleARN,
-		"policy_arn":  p.PolicyARN,
-		"external_id": p.ExternalID,
-		"regions":     strings.Join(p.Regions, ","),
+		"log_group":     p.LogGroup,
+		"role_arn":      p.RoleARN,
+		"policy_arn":    p.PolicyARN,
+		"external_id":   p.ExternalID,
+		"regions":       strings.Join(p.Regions, ","),
+		settingSetupRun: setupRunSetting(p),
 	}); err != nil {
 		return nil, err
 	}

@@ -317,7 +317,7 @@ func disable(ctx context.Context, env *Env, p *DisablePlan, j *Journal, opts Dis
 // tool created stays recorded for cleanup.
 func forgetExport(j *Journal, status string) (string, error) {
 	if j != nil && j.Exists() {
-		if err := j.SetSettings(map[string]string{"log_group": "", "role_arn": "", "policy_arn": "", "regions": ""}); err != nil {
+		if err := j.SetSettings(map[string]string{"log_group": "", "role_arn": "", "policy_arn": "", "regions": "", settingSetupRun: ""}); err != nil {
 			return "", err
 		}
 	}

@@ -111,6 +111,8 @@ type (
 		Err     error
 	}
 	SetupPlanned      struct{ Plan *SetupPlan }
+	// SetupResuming: an unfinished setup is resumed with its answers.
+	SetupResuming struct{ Input SetupInput }
 	SetupApplied      struct{ Result *SetupResult }
 	RollbackPreviewed struct {
 		RunID     string
@@ -174,6 +176,7 @@ func (Failure) event()           {}
 func (Connected) event()         {}
 func (NotApplicable) event()     {}
 func (SetupPlanned) event()      {}
+func (SetupResuming) event()     {}
 func (SetupApplied) event()      {}
 func (RollbackPreviewed) event() {}
 func (RolledBack) event()        {}

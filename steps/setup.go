@@ -166,6 +166,9 @@ type SetupPlan struct {
 	// retentionSet: the user chose the retention (--retention-days).
 	retentionSet bool
 	journal      *Journal
+	// input is what the plan was made from: the journal keeps it, so an
+	// interrupted setup can be offered again with its answers.
+	input SetupInput
 }
 
 // Reporter hears about progress. Every method may be called from several
@@ -273,6 +276,7 @@ func PrepareSetup(ctx context.Context, env *Env, in SetupInput) (*SetupPlan, err
 		CallerARN:      caller.ARN,
 		cluster:        cluster,
 		logGroups:      map[string]awsiam.LogGroupState{},
+		input:          in,
 	}
 	p.journal = journal
 	if p.ClusterAccount == "" {

@@ -63,6 +63,15 @@ func RunSetup(ctx context.Context, env *Env, t SetupTask, p Prompter, l Listener
 		s.end.Input = *t.Saved.Setup
 		s.end.Input.Cluster = t.Saved.ClusterID
 		ask, autoApply = false, true
+	} else if ask {
+		// A setup of this cluster that did not finish is offered first,
+		// with its answers, rather than asking everything again.
+		in, askNow, end, ok := offerUnfinished(ctx, env, t, p, l)
+		if !ok {
+			s.end.End = end
+			return s.end
+		}
+		s.end.Input, ask = in, askNow
 	}
 	for {
 		if ask {

@@ -52,6 +52,8 @@ const (
 	// pickingRole: the roles a pasted policy ARN is attached to are
 	// looked up, then offered.
 	pickingRole
+	// resumeOffer: an unfinished setup of the cluster is offered.
+	resumeOffer
 	preparing
 	prepareFailed
 	planned
@@ -63,7 +65,7 @@ const (
 	summary
 )
 
-var stageNames = [...]string{"asking", "pickingRole", "preparing", "prepareFailed", "planned", "applying", "failed", "rollbackPreview", "rollbackConfirm", "rollingBack", "summary"}
+var stageNames = [...]string{"asking", "pickingRole", "resumeOffer", "preparing", "prepareFailed", "planned", "applying", "failed", "rollbackPreview", "rollbackConfirm", "rollingBack", "summary"}
 
 func (s stage) String() string { return stageNames[s] }
 
@@ -235,12 +237,9 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 	case *steps.SetupQuestions:
 		m.q = &a
 		if !m.answered {
-			m.ans, m.answered = newAnswers(q.Input), true
+			m.startAnswers(q.Input)
 		}
 		m.ans.forCluster(q.Cluster)
-		if c := m.sh.Session.Conn; c != nil {
-			m.ans.account = c.Caller.Account
-		}
 		first := nextQuestion(-1, &m.ans, m.cluster())
 		// Editing after a conflict starts at the question that caused
 		// it, its value cleared and the conflict said above it.
@@ -259,6 +258,8 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 		return cmd
 	case steps.Choice:
 		switch q.ID {
+		case steps.ChoiceSetupResume:
+			m.stage = resumeOffer
 		case steps.ChoiceSetupPrepareFailed:
 			m.stage = prepareFailed
 		case steps.ChoiceSetupPlan:
@@ -284,6 +285,15 @@ func (m *Model) ask(a shell.AskMsg) tea.Cmd {
 }
 
 func (m *Model) cluster() cloudapi.Cluster { return m.sh.Session.Cluster }
+
+// startAnswers starts the answers from in (the flags, or an unfinished
+// setup's answers).
+func (m *Model) startAnswers(in steps.SetupInput) {
+	m.ans, m.answered = newAnswers(in), true
+	if c := m.sh.Session.Conn; c != nil {
+		m.ans.account = c.Caller.Account
+	}
+}
 
 // askQuestion shows question i, or answers the dialogue's question when
 // all are answered.
@@ -374,6 +384,11 @@ func (m *Model) event(ev steps.Event) tea.Cmd {
 		m.err = ev.Err
 	case steps.SetupPlanned:
 		m.plan = ev.Plan
+	case steps.SetupResuming:
+		// The answers are the unfinished setup's: what a rerun repeats,
+		// and where editing them starts.
+		m.startAnswers(ev.Input)
+		m.ans.forCluster(m.cluster())
 	case steps.SetupApplied:
 		return m.applied(ev.Result)
 	case steps.RollbackPreviewed:

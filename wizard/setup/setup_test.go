@@ -3,6 +3,7 @@ package setup
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -623,5 +624,108 @@ func TestKeysGoBackAndCycleThePlan(t *testing.T) {
 	hs.Key("shift+tab")
 	if m.pane != paneSteps {
 		t.Fatalf("shift+tab: pane %d, want the steps", m.pane)
+	}
+}
+
+// TestUnfinishedSetupIsOfferedWithItsAnswers: a setup that failed part way
+// is offered to the next setup of the cluster in the interface, saying
+// where it stopped; resuming goes to the plan with its answers (a log group
+// and retention of its own), without a question, and the command it prints
+// repeats them. Once it has finished, nothing is offered; given as flags,
+// answers are not replaced by an unfinished setup's.
+func TestUnfinishedSetupIsOfferedWithItsAnswers(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	sb.AWS.Controls().InjectFault(knobs.Fault{Op: "iam:CreatePolicy", Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:CreatePolicy", Times: -1})
+	hs := start(t, config(build), 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Clear(len("crdb-prod-aws"))
+	hs.TypeText("team-logs")
+	hs.Enter()      // log group
+	hs.Key("right") // retention: the next value
+	hs.Enter()
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Enter()
+	hs.Enter()
+	hs.Enter()
+	atQuestion(hs, qExternalID)
+	hs.Enter()
+	atStage(hs, planned)
+	retention := task(hs).plan.RetentionDays
+	if task(hs).plan.LogGroup != "team-logs" || retention == steps.DefaultRetentionDays {
+		t.Fatalf("first run's answers: log group %q, retention %d", task(hs).plan.LogGroup, retention)
+	}
+	hs.Enter()
+	atStage(hs, failed)
+	hs.Key("ctrl+c")
+	hs.End()
+	sb.AWS.Controls().ClearFaults()
+
+	// Given as flags, the answers stand: nothing is offered.
+	cfg := config(build)
+	cfg.Input.LogGroup = "other-logs"
+	hs = start(t, cfg, 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	if !hs.Has("other-logs") {
+		t.Errorf("the flag's log group is not the answer:\n%s", hs.Screen())
+	}
+	hs.Key("ctrl+c")
+	hs.End()
+
+	hs = start(t, config(build), 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atStage(hs, resumeOffer)
+	for _, want := range []string{"A setup of prod-aws begun", "did not finish: step 7 (Grant the CloudWatch Logs", "failed. Resume it?", "Resume it with its answers", "Change its answers first", "Answer every question afresh"} {
+		if !hs.Has(want) {
+			t.Errorf("the offer lacks %q:\n%s", want, hs.Screen())
+		}
+	}
+	hs.Enter() // resume
+	atStage(hs, planned)
+	plan := task(hs).plan
+	if plan.LogGroup != "team-logs" || plan.RetentionDays != retention {
+		t.Fatalf("resumed plan: log group %q, retention %d; want team-logs, %d", plan.LogGroup, plan.RetentionDays, retention)
+	}
+	if r := task(hs).resume(); !strings.Contains(r, "--log-group team-logs") || !strings.Contains(r, fmt.Sprintf("--retention-days %d", retention)) {
+		t.Errorf("the command that repeats the resumed setup: %q", r)
+	}
+	hs.Enter() // apply
+	atStage(hs, summary)
+	if st := task(hs).result.Status; st != cloudapi.StatusEnabled {
+		t.Fatalf("resumed setup ended %s", st)
+	}
+	hs.Until("the summary to stay until left", 15*time.Second, hs.P.Shell().Lingering)
+	hs.Key("q")
+	hs.End()
+
+	hs = start(t, config(build), 100, 30)
+	atConnect(hs, steps.StepCluster, false)
+	hs.Enter()
+	atQuestion(hs, qLogGroup)
+	hs.Key("ctrl+c")
+	hs.End()
+}
+
+// TestAccessibleOffersTheUnfinishedSetup: accessible mode asks the same.
+func TestAccessibleOffersTheUnfinishedSetup(t *testing.T) {
+	sb, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	sb.AWS.Controls().InjectFault(knobs.Fault{Op: "iam:CreatePolicy", Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:CreatePolicy", Times: -1})
+	hs := start(t, config(build), 100, 30)
+	answerDefaults(t, hs)
+	hs.Enter()
+	atStage(hs, failed)
+	hs.Key("ctrl+c")
+	hs.End()
+	_, out := shelltest.Accessible(t, program(config(build), true), "3", "4")
+	for _, want := range []string{"A setup of prod-aws begun", "step 7 (Grant the CloudWatch Logs actions) failed", "Resume it with its answers"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the transcript lacks %q:\n%s", want, out)
+		}
 	}
 }
