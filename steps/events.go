@@ -110,9 +110,9 @@ type (
 		Cluster cloudapi.Cluster
 		Err     error
 	}
-	SetupPlanned      struct{ Plan *SetupPlan }
+	SetupPlanned struct{ Plan *SetupPlan }
 	// SetupResuming: an unfinished setup is resumed with its answers.
-	SetupResuming struct{ Input SetupInput }
+	SetupResuming     struct{ Input SetupInput }
 	SetupApplied      struct{ Result *SetupResult }
 	RollbackPreviewed struct {
 		RunID     string
