@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -14,7 +15,8 @@ type AppliedStep struct {
 	Took    time.Duration `json:"took_ns"`
 }
 
-// appliedSteps collects the steps done, from concurrent branches.
+// appliedSteps collects the steps done, from concurrent branches, in the
+// documented order (steps outside the ten in the order they finished).
 type appliedSteps struct {
 	mu    sync.Mutex
 	steps *[]AppliedStep
@@ -22,8 +24,15 @@ type appliedSteps struct {
 
 func (a *appliedSteps) add(s AppliedStep) {
 	a.mu.Lock()
-	*a.steps = append(*a.steps, s)
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	list := *a.steps
+	i := len(list)
+	if n := StepNumber(s.Step); n > 0 {
+		for i > 0 && StepNumber(list[i-1].Step) > n {
+			i--
+		}
+	}
+	*a.steps = slices.Insert(list, i, s)
 }
 
 // stepRunner runs the steps of setup, update and disable alike: it

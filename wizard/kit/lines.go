@@ -43,6 +43,17 @@ type Lines struct {
 
 	mu         sync.Mutex
 	lastStatus string
+	// ordered holds the lines of setup's steps that finished before a
+	// step numbered lower: the transcript lists them 1 to 10, as the plan
+	// does, though steps 1, 5 and 7 run at once (nil outside an apply).
+	ordered *stepOrder
+}
+
+// stepOrder is the transcript's ten steps in their order: the next number
+// to print, and the lines of later ones that are done.
+type stepOrder struct {
+	next int
+	held map[int]string
 }
 
 // Width is where plain-text prose wraps: the transcript fits 80 columns.
@@ -113,6 +124,20 @@ func (l *Lines) result(write func(io.Writer)) {
 	}
 }
 
+// release prints the steps held back, in their order, and stops holding.
+func (l *Lines) release() {
+	o := l.ordered
+	if o == nil {
+		return
+	}
+	l.ordered = nil
+	for n := o.next; n <= len(steps.StepTitles); n++ {
+		if line := o.held[n]; line != "" {
+			l.say("%s", line)
+		}
+	}
+}
+
 // mark is the start of an outcome's line: a glyph, or its word.
 func (l *Lines) mark(ok bool) string {
 	switch {
@@ -130,9 +155,24 @@ func (l *Lines) mark(ok bool) string {
 func (l *Lines) Event(e steps.Event) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	switch e.(type) {
+	case steps.StepDone, steps.StepStarted:
+	default:
+		// Anything else said while steps are held comes after them.
+		l.release()
+	}
 	switch e := e.(type) {
 	case steps.StepDone:
-		l.say("%s %s — %s (%s)", l.mark(true), steps.StepLabel(e.Step), e.Summary, FormatDuration(e.Took))
+		line := fmt.Sprintf("%s %s — %s (%s)", l.mark(true), steps.StepLabel(e.Step), e.Summary, FormatDuration(e.Took))
+		if n := steps.StepNumber(e.Step); l.ordered != nil && n > 0 {
+			l.ordered.held[n] = line
+			for o := l.ordered; o.held[o.next] != ""; o.next++ {
+				l.say("%s", o.held[o.next])
+				delete(o.held, o.next)
+			}
+			return
+		}
+		l.say("%s", line)
 	case steps.StepFailed:
 		l.say("%s %s (%s)", l.mark(false), steps.StepLabel(e.Step), FormatDuration(e.Took))
 	case steps.StatusSeen:
@@ -167,6 +207,9 @@ func (l *Lines) Event(e steps.Event) {
 	case steps.FixFailed:
 		l.say("%s %s: %v", l.mark(false), e.Fix.Summary, e.Err)
 	case steps.Working:
+		if e.Stage == steps.StageApply {
+			l.ordered = &stepOrder{next: 1, held: map[int]string{}}
+		}
 		if e.Stage != steps.StageApply && e.Stage != steps.StageUpdateApply && e.Stage != steps.StageDisable || l.Live {
 			l.say("%s", StageText(e.Stage, e.Cluster, e.Detail))
 		}

@@ -3,6 +3,7 @@ package kit
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -123,5 +124,46 @@ func TestFixIsLabelledOnce(t *testing.T) {
 	}
 	if got := ansi.Strip(ErrorBlock(err, Plain(), 80, 0)); strings.Count(got, "Fix") != 1 {
 		t.Fatalf("ErrorBlock = %q", got)
+	}
+}
+
+// TestLinesListSetupStepsInOrder: setup's steps 1, 5 and 7 run at once
+// and finish in any order; the transcript lists them 1 to 10, as the plan
+// does. A failure prints what is held first, then itself.
+func TestLinesListSetupStepsInOrder(t *testing.T) {
+	done := func(l *Lines, ids ...string) {
+		for _, id := range ids {
+			l.Event(steps.StepStarted{Step: id})
+			l.Event(steps.StepDone{Step: id, Action: steps.Create, Summary: "did " + id})
+		}
+	}
+	var w bytes.Buffer
+	l := &Lines{W: &w}
+	l.Event(steps.Working{Stage: steps.StageApply})
+	done(l, steps.StepOrganization, steps.StepCluster, steps.StepClusterAccount, steps.StepPermissions, steps.StepRole, steps.StepLogGroup, steps.StepTrust, steps.StepPolicy, steps.StepRoleARN)
+	l.Event(steps.StatusSeen{Status: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling}, Polls: 1}})
+	done(l, steps.StepEnable)
+	var got []int
+	for _, line := range strings.Split(w.String(), "\n") {
+		for _, st := range steps.StepTitles {
+			if strings.HasSuffix(line, "did "+st.ID+" (0ms)") {
+				got = append(got, steps.StepNumber(st.ID))
+			}
+		}
+	}
+	if want := []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("steps listed %v, want %v:\n%s", got, want, w.String())
+	}
+	if i, j := strings.Index(w.String(), "status ENABLING"), strings.Index(w.String(), "did role-arn"); i < j {
+		t.Errorf("the status came before step 9:\n%s", w.String())
+	}
+
+	w.Reset()
+	l.Event(steps.Working{Stage: steps.StageApply})
+	done(l, steps.StepOrganization, steps.StepCluster, steps.StepClusterAccount, steps.StepRole)
+	l.Event(steps.StepFailed{Step: steps.StepPermissions})
+	out := w.String()
+	if !strings.Contains(out, "did role") || strings.Index(out, "did role") > strings.Index(out, "step 7") {
+		t.Errorf("a failure did not print the held steps first:\n%s", out)
 	}
 }
