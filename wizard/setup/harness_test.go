@@ -73,6 +73,19 @@ func atConnect(hs *shelltest.Harness, step string, failed bool) {
 	})
 }
 
+// toRoleARN goes from the log group question to the role ARN's, with the
+// defaults and "I already have a role".
+func toRoleARN(hs *shelltest.Harness) {
+	hs.T.Helper()
+	atQuestion(hs, qLogGroup)
+	hs.Enter() // log group
+	hs.Enter() // retention
+	atQuestion(hs, qRoleMode)
+	hs.Key("down")
+	hs.Enter()
+	atQuestion(hs, qRoleARN)
+}
+
 // answerDefaults goes from the cluster list to the plan accepting every
 // default, as `make demo` with enter at each prompt does.
 func answerDefaults(t *testing.T, hs *shelltest.Harness) {

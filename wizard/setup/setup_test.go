@@ -116,13 +116,7 @@ func TestPolicyARNWarnsAndOffersTheRolesItIsAttachedTo(t *testing.T) {
 	hs := start(t, config(build), 100, 30)
 	atConnect(hs, steps.StepCluster, false)
 	hs.Enter()
-	atQuestion(hs, qLogGroup)
-	hs.Enter()
-	hs.Enter()
-	atQuestion(hs, qRoleMode)
-	hs.Key("down")
-	hs.Enter()
-	atQuestion(hs, qRoleARN)
+	toRoleARN(hs)
 
 	// A user ARN is refused with the reason, at once.
 	user := "arn:aws:iam::" + account + ":user/alice"
@@ -199,13 +193,7 @@ func TestOwnRolesExternalIDIsReadFromItsTrust(t *testing.T) {
 		hs := start(t, config(build), 100, 30)
 		atConnect(hs, steps.StepCluster, false)
 		hs.Enter()
-		atQuestion(hs, qLogGroup)
-		hs.Enter()
-		hs.Enter()
-		atQuestion(hs, qRoleMode)
-		hs.Key("down")
-		hs.Enter()
-		atQuestion(hs, qRoleARN)
+		toRoleARN(hs)
 		hs.TypeText(tc.arn)
 		hs.Enter()
 		if tc.asks {
