@@ -86,6 +86,21 @@ func toRoleARN(hs *shelltest.Harness) {
 	atQuestion(hs, qRoleARN)
 }
 
+// createRoleDefaults goes from the role question to the plan: a role
+// setup creates, with every default.
+func createRoleDefaults(hs *shelltest.Harness) {
+	hs.T.Helper()
+	atQuestion(hs, qRoleMode)
+	hs.Enter()
+	atQuestion(hs, qRoleNames)
+	hs.Enter() // role name
+	hs.Enter() // policy name
+	hs.Enter() // regions
+	atQuestion(hs, qExternalID)
+	hs.Enter()
+	atStage(hs, planned)
+}
+
 // answerDefaults goes from the cluster list to the plan accepting every
 // default, as `make demo` with enter at each prompt does.
 func answerDefaults(t *testing.T, hs *shelltest.Harness) {
@@ -101,13 +116,5 @@ func answerDefaults(t *testing.T, hs *shelltest.Harness) {
 	}
 	hs.Enter() // log group
 	hs.Enter() // retention
-	atQuestion(hs, qRoleMode)
-	hs.Enter()
-	atQuestion(hs, qRoleNames)
-	hs.Enter() // role name
-	hs.Enter() // policy name
-	hs.Enter() // regions
-	atQuestion(hs, qExternalID)
-	hs.Enter()
-	atStage(hs, planned)
+	createRoleDefaults(hs)
 }

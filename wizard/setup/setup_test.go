@@ -593,15 +593,7 @@ func TestKeysGoBackAndCycleThePlan(t *testing.T) {
 	hs.Enter()
 	atQuestion(hs, qRoleNames)
 	hs.Key("shift+tab") // from the first field: back a question
-	atQuestion(hs, qRoleMode)
-	hs.Enter()
-	atQuestion(hs, qRoleNames)
-	hs.Enter()
-	hs.Enter()
-	hs.Enter()
-	atQuestion(hs, qExternalID)
-	hs.Enter()
-	atStage(hs, planned)
+	createRoleDefaults(hs)
 	m := task(hs)
 	for _, want := range []planPane{paneTrust, panePermission, paneSteps, paneTrust} {
 		hs.Key("tab")
@@ -633,15 +625,7 @@ func TestUnfinishedSetupIsOfferedWithItsAnswers(t *testing.T) {
 	hs.Enter()      // log group
 	hs.Key("right") // retention: the next value
 	hs.Enter()
-	atQuestion(hs, qRoleMode)
-	hs.Enter()
-	atQuestion(hs, qRoleNames)
-	hs.Enter()
-	hs.Enter()
-	hs.Enter()
-	atQuestion(hs, qExternalID)
-	hs.Enter()
-	atStage(hs, planned)
+	createRoleDefaults(hs)
 	retention := task(hs).plan.RetentionDays
 	if task(hs).plan.LogGroup != "team-logs" || retention == steps.DefaultRetentionDays {
 		t.Fatalf("first run's answers: log group %q, retention %d", task(hs).plan.LogGroup, retention)
