@@ -174,7 +174,10 @@ func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height in
 			refused++
 		}
 	}
-	if refused > 0 {
+	switch {
+	case refused > 0 && k.Accessible:
+		desc += " One not eligible cannot be chosen: CloudWatch export does not apply."
+	case refused > 0:
 		desc += " Dimmed: CloudWatch export does not apply."
 	}
 	if !k.Accessible {
