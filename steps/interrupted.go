@@ -1,7 +1,6 @@
 package steps
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -34,9 +33,9 @@ func setupRunSetting(p *SetupPlan) string {
 	return string(b)
 }
 
-// Unfinished is a setup of the cluster that this machine began applying
+// unfinished is a setup of the cluster that this machine began applying
 // and that did not finish: its answers, and where it stopped.
-type Unfinished struct {
+type unfinished struct {
 	Input     SetupInput
 	StartedAt time.Time
 	// Step is the step that failed, or the last one done ("" when none
@@ -46,7 +45,7 @@ type Unfinished struct {
 }
 
 // Where says where the setup stopped, for people.
-func (u Unfinished) Where() string {
+func (u unfinished) Where() string {
 	switch {
 	case u.Step == "":
 		return "it stopped before its first step finished"
@@ -56,32 +55,30 @@ func (u Unfinished) Where() string {
 	return fmt.Sprintf("it stopped after step %d (%s)", StepNumber(u.Step), StepTitle(u.Step))
 }
 
-// FindUnfinished looks for an unfinished setup of cluster in the journal:
+// findUnfinished looks for an unfinished setup of cluster in the journal:
 // one whose answers were kept, whose step 10 is not done, and that the
 // export in force does not show to have been finished some other way
 // (ENABLED with the same log group and role). A journal that cannot be
 // read, or answers that are no longer valid, find none: the questions are
 // asked as usual.
-func FindUnfinished(ctx context.Context, env *Env, cluster cloudapi.Cluster) (Unfinished, bool) {
+func findUnfinished(ctx context.Context, env *Env, cluster cloudapi.Cluster) (unfinished, bool) {
 	j, err := env.Journals.Open(cluster.ID, cluster.Name)
 	if err != nil || !j.Exists() {
-		return Unfinished{}, false
+		return unfinished{}, false
 	}
 	raw := j.Setting(settingSetupRun)
 	if raw == "" || j.Steps[StepEnable].Status == "done" {
-		return Unfinished{}, false
+		return unfinished{}, false
 	}
 	var in SetupInput
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil || in.Cluster != cluster.ID || CheckSetupInput(&in) != nil {
-		return Unfinished{}, false
+	if err := decodeStrict([]byte(raw), &in); err != nil || in.Cluster != cluster.ID || CheckSetupInput(&in) != nil {
+		return unfinished{}, false
 	}
 	if info, err := env.Cloud.LogExport(ctx, cluster.ID); err == nil && info.Configured && info.Status == cloudapi.StatusEnabled &&
 		info.Spec.LogName == j.Setting("log_group") && info.Spec.AuthPrincipal == j.Setting("role_arn") {
-		return Unfinished{}, false
+		return unfinished{}, false
 	}
-	u := Unfinished{Input: in, StartedAt: j.StartedAt}
+	u := unfinished{Input: in, StartedAt: j.StartedAt}
 	for _, st := range StepTitles {
 		switch j.Steps[st.ID].Status {
 		case "failed":
@@ -107,15 +104,16 @@ func flagsGiven(in SetupInput) bool {
 
 // offerUnfinished asks whether to resume an unfinished setup of the
 // cluster. It returns the input to go on with, whether to ask the
-// questions (starting from it), and false when the dialogue ends.
-func offerUnfinished(ctx context.Context, env *Env, t SetupTask, p Prompter, l Listener) (in SetupInput, ask bool, end End, ok bool) {
+// questions (starting from it), and how the dialogue ends when it does
+// (Completed: it goes on).
+func offerUnfinished(ctx context.Context, env *Env, t SetupTask, p Prompter, l Listener) (in SetupInput, ask bool, end End) {
 	in, ask = t.Input, true
 	if flagsGiven(t.Input) {
-		return in, ask, End{}, true
+		return in, ask, End{}
 	}
-	u, found := FindUnfinished(ctx, env, t.Cluster)
+	u, found := findUnfinished(ctx, env, t.Cluster)
 	if !found {
-		return in, ask, End{}, true
+		return in, ask, End{}
 	}
 	name := firstNonEmpty(t.Cluster.Name, t.Cluster.ID)
 	c, err := p.Choose(ctx, Choice{
@@ -131,14 +129,14 @@ func offerUnfinished(ctx context.Context, env *Env, t SetupTask, p Prompter, l L
 	})
 	switch {
 	case err != nil:
-		return in, ask, stopped(End{}, err), false
+		return in, ask, stopped(End{}, err)
 	case c == OptResume:
 		l.emit(SetupResuming{Input: u.Input})
-		return u.Input, false, End{}, true
+		return u.Input, false, End{}
 	case c == OptEdit:
-		return u.Input, true, End{}, true
+		return u.Input, true, End{}
 	case c == OptAfresh:
-		return in, true, End{}, true
+		return in, true, End{}
 	}
-	return in, ask, End{Ending: Stopped}, false
+	return in, ask, End{Ending: Stopped}
 }

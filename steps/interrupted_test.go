@@ -15,7 +15,7 @@ func TestFindUnfinished(t *testing.T) {
 	b := newDTBox(t)
 	cluster, err := b.env.Cloud.Cluster(b.ctx, cloudemu.StagingAWSClusterID)
 	b.must(err)
-	if _, found := FindUnfinished(b.ctx, b.env, cluster); found {
+	if _, found := findUnfinished(b.ctx, b.env, cluster); found {
 		t.Fatal("found an unfinished setup before any")
 	}
 
@@ -28,9 +28,9 @@ func TestFindUnfinished(t *testing.T) {
 	}
 	b.sb.AWS.Controls().ClearFaults()
 
-	u, found := FindUnfinished(b.ctx, b.env, cluster)
+	u, found := findUnfinished(b.ctx, b.env, cluster)
 	if !found || !u.Failed || u.Step != StepPermissions {
-		t.Fatalf("FindUnfinished = %+v, %v; want step 7 failed", u, found)
+		t.Fatalf("findUnfinished = %+v, %v; want step 7 failed", u, found)
 	}
 	if u.Input.LogGroup != "team-logs" || u.Input.RetentionDays != 90 || !u.Input.RetentionSet || len(u.Input.OmitChannels) != 1 || u.Input.OmitChannels[0] != "SQL_PERF" {
 		t.Errorf("answers kept: %+v", u.Input)
@@ -44,7 +44,7 @@ func TestFindUnfinished(t *testing.T) {
 	b.must(err)
 	kept := j.Setting(settingSetupRun)
 	b.must(j.SetSettings(map[string]string{settingSetupRun: `{"cluster":"` + cluster.ID + `","surprise":1}`}))
-	if _, found := FindUnfinished(b.ctx, b.env, cluster); found {
+	if _, found := findUnfinished(b.ctx, b.env, cluster); found {
 		t.Error("answers with an unknown field were offered")
 	}
 	b.must(j.SetSettings(map[string]string{settingSetupRun: kept}))
@@ -57,7 +57,7 @@ func TestFindUnfinished(t *testing.T) {
 	if res.Status != cloudapi.StatusEnabled {
 		t.Fatalf("resumed setup ended %s", res.Status)
 	}
-	if u, found := FindUnfinished(b.ctx, b.env, cluster); found {
+	if u, found := findUnfinished(b.ctx, b.env, cluster); found {
 		t.Errorf("a finished setup is offered: %+v", u)
 	}
 }

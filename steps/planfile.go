@@ -295,6 +295,20 @@ func WritePlanFile(path string, sp *SavedPlan) error {
 // kilobytes; anything near this is not one.
 const MaxPlanFileSize = 1 << 20
 
+// decodeStrict decodes JSON this tool wrote and may find edited: a field
+// it does not know, or anything after the document, is refused.
+func decodeStrict(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more follows the JSON document")
+	}
+	return nil
+}
+
 // ReadPlanFile reads and checks a saved plan: a regular file (a FIFO or a
 // device would block or never end), at most MaxPlanFileSize, with no field
 // this version does not know (the file is the whole input: a misspelt
@@ -323,13 +337,8 @@ func ReadPlanFile(path string) (*SavedPlan, error) {
 		return nil, fmt.Errorf("%s is over %d bytes: a saved plan is a few kilobytes", path, MaxPlanFileSize)
 	}
 	var sp SavedPlan
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sp); err != nil {
+	if err := decodeStrict(b, &sp); err != nil {
 		return nil, fmt.Errorf("%s is not a saved plan: %v", path, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%s is not a saved plan: more follows the plan's JSON", path)
 	}
 	if !plainCommand(sp.Command, sp.Procedure) {
 		return nil, fmt.Errorf("%s is not a saved plan: its command is not a crdb-logexport %s command line", path, sp.Procedure)

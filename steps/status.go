@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 )
@@ -264,30 +266,23 @@ func ClusterExports(ctx context.Context, env *Env, clusters []cloudapi.Cluster, 
 	defer cancel()
 	out := make(map[string]ClusterSummary, len(clusters))
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, allStatusWorkers)
+	var g errgroup.Group
+	g.SetLimit(allStatusWorkers)
 	for _, cl := range clusters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
+		g.Go(func() error {
 			info, err := env.Cloud.LogExport(ctx, cl.ID)
 			if ctx.Err() != nil {
-				return
+				return nil
 			}
 			sum := summaryOf(cl)
 			sum.read(info, err)
 			mu.Lock()
 			out[cl.ID] = sum
 			mu.Unlock()
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	_ = g.Wait()
 	return out
 }
 

@@ -66,8 +66,8 @@ func RunSetup(ctx context.Context, env *Env, t SetupTask, p Prompter, l Listener
 	} else if ask {
 		// A setup of this cluster that did not finish is offered first,
 		// with its answers, rather than asking everything again.
-		in, askNow, end, ok := offerUnfinished(ctx, env, t, p, l)
-		if !ok {
+		in, askNow, end := offerUnfinished(ctx, env, t, p, l)
+		if end.Ending != Completed {
 			s.end.End = end
 			return s.end
 		}

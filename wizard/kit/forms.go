@@ -168,16 +168,17 @@ func (k Forms) APIKey(key *string) *huh.Form {
 // dimmed, with the reason, and choosing it says why instead.
 func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height int) *huh.Form {
 	desc := "Name, plan, cloud, regions and log export status, from the CockroachDB Cloud API."
-	refused := 0
+	// Why each cluster that cannot be chosen cannot, by ID.
+	refused := map[string]error{}
 	for _, c := range q.Clusters {
-		if q.Refused(c) != nil {
-			refused++
+		if err := q.Refused(c); err != nil {
+			refused[c.ID] = err
 		}
 	}
 	switch {
-	case refused > 0 && k.Accessible:
+	case len(refused) > 0 && k.Accessible:
 		desc += " One not eligible cannot be chosen: CloudWatch export does not apply."
-	case refused > 0:
+	case len(refused) > 0:
 		desc += " Dimmed: CloudWatch export does not apply."
 	}
 	if !k.Accessible {
@@ -185,14 +186,12 @@ func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height in
 	}
 	labels := ClusterRows(q, width-4) // the form's border and cursor
 	opts := make([]huh.Option[string], 0, len(q.Clusters))
-	byID := map[string]cloudapi.Cluster{}
 	for i, c := range q.Clusters {
 		label := labels[i]
-		if q.Refused(c) != nil && !k.Accessible {
+		if refused[c.ID] != nil && !k.Accessible {
 			label = k.Styles.Faint.Render(label)
 		}
 		opts = append(opts, huh.NewOption(label, c.ID))
-		byID[c.ID] = c
 	}
 	sel := huh.NewSelect[string]().
 		Title(k.Title("Cluster", desc, "")).
@@ -200,9 +199,9 @@ func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height in
 		Options(opts...).
 		Filtering(false).
 		Value(value)
-	if refused > 0 {
+	if len(refused) > 0 {
 		sel = sel.Validate(func(id string) error {
-			if err := q.Refused(byID[id]); err != nil {
+			if err := refused[id]; err != nil {
 				return fmt.Errorf("%v. Choose another cluster", err)
 			}
 			return nil

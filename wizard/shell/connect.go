@@ -137,9 +137,9 @@ func (c *Connecting) View(w int) string {
 	sh := c.sh
 	switch c.stage {
 	case connWorking, connWaiting:
-		st := c.working
-		if st == "" || c.stage == connWaiting {
-			st = steps.StageConnect
+		st := steps.StageConnect
+		if c.stage == connWorking {
+			st = c.working
 		}
 		return kit.SpinnerLine(sh.Spin.View(), kit.StageText(st, "", ""), w)
 	case connFailed:
