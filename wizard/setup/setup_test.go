@@ -286,10 +286,13 @@ func TestClusterWhereExportDoesNotApplyCannotBeChosen(t *testing.T) {
 func TestAccessiblePickerRefusesAClusterExportDoesNotApplyTo(t *testing.T) {
 	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
 	_, out := shelltest.Accessible(t, program(config(build), true), "2", "3")
-	for _, want := range []string{"Reading each cluster's export status", "basic-dev      BASIC     AWS    us-west-2", "not eligible: Basic plan", "the Basic plan, which does not support log export", "not configured", "One not eligible cannot be chosen", "Log group"} {
+	for _, want := range []string{"Reading each cluster's export status", "basic-dev      BASIC     AWS    us-west-2", "not eligible: Basic plan", "the Basic plan, which does not support log export; Standard and Advanced clusters do. Choose another cluster", "not configured", "One not eligible cannot be chosen", "Log group"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the transcript lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "What now?") {
+		t.Errorf("basic-dev was chosen, then explained:\n%s", out)
 	}
 }
 
