@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
@@ -20,9 +18,6 @@ import (
 // instead of the error of the last one tried (usually the EC2 instance
 // metadata service, which means nothing off EC2).
 type CredentialsError struct {
-	// Profile is the shared-config profile in use ("default" when none
-	// was chosen).
-	Profile string
 	// Tried lists each source the chain looked at, with what it found.
 	Tried []string
 	// Err is the chain's own error, kept for errors.As and --debug.
@@ -113,12 +108,12 @@ func describeSource(source string) string {
 // explainChain describes what the SDK's default chain looked at, in its
 // order, from the same environment the SDK read.
 func explainChain(profile string, err error) *CredentialsError {
-	e := &CredentialsError{Profile: profile, Err: err}
-	if e.Profile == "" {
-		e.Profile = os.Getenv("AWS_PROFILE")
+	e := &CredentialsError{Err: err}
+	if profile == "" {
+		profile = os.Getenv("AWS_PROFILE")
 	}
-	if e.Profile == "" {
-		e.Profile = "default"
+	if profile == "" {
+		profile = "default"
 	}
 	set := func(name string) bool { return os.Getenv(name) != "" }
 	switch {
@@ -127,7 +122,7 @@ func explainChain(profile string, err error) *CredentialsError {
 	case !set("AWS_ACCESS_KEY_ID"):
 		e.Tried = append(e.Tried, "environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set)")
 	}
-	e.Tried = append(e.Tried, fmt.Sprintf("profile %q in %s", e.Profile, SharedFiles()))
+	e.Tried = append(e.Tried, fmt.Sprintf("profile %q in %s", profile, SharedFiles()))
 	if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
 		e.Tried = append(e.Tried, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
 	}
@@ -174,14 +169,6 @@ func SharedFiles() string {
 		}
 	}
 	return strings.Join(parts, " and ")
-}
-
-// IsUnreachable reports whether an AWS call found nobody at its endpoint:
-// the connection was refused, or the host does not exist. Such a call is
-// not repeated (see WithAttemptTimeout): the endpoint is wrong.
-func IsUnreachable(err error) bool {
-	var de *net.DNSError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &de) && de.IsNotFound
 }
 
 // IsCredentialsRefused reports whether AWS refused the credentials the call

@@ -2,6 +2,7 @@ package awsiam
 
 import (
 	"errors"
+	"net"
 	"net/url"
 	"syscall"
 
@@ -110,4 +111,12 @@ func IsThrottling(err error) bool {
 		return true
 	}
 	return false
+}
+
+// IsUnreachable reports whether an AWS call found nobody at its endpoint:
+// the connection was refused, or the host does not exist. Such a call is
+// not repeated (see WithAttemptTimeout): the endpoint is wrong.
+func IsUnreachable(err error) bool {
+	var de *net.DNSError
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.As(err, &de) && de.IsNotFound
 }

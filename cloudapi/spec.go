@@ -225,15 +225,30 @@ func ValidateChannels(channels []string) error {
 // CheckCloudWatch explains why the cluster cannot export to CloudWatch, or
 // returns nil when it can (an AWS cluster on the Standard or Advanced plan).
 func (c Cluster) CheckCloudWatch() error {
+	switch c.Ineligible() {
+	case "":
+		return nil
+	case "on " + string(c.CloudProvider):
+		return fmt.Errorf("cluster %s runs on %s: CloudWatch log export applies only to clusters on AWS", c.Name, c.CloudProvider)
+	case "Basic plan":
+		return fmt.Errorf("cluster %s is on the Basic plan, which does not support log export; Standard and Advanced clusters do", c.Name)
+	}
+	return fmt.Errorf("cluster %s has plan %q: CloudWatch log export is supported on the Standard and Advanced plans", c.Name, c.Plan)
+}
+
+// Ineligible says in a few words why CloudWatch export does not apply to
+// the cluster ("on GCP", "Basic plan", `plan "X"`), "" when it does;
+// CheckCloudWatch says it whole.
+func (c Cluster) Ineligible() string {
 	switch {
 	case c.CloudProvider != ProviderAWS:
-		return fmt.Errorf("cluster %s runs on %s: CloudWatch log export applies only to clusters on AWS", c.Name, c.CloudProvider)
+		return "on " + string(c.CloudProvider)
 	case c.Plan == PlanBasic:
-		return fmt.Errorf("cluster %s is on the Basic plan, which does not support log export; Standard and Advanced clusters do", c.Name)
+		return "Basic plan"
 	case c.Plan != PlanStandard && c.Plan != PlanAdvanced:
-		return fmt.Errorf("cluster %s has plan %q: CloudWatch log export is supported on the Standard and Advanced plans", c.Name, c.Plan)
+		return fmt.Sprintf("plan %q", c.Plan)
 	}
-	return nil
+	return ""
 }
 
 // Validate checks a CloudWatch request for cluster c before it is sent, with

@@ -335,7 +335,7 @@ func sortedKeys(m map[string]bool) []string {
 func usedByOtherExports(ctx context.Context, env *Env, clusterID string) (roles, groups map[string]string, err error) {
 	roles, groups = map[string]string{}, map[string]string{}
 	var mu sync.Mutex
-	err = eachExport(ctx, env, func(cl cloudapi.Cluster) bool {
+	err = eachExport(ctx, env, env.Cloud.Clusters, func(cl cloudapi.Cluster) bool {
 		return cl.ID != clusterID && cl.CloudProvider == cloudapi.ProviderAWS
 	}, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
 		if err != nil {

@@ -18,20 +18,18 @@ const (
 	StepCleanup = "cleanup"
 )
 
-var disableTitles = map[string]string{
-	StepDisable: "Disable log export and wait",
-	StepCleanup: "Remove the AWS resources this tool created",
+// namedTitles name the steps outside the ten documented ones: disable's,
+// and learning whose AWS credentials the tool acts with.
+var namedTitles = map[string]string{
+	StepDisable:     "Disable log export and wait",
+	StepCleanup:     "Remove the AWS resources this tool created",
+	StepAWSIdentity: "Identify the AWS account",
 }
 
 // StepAWSIdentity is learning whose AWS credentials the tool acts with
 // (STS GetCallerIdentity): every procedure starts there, and it is none of
 // the ten steps (it is not step 5's role).
 const StepAWSIdentity = "aws-identity"
-
-// otherTitles names the steps outside any procedure's list.
-var otherTitles = map[string]string{
-	StepAWSIdentity: "Identify the AWS account",
-}
 
 // StepLabel names a step of any procedure for messages: "step 7 (Grant the
 // CloudWatch Logs actions)" for the ten documented steps, the title alone
@@ -40,10 +38,7 @@ func StepLabel(id string) string {
 	if n := StepNumber(id); n > 0 {
 		return fmt.Sprintf("step %d (%s)", n, StepTitle(id))
 	}
-	if t, ok := disableTitles[id]; ok {
-		return "step “" + t + "”"
-	}
-	if t, ok := otherTitles[id]; ok {
+	if t, ok := namedTitles[id]; ok {
 		return "step “" + t + "”"
 	}
 	return "step " + id

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"fmt"
+	"iter"
 	"strings"
 	"sync"
 	"time"
@@ -152,7 +153,7 @@ func exportsUsing(ctx context.Context, env *Env, clusterID string, roleARNs []st
 		return used, nil
 	}
 	var mu sync.Mutex
-	err := eachExport(ctx, env, func(cl cloudapi.Cluster) bool {
+	err := eachExport(ctx, env, env.Cloud.Clusters, func(cl cloudapi.Cluster) bool {
 		return cl.ID != clusterID && cl.CloudProvider == cloudapi.ProviderAWS
 	}, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
 		if err != nil {
@@ -168,15 +169,16 @@ func exportsUsing(ctx context.Context, env *Env, clusterID string, roleARNs []st
 	return used, err
 }
 
-// eachExport lists every cluster of the organization (all pages) and reads
-// the export of those keep accepts, concurrently through the client's
-// shared rate limiter, calling visit with each (or with the error reading
-// it). Reads start while later pages are still being listed. visit may be
-// called from several goroutines; an error it returns stops the walk.
-func eachExport(ctx context.Context, env *Env, keep func(cloudapi.Cluster) bool, visit func(cloudapi.Cluster, cloudapi.LogExportInfo, error) error) error {
+// eachExport lists clusters (env.Cloud.Clusters: every cluster of the
+// organization, all pages) and reads the export of those keep accepts,
+// concurrently through the client's shared rate limiter, calling visit
+// with each (or with the error reading it). Reads start while later pages
+// are still being listed. visit may be called from several goroutines; an
+// error it returns stops the walk.
+func eachExport(ctx context.Context, env *Env, list func(context.Context) iter.Seq2[cloudapi.Cluster, error], keep func(cloudapi.Cluster) bool, visit func(cloudapi.Cluster, cloudapi.LogExportInfo, error) error) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(allStatusWorkers)
-	for cl, err := range env.Cloud.Clusters(gctx) {
+	for cl, err := range list(gctx) {
 		if err != nil {
 			_ = g.Wait()
 			if ctxErr := ctx.Err(); ctxErr != nil {

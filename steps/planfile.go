@@ -168,12 +168,12 @@ func (p *UpdatePlan) Saved(in UpdateInput, now time.Time) *SavedPlan {
 
 // Saved describes a disable plan for a file.
 func (p *DisablePlan) Saved(in DisableInput, now time.Time) *SavedPlan {
-	steps := []PlannedStep{{ID: StepDisable, Title: disableTitles[StepDisable], Action: WillChange, Summary: strings.Join(p.Stops, "; ")}}
+	steps := []PlannedStep{{ID: StepDisable, Title: namedTitles[StepDisable], Action: WillChange, Summary: strings.Join(p.Stops, "; ")}}
 	if p.AlreadyDisabled {
 		steps[0].Action, steps[0].Summary = ExistsOK, "already disabled"
 	}
 	if p.Cleanup {
-		s := PlannedStep{ID: StepCleanup, Title: disableTitles[StepCleanup], Action: ExistsOK, Summary: "nothing to remove"}
+		s := PlannedStep{ID: StepCleanup, Title: namedTitles[StepCleanup], Action: ExistsOK, Summary: "nothing to remove"}
 		for _, it := range p.Items {
 			a := ExistsOK
 			if it.Remove {

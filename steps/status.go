@@ -3,10 +3,9 @@ package steps
 import (
 	"context"
 	"fmt"
+	"iter"
 	"sync"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -222,10 +221,8 @@ func (c ClusterSummary) StatusText() string {
 		return "ERROR: " + c.Error
 	case c.Configured:
 		return string(c.Status)
-	case c.Plan == cloudapi.PlanBasic:
-		return "not eligible: Basic plan"
 	case c.NotEligible != "":
-		return "not eligible: on " + string(c.CloudProvider)
+		return "not eligible: " + cloudapi.Cluster{Plan: c.Plan, CloudProvider: c.CloudProvider}.Ineligible()
 	}
 	return "not configured"
 }
@@ -257,32 +254,32 @@ func (c *ClusterSummary) read(info cloudapi.LogExportInfo, err error) {
 // organization never holds the choice up.
 const ExportGlanceWait = 3 * time.Second
 
-// ClusterExports reads the export of each of clusters, concurrently
-// through the client's shared limiter, for at most within: the rows of
-// the clusters read by then (one that could not be read carries Error),
-// by cluster ID.
-func ClusterExports(ctx context.Context, env *Env, clusters []cloudapi.Cluster, within time.Duration) map[string]ClusterSummary {
+// ClusterExports reads the export of each of clusters keep accepts (nil:
+// all), concurrently through the client's shared limiter, for at most
+// within: the rows of the clusters read by then (one that could not be
+// read carries Error), by cluster ID.
+func ClusterExports(ctx context.Context, env *Env, clusters []cloudapi.Cluster, keep func(cloudapi.Cluster) bool, within time.Duration) map[string]ClusterSummary {
 	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	out := make(map[string]ClusterSummary, len(clusters))
 	var mu sync.Mutex
-	var g errgroup.Group
-	g.SetLimit(allStatusWorkers)
-	for _, cl := range clusters {
-		g.Go(func() error {
-			info, err := env.Cloud.LogExport(ctx, cl.ID)
-			if ctx.Err() != nil {
-				return nil
+	listed := func(context.Context) iter.Seq2[cloudapi.Cluster, error] {
+		return func(yield func(cloudapi.Cluster, error) bool) {
+			for _, cl := range clusters {
+				if !yield(cl, nil) {
+					return
+				}
 			}
-			sum := summaryOf(cl)
-			sum.read(info, err)
-			mu.Lock()
-			out[cl.ID] = sum
-			mu.Unlock()
-			return nil
-		})
+		}
 	}
-	_ = g.Wait()
+	_ = eachExport(ctx, env, listed, keep, func(cl cloudapi.Cluster, info cloudapi.LogExportInfo, err error) error {
+		sum := summaryOf(cl)
+		sum.read(info, err)
+		mu.Lock()
+		out[cl.ID] = sum
+		mu.Unlock()
+		return nil
+	})
 	return out
 }
 
@@ -312,7 +309,7 @@ func AllStatuses(ctx context.Context, env *Env, progress func(done, known int)) 
 	var mu sync.Mutex
 	done := 0
 	row := map[string]int{}
-	err := eachExport(ctx, env, func(cl cloudapi.Cluster) bool {
+	err := eachExport(ctx, env, env.Cloud.Clusters, func(cl cloudapi.Cluster) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		row[cl.ID] = len(res.Clusters)

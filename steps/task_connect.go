@@ -152,7 +152,9 @@ func chooseCluster(ctx context.Context, t ConnectTask, s Session, p Prompter, l 
 		default:
 			if exports == nil {
 				l.emit(Working{Stage: StageClusterExports})
-				exports = ClusterExports(ctx, s.Env, clusters, ExportGlanceWait)
+				// For setup, the export of a cluster it cannot choose is
+				// not read: the row says why instead.
+				exports = ClusterExports(ctx, s.Env, clusters, func(cl cloudapi.Cluster) bool { return !t.ForSetup || cl.CheckCloudWatch() == nil }, ExportGlanceWait)
 				if err := ctx.Err(); err != nil {
 					return c, stopped(End{}, err), false
 				}

@@ -51,7 +51,7 @@ type StatusEnd struct {
 // not terminal until it is, then reads it all again. When the export
 // failed, or it is enabled and logs do not arrive everywhere, the doctor
 // is offered. Leaving a failed export (or one that could not be read) is a
-// failure, as `status --watch` exits 1 on it.
+// failure, as `status --watch --until-terminal` exits 1 on it.
 func RunStatus(ctx context.Context, env *Env, t StatusTask, p Prompter, l Listener) StatusEnd {
 	var end StatusEnd
 	ref := firstNonEmpty(t.Cluster.ID, t.Ref)

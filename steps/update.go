@@ -42,13 +42,16 @@ func LoadUpdate(ctx context.Context, env *Env, clusterRef string) (*UpdateTarget
 	// Nothing to update is no step's failure, and not one to resume: the
 	// cluster needs setup instead (a usage error on the command line).
 	setup := "set it up with `crdb-logexport setup --cluster " + cluster.Name + "`"
+	nothing := func(cause error, fix string) error {
+		return &StepError{Cause: cause, Fix: fix, Permanent: true, Usage: true}
+	}
 	switch {
 	case !current.Configured:
-		return nil, &StepError{Cause: fmt.Errorf("%w for cluster %s", errNoExport, cluster.Name), Fix: setup, Permanent: true, Usage: true}
+		return nil, nothing(fmt.Errorf("%w for cluster %s", errNoExport, cluster.Name), setup)
 	case current.Status == cloudapi.StatusDisabled:
-		return nil, &StepError{Cause: fmt.Errorf("log export of cluster %s is %w, so there is nothing to update", cluster.Name, errExportDisabled), Fix: setup, Permanent: true, Usage: true}
+		return nil, nothing(fmt.Errorf("log export of cluster %s is %w, so there is nothing to update", cluster.Name, errExportDisabled), setup)
 	case current.Status == cloudapi.StatusDisabling:
-		return nil, &StepError{Cause: fmt.Errorf("log export of cluster %s is being disabled", cluster.Name), Fix: "wait for it with `crdb-logexport status --cluster " + cluster.Name + " --watch`, then " + setup, Permanent: true, Usage: true}
+		return nil, nothing(fmt.Errorf("log export of cluster %s is being disabled", cluster.Name), "wait for it with `crdb-logexport status --cluster "+cluster.Name+" --watch --until-terminal`, then "+setup)
 	}
 	return &UpdateTarget{Cluster: cluster, Caller: caller, Current: *current}, nil
 }

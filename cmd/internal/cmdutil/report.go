@@ -30,9 +30,6 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 	se, isStep := steps.AsStepError(err)
 	if isStep {
 		msg = se.Error()
-		if se.Step != "" {
-			msg = steps.StepLabel(se.Step) + " failed: " + se.Cause.Error()
-		}
 		if se.Usage && code == ExitFailure {
 			code, resume = ExitUsage, ""
 		}
