@@ -2,7 +2,6 @@ package steps
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -248,7 +247,7 @@ func plainCommand(command, procedure string) bool {
 		case quoted:
 		case c == '\\' && i+1 < len(rest) && rest[i+1] == '\'':
 			i++ // the '\'' of ShellQuote
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.IndexByte(" _-./:@%+=,", c) >= 0:
+		case c == ' ', shellSafe(rune(c)):
 		default:
 			return false
 		}
@@ -259,10 +258,7 @@ func plainCommand(command, procedure string) bool {
 // CheckPlanPath judges where a plan is to be written, before anything is
 // read: a path in a directory that exists, not a directory itself.
 func CheckPlanPath(path string) error {
-	switch {
-	case path == "":
-		return errors.New("the plan file's path is empty")
-	case path == "-":
+	if path == "-" {
 		return errors.New("a saved plan is written to a file, not to standard output (--output json prints the plan)")
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -359,10 +355,15 @@ func ReadPlanFile(path string) (*SavedPlan, error) {
 	return &sp, nil
 }
 
-// checkSaved compares a fresh plan with the saved one the task applies;
-// a drift ends the task as failed, with nothing changed.
-func checkSaved(saved, fresh *SavedPlan, stage Stage, l Listener, end *End) bool {
-	if err := saved.Compare(fresh); err != nil {
+// checkSaved compares a fresh plan with the saved one the task applies
+// (*saved, not nil); a drift ends the task as failed, with nothing changed.
+func checkSaved(saved **SavedPlan, fresh *SavedPlan, stage Stage, l Listener, end *End) bool {
+	sp := *saved
+	// Only the first plan is the file's: a retry resumes from the journal,
+	// and what this apply made is no longer the state the file was
+	// planned against.
+	*saved = nil
+	if err := sp.Compare(fresh); err != nil {
 		l.emit(Failure{Stage: stage, Err: err})
 		end.Ending, end.Err = Failed, err
 		return false
@@ -543,47 +544,4 @@ func tagText(tags map[string]string) string {
 		parts = append(parts, k+"="+tags[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
-}
-
-// Replan plans again from a saved plan's input, against the live state,
-// and returns the fresh plan to apply — one of setup, update or disable —
-// only when it is the saved one: the same prior state, the same changes.
-// Otherwise it returns a *DriftError naming each difference.
-func (sp *SavedPlan) Replan(ctx context.Context, env *Env, now time.Time) (*SetupPlan, *UpdatePlan, *DisablePlan, error) {
-	var fresh *SavedPlan
-	var (
-		setup   *SetupPlan
-		update  *UpdatePlan
-		disable *DisablePlan
-		err     error
-	)
-	switch sp.Procedure {
-	case ProcedureSetup:
-		in := *sp.Setup
-		in.Cluster = sp.ClusterID
-		if setup, err = PrepareSetup(ctx, env, in); err == nil {
-			fresh = setup.Saved(in, now)
-		}
-	case ProcedureUpdate:
-		in := *sp.Update
-		in.Cluster = sp.ClusterID
-		if update, err = PrepareUpdate(ctx, env, in); err == nil {
-			fresh = update.Saved(in, now)
-		}
-	case ProcedureDisable:
-		in := *sp.Disable
-		in.Cluster = sp.ClusterID
-		if disable, err = PrepareDisable(ctx, env, in); err == nil {
-			fresh = disable.Saved(in, now)
-		}
-	default:
-		return nil, nil, nil, fmt.Errorf("a saved plan of %q cannot be applied", sp.Procedure)
-	}
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := sp.Compare(fresh); err != nil {
-		return nil, nil, nil, err
-	}
-	return setup, update, disable, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,7 +185,8 @@ func TestSavedPlanRefusesAnEditedInput(t *testing.T) {
 	sp := p.Saved(in, time.Now())
 	yes := true
 	sp.Setup.Redact, sp.Setup.OmitChannels = &yes, []string{"SESSIONS"}
-	_, _, _, err = sp.Replan(ctx, env, time.Now())
+	// Through the dialogue a command runs for --plan-file --yes.
+	err = RunSetup(ctx, env, SetupTask{Saved: sp}, Unattended{Yes: true}, nil).Err
 	if !errors.Is(err, ErrPlanDrift) || !strings.Contains(err.Error(), "was planned to write") || !strings.Contains(err.Error(), `"redact":true`) {
 		t.Fatalf("an edited input was not refused: %v", err)
 	}
@@ -232,4 +234,46 @@ func TestReadPlanFileRefusesWhatItCannotTrust(t *testing.T) {
 	if _, err := ReadPlanFile(big); err == nil || !strings.Contains(err.Error(), "a few kilobytes") {
 		t.Errorf("a huge file: %v", err)
 	}
+}
+
+// Replan plans again from a saved plan's input and compares, as the tasks
+// do before applying one (Run* with Saved): the fresh plan of setup,
+// update or disable, or the *DriftError naming each difference.
+func (sp *SavedPlan) Replan(ctx context.Context, env *Env, now time.Time) (*SetupPlan, *UpdatePlan, *DisablePlan, error) {
+	var fresh *SavedPlan
+	var (
+		setup   *SetupPlan
+		update  *UpdatePlan
+		disable *DisablePlan
+		err     error
+	)
+	switch sp.Procedure {
+	case ProcedureSetup:
+		in := *sp.Setup
+		in.Cluster = sp.ClusterID
+		if setup, err = PrepareSetup(ctx, env, in); err == nil {
+			fresh = setup.Saved(in, now)
+		}
+	case ProcedureUpdate:
+		in := *sp.Update
+		in.Cluster = sp.ClusterID
+		if update, err = PrepareUpdate(ctx, env, in); err == nil {
+			fresh = update.Saved(in, now)
+		}
+	case ProcedureDisable:
+		in := *sp.Disable
+		in.Cluster = sp.ClusterID
+		if disable, err = PrepareDisable(ctx, env, in); err == nil {
+			fresh = disable.Saved(in, now)
+		}
+	default:
+		return nil, nil, nil, fmt.Errorf("a saved plan of %q cannot be applied", sp.Procedure)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := sp.Compare(fresh); err != nil {
+		return nil, nil, nil, err
+	}
+	return setup, update, disable, nil
 }

@@ -228,10 +228,9 @@ func applyDisable(ctx context.Context, env *Env, t DisableTask, in DisableInput,
 		plan, err := PrepareDisable(ctx, env, in)
 		if err == nil && saved != nil {
 			end.Plan = plan
-			if !checkSaved(saved, plan.Saved(in, time.Now()), StageDisable, l, &end.End) {
+			if !checkSaved(&saved, plan.Saved(in, time.Now()), StageDisable, l, &end.End) {
 				return end
 			}
-			saved = nil
 		}
 		end.Changed = true
 		var res *DisableResult

@@ -153,14 +153,8 @@ func (s *setupRun) prepare(ctx context.Context, autoApply bool) string {
 			return ""
 		}
 		s.end.Plan = plan
-		if s.saved != nil {
-			saved := s.saved
-			// A retry resumes from the journal: what this apply made is
-			// no longer the state the file was planned against.
-			s.saved = nil
-			if !checkSaved(saved, plan.Saved(in, time.Now()), StagePrepare, s.l, &s.end.End) {
-				return ""
-			}
+		if s.saved != nil && !checkSaved(&s.saved, plan.Saved(in, time.Now()), StagePrepare, s.l, &s.end.End) {
+			return ""
 		}
 		s.l.emit(SetupPlanned{Plan: plan})
 		if s.t.DryRun {

@@ -209,12 +209,8 @@ func (u *updateRun) plan(ctx context.Context, autoApply bool) string {
 			return ""
 		}
 		u.end.Plan = plan
-		if u.saved != nil {
-			saved := u.saved
-			u.saved = nil
-			if !checkSaved(saved, plan.Saved(u.t.In, time.Now()), StageUpdatePlan, u.l, &u.end.End) {
-				return ""
-			}
+		if u.saved != nil && !checkSaved(&u.saved, plan.Saved(u.t.In, time.Now()), StageUpdatePlan, u.l, &u.end.End) {
+			return ""
 		}
 		u.l.emit(UpdatePlanned{Plan: plan, OldPolicy: old})
 		if u.t.DryRun {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/crdb-logexport/crdb-logexport/steps"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // PlanFlags are the saved-plan flags of setup, update and disable:
@@ -21,6 +22,8 @@ import (
 type PlanFlags struct {
 	Path     string
 	Detailed bool
+	// Saved is the plan --plan-file --yes applies, read by Begin.
+	Saved *steps.SavedPlan
 }
 
 // ExitChanges is --detailed-exitcode's status for a plan with changes, as
@@ -70,6 +73,33 @@ func (p *PlanFlags) Check(command string, fset *pflag.FlagSet, dryRun, yes bool)
 	return nil
 }
 
+// Begin judges the flags (Check) and, when --plan-file applies a saved
+// plan, reads it into Saved: both before any network call.
+func (p *PlanFlags) Begin(procedure string, fset *pflag.FlagSet, dryRun, yes bool) error {
+	if err := p.Check(procedure, fset, dryRun, yes); err != nil {
+		return err
+	}
+	if p.Path == "" || dryRun {
+		return nil
+	}
+	sp, err := p.Load(procedure)
+	p.Saved = sp
+	return err
+}
+
+// End reports a run that did not complete: the apply of a saved plan as
+// SavedEnded does, any other as Ended does, with the command that resumes
+// it — none for a dry run, which changed nothing.
+func (p *PlanFlags) End(ctx context.Context, ios *IOStreams, jsonOut bool, end steps.End, dryRun bool, resume string, timeout time.Duration, result any) error {
+	if p.Saved != nil {
+		return SavedEnded(ctx, ios, jsonOut, end, p.Saved, p.Path, timeout, result)
+	}
+	if dryRun {
+		resume = ""
+	}
+	return Ended(ctx, ios, jsonOut, end, resume, timeout, result)
+}
+
 // Load reads the saved plan to apply, and checks that it is one of
 // procedure: a bad file is a usage error, before any network call.
 func (p *PlanFlags) Load(procedure string) (*steps.SavedPlan, error) {
@@ -97,23 +127,7 @@ func (p *PlanFlags) Save(ios *IOStreams, sp *steps.SavedPlan, command string) er
 		return fmt.Errorf("saving the plan: %w", err)
 	}
 	fmt.Fprintf(ios.ErrOut, "Plan saved to %s (%d %s). Apply exactly this plan with:\n  crdb-logexport apply %s\n",
-		p.Path, len(sp.Changes), plural(len(sp.Changes), "change", "changes"), steps.ShellQuote(p.Path))
-	return nil
-}
-
-// DryRunEnd is the exit of a dry run whose plan is sp: with
-// --detailed-exitcode, ExitChanges when it changes something, and a
-// failure when a conflict stops it.
-func (p *PlanFlags) DryRunEnd(sp *steps.SavedPlan) error {
-	if !p.Detailed {
-		return nil
-	}
-	if hasConflict(sp) {
-		return Silent(ExitFailure)
-	}
-	if len(sp.Changes) > 0 {
-		return &ExitError{Code: ExitChanges, Err: nil, changes: true}
-	}
+		p.Path, len(sp.Changes), kit.Plural(len(sp.Changes), "change", "changes"), steps.ShellQuote(p.Path))
 	return nil
 }
 
@@ -132,13 +146,6 @@ func article(word string) string {
 		return "an " + word
 	}
 	return "a " + word
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // SavedEnded ends the apply of a saved plan: a plan the live state no
@@ -202,7 +209,17 @@ func (p *PlanFlags) DryRunDone(ios *IOStreams, jsonOut bool, plan any, sp *steps
 	default:
 		fmt.Fprintf(ios.ErrOut, "Dry run: nothing was changed. Apply with:\n  %s --yes\n", command)
 	}
-	return p.DryRunEnd(sp)
+	// --detailed-exitcode: ExitChanges when the plan changes something, a
+	// failure when a conflict stops it.
+	switch {
+	case !p.Detailed:
+		return nil
+	case conflict:
+		return Silent(ExitFailure)
+	case len(sp.Changes) > 0:
+		return &ExitError{Code: ExitChanges, changes: true}
+	}
+	return nil
 }
 
 // IsChanges reports whether err is --detailed-exitcode's "the plan has

@@ -27,7 +27,6 @@ type Options struct {
 	Yes     bool
 	DryRun  bool
 	Plan    cmdutil.PlanFlags
-	saved   *steps.SavedPlan
 	Timeout time.Duration
 	flags   *pflag.FlagSet
 }
@@ -76,15 +75,11 @@ after an interruption resumes the wait or the cleanup.`,
 }
 
 func run(ctx context.Context, o *Options) error {
-	if err := o.Plan.Check("disable", o.flags, o.DryRun, o.Yes); err != nil {
+	if err := o.Plan.Begin(steps.ProcedureDisable, o.flags, o.DryRun, o.Yes); err != nil {
 		return err
 	}
-	if o.Plan.Path != "" && !o.DryRun {
-		sp, err := o.Plan.Load(steps.ProcedureDisable)
-		if err != nil {
-			return err
-		}
-		o.saved, o.In = sp, *sp.Disable
+	if sp := o.Plan.Saved; sp != nil {
+		o.In = *sp.Disable
 		o.In.Cluster = sp.ClusterID
 	}
 	canAsk := !o.Conn.NoInput && o.IO.CanPrompt()
@@ -119,7 +114,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.DisableTask{In: o.In, DryRun: o.DryRun, Saved: o.saved}
+	task := steps.DisableTask{In: o.In, DryRun: o.DryRun, Saved: o.Plan.Saved}
 	end := steps.RunDisable(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
 	switch {
 	case ctx.Err() != nil:
@@ -132,14 +127,7 @@ func run(ctx context.Context, o *Options) error {
 	if end.Result != nil {
 		result = end.Result
 	}
-	if o.saved != nil {
-		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
-	}
-	again := "" // a dry run changes nothing: nothing to resume
-	if !o.DryRun {
-		again = resume(o) + " --yes"
-	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, again, o.Timeout, result)
+	return o.Plan.End(ctx, o.IO, o.Out.JSON(), end.End, o.DryRun, resume(o)+" --yes", o.Timeout, result)
 }
 
 func resume(o *Options) string {

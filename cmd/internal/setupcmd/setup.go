@@ -29,7 +29,6 @@ type Options struct {
 	NoWait    bool
 	Timeout   time.Duration
 	Plan      cmdutil.PlanFlags
-	saved     *steps.SavedPlan
 	flags     *pflag.FlagSet
 	retention int
 }
@@ -96,15 +95,11 @@ func run(ctx context.Context, o *Options) error {
 	if err := steps.CheckSetupInput(&o.In); err != nil {
 		return cmdutil.UsageError("%v", err)
 	}
-	if err := o.Plan.Check("setup", o.flags, o.DryRun, o.Yes); err != nil {
+	if err := o.Plan.Begin(steps.ProcedureSetup, o.flags, o.DryRun, o.Yes); err != nil {
 		return err
 	}
-	if o.Plan.Path != "" && !o.DryRun {
-		sp, err := o.Plan.Load(steps.ProcedureSetup)
-		if err != nil {
-			return err
-		}
-		o.saved, o.In = sp, *sp.Setup
+	if sp := o.Plan.Saved; sp != nil {
+		o.In = *sp.Setup
 		o.In.Cluster = sp.ClusterID
 		if err := steps.CheckSetupInput(&o.In); err != nil {
 			return cmdutil.UsageError("--plan-file %s: %v", o.Plan.Path, err)
@@ -136,7 +131,7 @@ func run(ctx context.Context, o *Options) error {
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.SetupOptions{NoWait: o.NoWait}, Saved: o.saved}
+	task := steps.SetupTask{Input: o.In, DryRun: o.DryRun, Apply: steps.SetupOptions{NoWait: o.NoWait}, Saved: o.Plan.Saved}
 	end := steps.RunSetup(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes}, lines.Event)
 	switch {
 	case o.DryRun && end.Plan != nil && ctx.Err() == nil:
@@ -157,17 +152,11 @@ func fail(ctx context.Context, o *Options, end steps.SetupEnd) error {
 	if end.Result != nil {
 		result = end.Result
 	}
-	if o.saved != nil {
-		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
+	resume := resumeCommand(o)
+	if !strings.Contains(resume, " --yes") {
+		resume += " --yes"
 	}
-	resume := ""
-	if !o.DryRun {
-		resume = resumeCommand(o)
-		if !strings.Contains(resume, " --yes") {
-			resume += " --yes"
-		}
-	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, resume, o.Timeout, result)
+	return o.Plan.End(ctx, o.IO, o.Out.JSON(), end.End, o.DryRun, resume, o.Timeout, result)
 }
 
 // resumeCommand rebuilds the command line from the flags the user set. It

@@ -37,7 +37,6 @@ type Options struct {
 	NoWait          bool
 	Timeout         time.Duration
 	Plan            cmdutil.PlanFlags
-	saved           *steps.SavedPlan
 	flags           *pflag.FlagSet
 }
 
@@ -113,15 +112,11 @@ func run(ctx context.Context, o *Options) error {
 	if err := o.readEdit(); err != nil {
 		return err
 	}
-	if err := o.Plan.Check("update", o.flags, o.DryRun, o.Yes); err != nil {
+	if err := o.Plan.Begin(steps.ProcedureUpdate, o.flags, o.DryRun, o.Yes); err != nil {
 		return err
 	}
-	if o.Plan.Path != "" && !o.DryRun {
-		sp, err := o.Plan.Load(steps.ProcedureUpdate)
-		if err != nil {
-			return err
-		}
-		o.saved, o.In = sp, *sp.Update
+	if sp := o.Plan.Saved; sp != nil {
+		o.In = *sp.Update
 		o.In.Cluster = sp.ClusterID
 		if err := steps.CheckUpdateInput(&o.In); err != nil {
 			return cmdutil.UsageError("--plan-file %s: %v", o.Plan.Path, err)
@@ -147,14 +142,14 @@ func run(ctx context.Context, o *Options) error {
 	if err != nil {
 		return err
 	}
-	if o.In.Edit.IsZero() && o.saved == nil {
+	if o.In.Edit.IsZero() && o.Plan.Saved == nil {
 		fmt.Fprintln(o.IO.ErrOut, "No change requested (`crdb-logexport update --help` lists the flags): the configuration is only sent again if its status is a failure.")
 	}
 	lines := &kit.Lines{W: o.IO.ErrOut, Results: o.IO.Out, Plans: !o.Out.JSON() || o.DryRun}
 	if o.Out.JSON() {
 		lines.Results = nil
 	}
-	task := steps.UpdateTask{In: o.In, DryRun: o.DryRun, Options: steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}, Saved: o.saved}
+	task := steps.UpdateTask{In: o.In, DryRun: o.DryRun, Options: steps.UpdateOptions{SkipLogGroups: !o.CreateLogGroups, SkipPolicy: !o.ExtendPolicy, NoWait: o.NoWait}, Saved: o.Plan.Saved}
 	end := steps.RunUpdate(ctx, env, task, cmdutil.Prompter{IO: o.IO, Yes: o.Yes, CanAsk: canAsk}, lines.Event)
 	switch {
 	case ctx.Err() != nil:
@@ -167,14 +162,7 @@ func run(ctx context.Context, o *Options) error {
 	if end.Result != nil {
 		result = end.Result
 	}
-	if o.saved != nil {
-		return cmdutil.SavedEnded(ctx, o.IO, o.Out.JSON(), end.End, o.saved, o.Plan.Path, o.Timeout, result)
-	}
-	again := "" // a dry run changes nothing: nothing to resume
-	if !o.DryRun {
-		again = resume(o) + " --yes"
-	}
-	return cmdutil.Ended(ctx, o.IO, o.Out.JSON(), end.End, again, o.Timeout, result)
+	return o.Plan.End(ctx, o.IO, o.Out.JSON(), end.End, o.DryRun, resume(o)+" --yes", o.Timeout, result)
 }
 
 // readEdit turns the flags whose presence matters (an empty value is a
