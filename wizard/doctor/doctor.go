@@ -273,7 +273,7 @@ func (m *Model) Busy() bool {
 
 // Result is the last report and what the repairs did.
 func (m *Model) Result(o shell.Outcome) shell.Result {
-	res := shell.Result{Outcome: o, Task: Title, Doctor: m.report, Fixes: m.fixes, Changed: m.changed}
+	res := shell.Result{Outcome: o, Task: Title, Doctor: m.report, Fixes: m.fixes, Changed: m.changed, Rerun: true}
 	if c := m.sh.Session.Cluster; m.sh.Session.Chosen {
 		// Running the doctor again: with --fix once repairs were made,
 		// since a rerun picks up where they stopped.

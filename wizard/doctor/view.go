@@ -2,7 +2,6 @@ package doctor
 
 import (
 	"fmt"
-	"math"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -141,10 +140,11 @@ func (m *Model) progressBody(now string, w, h int) string {
 }
 
 // Summary is what stays on the normal screen once the interface has
-// ended: the verdict — the whole report follows it on standard output.
+// ended: the verdict — the whole report follows it on standard output —
+// or, before there is one, "" for the last screen whole.
 func (m *Model) Summary(w int) string {
 	if m.report == nil || m.Conn.Active() {
-		return m.View(w, math.MaxInt32)
+		return ""
 	}
 	return m.reportHead(w)
 }

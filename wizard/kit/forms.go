@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
@@ -218,31 +219,38 @@ func (k Forms) Cluster(q *steps.ClusterQuestion, value *string, width, height in
 // — no wider than width (0: any) where dropping detail can make them fit:
 // the regions but the first go first, then the plan and the cloud.
 func ClusterRows(q *steps.ClusterQuestion, width int) []string {
-	var rows []string
-	status := make([]string, len(q.Clusters))
+	n := len(q.Clusters)
+	status, all, short := make([]string, n), make([]string, n), make([]string, n)
+	nameW := 4
 	for i, c := range q.Clusters {
 		status[i] = q.ExportText(c)
-	}
-	for _, lean := range []int{0, 1, 2} {
-		regions := make([]string, len(q.Clusters))
-		nameW, regionsW := 4, 7
-		for i, c := range q.Clusters {
-			names := c.RegionNames()
-			regions[i] = strings.Join(names, ",")
-			if lean >= 1 && len(names) > 1 {
-				regions[i] = fmt.Sprintf("%s +%d", names[0], len(names)-1)
-			}
-			nameW, regionsW = max(nameW, len(c.Name)), max(regionsW, len(regions[i]))
+		names := c.RegionNames()
+		all[i] = strings.Join(names, ",")
+		short[i] = all[i]
+		if len(names) > 1 {
+			short[i] = fmt.Sprintf("%s +%d", names[0], len(names)-1)
 		}
-		rows = nil
+		nameW = max(nameW, len(c.Name))
+	}
+	var rows []string
+	for _, lean := range []int{0, 1, 2} {
+		regions := all
+		if lean >= 1 {
+			regions = short
+		}
+		regionsW := 7
+		for _, r := range regions {
+			regionsW = max(regionsW, len(r))
+		}
+		rows = make([]string, n)
 		widest := 0
 		for i, c := range q.Clusters {
 			row := fmt.Sprintf("%-*s  %-8s  %-5s  %-*s  %s", nameW, c.Name, c.Plan, c.CloudProvider, regionsW, regions[i], status[i])
 			if lean == 2 {
 				row = fmt.Sprintf("%-*s  %-*s  %s", nameW, c.Name, regionsW, regions[i], status[i])
 			}
-			row = strings.TrimRight(row, " ")
-			rows, widest = append(rows, row), max(widest, len([]rune(row)))
+			rows[i] = strings.TrimRight(row, " ")
+			widest = max(widest, ansi.StringWidth(rows[i]))
 		}
 		if width <= 0 || widest <= width {
 			break

@@ -43,17 +43,12 @@ type Lines struct {
 
 	mu         sync.Mutex
 	lastStatus string
-	// ordered holds the lines of setup's steps that finished before a
-	// step numbered lower: the transcript lists them 1 to 10, as the plan
-	// does, though steps 1, 5 and 7 run at once (nil outside an apply).
-	ordered *stepOrder
-}
-
-// stepOrder is the transcript's ten steps in their order: the next number
-// to print, and the lines of later ones that are done.
-type stepOrder struct {
+	// held holds, by step number, the lines of setup's steps that finished
+	// before a step numbered lower: the transcript lists them 1 to 10, as
+	// the plan does, though steps 1, 5 and 7 run at once (nil outside an
+	// apply). next is the number to print next.
+	held []string
 	next int
-	held map[int]string
 }
 
 // Width is where plain-text prose wraps: the transcript fits 80 columns.
@@ -124,18 +119,18 @@ func (l *Lines) result(write func(io.Writer)) {
 	}
 }
 
-// release prints the steps held back, in their order, and stops holding.
-func (l *Lines) release() {
-	o := l.ordered
-	if o == nil {
-		return
-	}
-	l.ordered = nil
-	for n := o.next; n <= len(steps.StepTitles); n++ {
-		if line := o.held[n]; line != "" {
-			l.say("%s", line)
+// flush prints the steps held back, in their order: up to the first not
+// done yet, or all of them (and stops holding).
+func (l *Lines) flush(all bool) {
+	for ; l.next < len(l.held); l.next++ {
+		switch {
+		case l.held[l.next] != "":
+			l.say("%s", l.held[l.next])
+		case !all:
+			return
 		}
 	}
+	l.held = nil
 }
 
 // mark is the start of an outcome's line: a glyph, or its word.
@@ -159,17 +154,14 @@ func (l *Lines) Event(e steps.Event) {
 	case steps.StepDone, steps.StepStarted:
 	default:
 		// Anything else said while steps are held comes after them.
-		l.release()
+		l.flush(true)
 	}
 	switch e := e.(type) {
 	case steps.StepDone:
 		line := fmt.Sprintf("%s %s — %s (%s)", l.mark(true), steps.StepLabel(e.Step), e.Summary, FormatDuration(e.Took))
-		if n := steps.StepNumber(e.Step); l.ordered != nil && n > 0 {
-			l.ordered.held[n] = line
-			for o := l.ordered; o.held[o.next] != ""; o.next++ {
-				l.say("%s", o.held[o.next])
-				delete(o.held, o.next)
-			}
+		if n := steps.StepNumber(e.Step); l.held != nil && n > 0 {
+			l.held[n] = line
+			l.flush(false)
 			return
 		}
 		l.say("%s", line)
@@ -208,7 +200,7 @@ func (l *Lines) Event(e steps.Event) {
 		l.say("%s %s: %v", l.mark(false), e.Fix.Summary, e.Err)
 	case steps.Working:
 		if e.Stage == steps.StageApply {
-			l.ordered = &stepOrder{next: 1, held: map[int]string{}}
+			l.held, l.next = make([]string, len(steps.StepTitles)+1), 1
 		}
 		if e.Stage != steps.StageApply && e.Stage != steps.StageUpdateApply && e.Stage != steps.StageDisable || l.Live {
 			l.say("%s", StageText(e.Stage, e.Cluster, e.Detail))

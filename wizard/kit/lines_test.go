@@ -167,3 +167,15 @@ func TestLinesListSetupStepsInOrder(t *testing.T) {
 		t.Errorf("a failure did not print the held steps first:\n%s", out)
 	}
 }
+
+// TestLinesCountInWords: one poll is "1 poll" (issue 13: "1 polls").
+func TestLinesCountInWords(t *testing.T) {
+	for polls, want := range map[int]string{1: ", 1 poll\n", 2: ", 2 polls\n"} {
+		var w bytes.Buffer
+		l := &Lines{W: &w}
+		l.Event(steps.StatusSeen{Status: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling}, Polls: polls, Elapsed: 300 * time.Millisecond}})
+		if !strings.HasSuffix(w.String(), want) {
+			t.Errorf("%d polls: %q, want it to end %q", polls, w.String(), want)
+		}
+	}
+}

@@ -119,22 +119,13 @@ func (wr *wrapper) gap(gap []piece, spaces bool) {
 }
 
 func (wr *wrapper) word(gap, word []piece) {
-	gw, ww := width(gap), width(word)
-	switch {
-	case wr.col+gw+ww <= wr.w:
+	if wr.col+width(gap)+width(word) <= wr.w {
 		wr.gap(gap, true)
 		wr.puts(word)
 		return
-	case ww <= wr.w:
-		if wr.col > 0 {
-			wr.newline()
-		}
-		wr.gap(gap, false)
-		wr.puts(word)
-		return
 	}
-	// Longer than the width: it starts a line of its own, and breaks
-	// after the last separator that fits, or at the width.
+	// It starts a line of its own; one longer than the width breaks after
+	// the last separator that fits, or at the width.
 	if wr.col > 0 {
 		wr.newline()
 	}

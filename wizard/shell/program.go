@@ -267,7 +267,9 @@ func (p *Program) Summary() string {
 	body := ""
 	if s, ok := p.task.(interface{ Summary(w int) string }); ok {
 		body = s.Summary(w)
-	} else {
+	}
+	if body == "" {
+		// The task's last screen, whole.
 		body = p.task.View(w, math.MaxInt32)
 	}
 	return strings.TrimRight(p.header(w)+"\n\n"+body, "\n ")

@@ -56,6 +56,9 @@ type Result struct {
 	// Resume is the command that resumes or repeats the task without
 	// questions ("" when there is none).
 	Resume string
+	// Rerun: the task only reads (bar the doctor's repairs, which are
+	// kept), so Resume runs it again rather than resuming it.
+	Rerun bool
 
 	// Task names the task the interface ended in (its title); "" for the
 	// home menu. The fields below are what that task did.

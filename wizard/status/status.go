@@ -247,7 +247,7 @@ func (m *Model) Busy() bool { return m.Conn.Busy() || m.following || m.reading }
 
 // Result is what the status showed.
 func (m *Model) Result(o shell.Outcome) shell.Result {
-	res := shell.Result{Outcome: o, Task: Title, Status: m.current()}
+	res := shell.Result{Outcome: o, Task: Title, Status: m.current(), Rerun: true}
 	if res.Status != nil {
 		res.Resume = "crdb-logexport status --cluster " + res.Status.ClusterName + " --watch"
 	}

@@ -90,8 +90,8 @@ func TestStatusFollowsEnablingToEnabled(t *testing.T) {
 	if res.Outcome != shell.Completed || res.Task != Title || res.Status == nil || res.Status.Status != cloudapi.StatusEnabled || res.Changed {
 		t.Fatalf("result %+v", res)
 	}
-	if res.Resume != "crdb-logexport status --cluster staging-aws --watch" {
-		t.Errorf("resume %q", res.Resume)
+	if res.Resume != "crdb-logexport status --cluster staging-aws --watch" || !res.Rerun {
+		t.Errorf("resume %q (rerun %v: a watch is run again, not resumed)", res.Resume, res.Rerun)
 	}
 }
 

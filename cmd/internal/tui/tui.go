@@ -17,8 +17,6 @@ import (
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 	"github.com/crdb-logexport/crdb-logexport/wizard"
-	"github.com/crdb-logexport/crdb-logexport/wizard/doctor"
-	"github.com/crdb-logexport/crdb-logexport/wizard/status"
 )
 
 // Reports print, on standard output, what a task did once the interface
@@ -146,7 +144,7 @@ func ended(w io.Writer, opts wizard.Options, res wizard.Result, rep Reports, sho
 	}
 	// Diagnosing and watching change nothing (bar the doctor's repairs,
 	// which are kept): there is nothing to resume, only to run again.
-	readOnly := res.Task == doctor.Title || res.Task == status.Title
+	readOnly := res.Rerun
 	switch res.Outcome {
 	case wizard.Left:
 		return nil

@@ -26,13 +26,13 @@ func TestEndedReadOnlyTasksNeverResume(t *testing.T) {
 		want     []string
 		wantNone []string
 	}{
-		{"diagnose failed to read", wizard.Result{Outcome: wizard.Failed, Task: doctor.Title, Err: readErr, Resume: "crdb-logexport doctor --cluster prod-aws"},
+		{"diagnose failed to read", wizard.Result{Outcome: wizard.Failed, Task: doctor.Title, Rerun: true, Err: readErr, Resume: "crdb-logexport doctor --cluster prod-aws"},
 			cmdutil.ExitFailure, []string{"Error: no AWS credentials found\n", "Fix: give the tool AWS credentials\n", "Run again:\n  crdb-logexport doctor --cluster prod-aws\n"}, []string{"Resume", "Interrupted"}},
-		{"diagnose stopped after repairs", wizard.Result{Outcome: wizard.Aborted, Task: doctor.Title, Changed: true, Resume: "crdb-logexport doctor --cluster prod-aws --fix"},
+		{"diagnose stopped after repairs", wizard.Result{Outcome: wizard.Aborted, Task: doctor.Title, Rerun: true, Changed: true, Resume: "crdb-logexport doctor --cluster prod-aws --fix"},
 			cmdutil.ExitAborted, []string{"Stopped.\n", "Run again (repairs already made are kept and not repeated):\n  crdb-logexport doctor --cluster prod-aws --fix\n"}, []string{"Resume", "Interrupted"}},
-		{"diagnose finished with findings", wizard.Result{Outcome: wizard.Failed, Task: doctor.Title, Doctor: &steps.DoctorReport{}, Resume: "crdb-logexport doctor --cluster prod-aws"},
+		{"diagnose finished with findings", wizard.Result{Outcome: wizard.Failed, Task: doctor.Title, Rerun: true, Doctor: &steps.DoctorReport{}, Resume: "crdb-logexport doctor --cluster prod-aws"},
 			cmdutil.ExitFindings, nil, []string{"Resume", "Interrupted", "Run again"}},
-		{"status watch ended on a failure", wizard.Result{Outcome: wizard.Failed, Task: status.Title, Resume: "crdb-logexport status --cluster prod-aws --watch"},
+		{"status watch ended on a failure", wizard.Result{Outcome: wizard.Failed, Task: status.Title, Rerun: true, Resume: "crdb-logexport status --cluster prod-aws --watch"},
 			cmdutil.ExitFailure, []string{"Run again:\n"}, []string{"Resume", "Interrupted"}},
 		{"setup failed", wizard.Result{Outcome: wizard.Failed, Task: setup.Title, Err: readErr, Changed: true, Resume: "crdb-logexport setup --cluster prod-aws --yes"},
 			cmdutil.ExitFailure, []string{"Resume:\n  crdb-logexport setup --cluster prod-aws --yes\n"}, nil},

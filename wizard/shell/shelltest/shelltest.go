@@ -327,28 +327,28 @@ var externalIDs = regexp.MustCompile(`crdb-[0-9a-f]{32}`)
 // testdata/NAME.golden (go test -update rewrites it).
 func Golden(t *testing.T, name, content string) {
 	t.Helper()
-	GoldenAt(t, name, content, GoldenW, GoldenH)
+	goldenAt(t, name, content, GoldenW, GoldenH)
 }
 
-// Sizes are the terminals golden screens are drawn at besides
+// sizes are the terminals golden screens are drawn at besides
 // GoldenW×GoldenH: a narrow one, where labels, ARNs and tables must wrap
 // well, and a roomy one.
-var Sizes = [][2]int{{60, 24}, {100, 30}}
+var sizes = [][2]int{{60, 24}, {100, 30}}
 
-// GoldenSizes draws a screen at each of Sizes — resize changes the
+// GoldenSizes draws a screen at each of sizes — resize changes the
 // terminal, render draws — as NAME-60.golden and NAME-100.golden, then
 // sets the terminal back to GoldenW×GoldenH.
 func GoldenSizes(t *testing.T, name string, resize func(w, h int), render func() string) {
 	t.Helper()
-	for _, s := range Sizes {
+	for _, s := range sizes {
 		resize(s[0], s[1])
-		GoldenAt(t, fmt.Sprintf("%s-%d", name, s[0]), render(), s[0], s[1])
+		goldenAt(t, fmt.Sprintf("%s-%d", name, s[0]), render(), s[0], s[1])
 	}
 	resize(GoldenW, GoldenH)
 }
 
-// GoldenAt is Golden for a screen drawn at w×h.
-func GoldenAt(t *testing.T, name, content string, w, h int) {
+// goldenAt is Golden for a screen drawn at w×h.
+func goldenAt(t *testing.T, name, content string, w, h int) {
 	t.Helper()
 	CheckFits(t, name, ansi.Strip(content), w, h)
 	got := externalIDs.ReplaceAllString(Rendered(content, colorprofile.ANSI), "crdb-"+strings.Repeat("x", 32)) + "\n"
