@@ -100,6 +100,16 @@ func (o Options) Validate() error {
 
 // Start listens on loopback and serves both emulators until Close. Options
 // are validated before anything is bound, so a bad one leaves no port taken
+// ListenError is an address the sandbox could not listen on, named by the
+// flag that gave it.
+type ListenError struct {
+	Flag, Addr string
+	Err        error
+}
+
+func (e *ListenError) Error() string { return e.Flag + ": " + e.Err.Error() }
+func (e *ListenError) Unwrap() error { return e.Err }
+
 // and is reported as itself, not as a clash on another address.
 func Start(opts Options) (*Env, error) {
 	if err := opts.Validate(); err != nil {
@@ -123,7 +133,7 @@ func Start(opts Options) (*Env, error) {
 	if awsAddr != "" {
 		ln, err := net.Listen("tcp", awsAddr)
 		if err != nil {
-			return nil, fmt.Errorf("--aws-addr: %w", err)
+			return nil, &ListenError{Flag: "--aws-addr", Addr: awsAddr, Err: err}
 		}
 		awsLn = ln
 		env.AWS = awsemu.New(awsemu.Options{LogsQuotas: opts.LogsQuotas})
@@ -138,14 +148,14 @@ func Start(opts Options) (*Env, error) {
 	cloudLn, err := net.Listen("tcp", cloudAddr)
 	if err != nil {
 		closeAWS()
-		return nil, fmt.Errorf("--cloud-addr: %w", err)
+		return nil, &ListenError{Flag: "--cloud-addr", Addr: cloudAddr, Err: err}
 	}
 	hooksAddr, _ := loopbackAddr(opts.HooksAddr, "--hooks-addr")
 	hooksLn, err := net.Listen("tcp", hooksAddr)
 	if err != nil {
 		closeAWS()
 		cloudLn.Close()
-		return nil, fmt.Errorf("--hooks-addr: %w", err)
+		return nil, &ListenError{Flag: "--hooks-addr", Addr: hooksAddr, Err: err}
 	}
 	env.HooksURL = "http://" + hooksLn.Addr().String()
 	env.Hooks = hookemu.New(hookemu.Options{})

@@ -375,7 +375,7 @@ func checkSaved(saved **SavedPlan, fresh *SavedPlan, stage Stage, l Listener, en
 func (sp *SavedPlan) exportGone(now string) *DriftError {
 	was := "configured"
 	for _, p := range sp.Prior {
-		if strings.HasPrefix(p.Resource, "export of ") {
+		if p.Resource == "export of "+sp.ClusterName {
 			was = strings.Join(strings.Fields(p.State), " ")
 		}
 	}

@@ -142,7 +142,7 @@ func (u *updateRun) load(ctx context.Context) bool {
 		if u.saved != nil && (errors.Is(err, errNoExport) || errors.Is(err, errExportDisabled)) {
 			// The saved plan updates an export that is gone: that is
 			// the live state moving, and it is said as such.
-			now := "not configured"
+			now := exportState(nil)
 			if errors.Is(err, errExportDisabled) {
 				now = "DISABLED"
 			}

@@ -128,7 +128,7 @@ func runServe(ctx context.Context, ios *cmdutil.IOStreams, o serveOptions) error
 	}
 	env, err := sandbox.Start(opts)
 	if errors.Is(err, syscall.EADDRINUSE) {
-		return addressInUse(ctx, err, o)
+		return addressInUse(ctx, err)
 	}
 	if err != nil {
 		return err
@@ -191,9 +191,12 @@ func describe(ios *cmdutil.IOStreams, env *sandbox.Env, o serveOptions) {
 
 // addressInUse explains a listen address that is taken: most often by a
 // sandbox started earlier in another shell, which answers its stats path.
-func addressInUse(ctx context.Context, err error, o serveOptions) error {
-	flag, _, _ := strings.Cut(err.Error(), ":")
-	addr := map[string]string{"--cloud-addr": o.cloudAddr, "--aws-addr": o.awsAddr, "--hooks-addr": o.hooksAddr}[flag]
+func addressInUse(ctx context.Context, err error) error {
+	var le *sandbox.ListenError
+	if !errors.As(err, &le) {
+		return err
+	}
+	flag, addr := le.Flag, le.Addr
 	why := "another program listens there"
 	if addr != "" && answersAsSandbox(ctx, addr) {
 		why = "a sandbox is already running there (answering " + addr + "/_sandbox/stats): use it — the variables it printed still apply — or stop it with Ctrl-C in its shell"
