@@ -196,7 +196,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("cloudapi: base URL %q must look like https://cockroachlabs.cloud", shownURL(raw))
 	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	// An empty query ("?") or fragment ("#") is one too: url.URL drops
+	// the "#" of an empty fragment, so the URL would not read back the same.
+	if u.User != nil || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
 		return nil, fmt.Errorf("cloudapi: base URL %q must not carry credentials, a query or a fragment", u.Redacted())
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
