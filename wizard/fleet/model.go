@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/crdb-logexport/crdb-logexport/monitor"
+	"github.com/crdb-logexport/crdb-logexport/wizard/kit"
 )
 
 // Snapshot is what the screen shows: the last pass, and whether the next
@@ -209,10 +210,40 @@ const (
 	colLogs    = 8
 	colChanged = 8
 	minFinding = 16
+	// minWidth is the narrowest screen drawn: the cursor, the name and
+	// the status.
+	minWidth = 2 + colName + 1 + colStatus
 )
 
+// layout is the table's columns at a width: the finding goes first when
+// the screen narrows (the selected cluster's details below show it
+// whole), then the last change, then the logs.
+type layout struct {
+	logs, changed bool
+	finding       int // 0: no finding column
+}
+
+func tableLayout(w int) layout {
+	rest := w - minWidth
+	var l layout
+	if rest >= 1+colLogs {
+		l.logs, rest = true, rest-1-colLogs
+	}
+	if rest >= 1+colChanged {
+		l.changed, rest = true, rest-1-colChanged
+	}
+	if l.changed && rest >= 1+minFinding {
+		l.finding = rest - 1
+	}
+	return l
+}
+
 func (m *Model) render() string {
-	w := max(m.width, colName+colStatus+colLogs+colChanged+minFinding+6)
+	w := m.width
+	if w <= 0 {
+		w = 80
+	}
+	w = max(w, minWidth)
 	var b strings.Builder
 	b.WriteString(m.st.title.Render(fit("crdb-logexport monitor · "+m.title, w)) + "\n")
 	summary := wrap(m.summary(), w, "  ")
@@ -230,12 +261,21 @@ func (m *Model) render() string {
 	around := 4 + len(summary)
 	details := m.details(w, max(3, m.height/3, m.height-around-len(m.rows)))
 	room := max(1, m.height-around-len(details))
-	finding := w - 2 - colName - colStatus - colLogs - colChanged - 4
-	fmt.Fprintf(&b, "  %s %s %s %s %s\n", m.st.head.Render(pad("CLUSTER", colName)), m.st.head.Render(pad("STATUS", colStatus)),
-		m.st.head.Render(pad("LOGS", colLogs)), m.st.head.Render(pad("CHANGED", colChanged)), m.st.head.Render(pad("FINDING", finding)))
+	cols := tableLayout(w)
+	head := "  " + m.st.head.Render(pad("CLUSTER", colName)) + " " + m.st.head.Render(pad("STATUS", colStatus))
+	if cols.logs {
+		head += " " + m.st.head.Render(pad("LOGS", colLogs))
+	}
+	if cols.changed {
+		head += " " + m.st.head.Render(pad("CHANGED", colChanged))
+	}
+	if cols.finding > 0 {
+		head += " " + m.st.head.Render(pad("FINDING", cols.finding))
+	}
+	b.WriteString(head + "\n")
 	first := max(0, min(m.index()-room+1, len(m.rows)-room))
 	for i := first; i < len(m.rows) && i < first+room; i++ {
-		b.WriteString(m.row(m.rows[i], finding) + "\n")
+		b.WriteString(m.row(m.rows[i], cols) + "\n")
 	}
 	more := ""
 	if hidden := len(m.rows) - room; hidden > 0 {
@@ -294,7 +334,7 @@ func (m *Model) empty() string {
 	return "No cluster of the organization exports logs."
 }
 
-func (m *Model) row(c monitor.Check, finding int) string {
+func (m *Model) row(c monitor.Check, cols layout) string {
 	mark, status := m.verdict(c)
 	logs, changed, first := "—", "—", ""
 	if len(c.Regions) > 0 {
@@ -323,8 +363,17 @@ func (m *Model) row(c monitor.Check, finding int) string {
 	if key(c) == m.selected {
 		cursor = m.st.current.Render("▸ ")
 	}
-	return cursor + pad(fit(c.ClusterName, colName), colName) + " " + pad(mark+" "+status, colStatus) + " " +
-		pad(logs, colLogs) + " " + pad(changed, colChanged) + " " + fit(first, finding)
+	line := cursor + pad(fit(c.ClusterName, colName), colName) + " " + pad(mark+" "+status, colStatus)
+	if cols.logs {
+		line += " " + pad(logs, colLogs)
+	}
+	if cols.changed {
+		line += " " + pad(changed, colChanged)
+	}
+	if cols.finding > 0 {
+		line += " " + fit(first, cols.finding)
+	}
+	return line
 }
 
 func (m *Model) verdict(c monitor.Check) (string, string) {
@@ -400,13 +449,14 @@ func ago(d time.Duration) string {
 }
 
 // wrap breaks s into lines of at most w columns, continuation lines
-// indented.
+// indented; as everywhere in the interface, at spaces and never inside a
+// region name, a timestamp or a check ID.
 func wrap(s string, w int, indent string) []string {
-	first := strings.Split(ansi.Wrap(s, w, " "), "\n")
+	first := strings.Split(kit.Wrap(s, w), "\n")
 	if len(first) == 1 {
 		return first
 	}
-	rest := strings.Split(ansi.Wrap(strings.Join(first[1:], " "), w-len(indent), " "), "\n")
+	rest := strings.Split(kit.Wrap(strings.Join(first[1:], " "), w-len(indent)), "\n")
 	for i := range rest {
 		rest[i] = indent + rest[i]
 	}

@@ -164,3 +164,31 @@ func TestFleetScreenScrolls(t *testing.T) {
 		t.Errorf("no hint that rows are hidden:\n%s", plain)
 	}
 }
+
+// At every width the findings, fixes and the user message break at
+// spaces: a region, a timestamp, a check ID or a role name is never cut
+// at its hyphen (as "eu-|west-1" was).
+func TestFleetScreenKeepsWordsWhole(t *testing.T) {
+	res := fleetPass()
+	res.Checks[1].UserMessage = "logs stopped arriving in eu-west-1 at 2026-12-03T23:49:17Z for CockroachCloudLogExportRole"
+	res.Checks[1].Findings[1].Summary = "no stream in us-east-2 since 2026-12-03T23:49:17Z (check logs-arriving-us-east-2)"
+	for _, width := range []int{40, 48, 56, 64, 72, 80} {
+		m := newModel(Snapshot{Result: res}, nil)
+		m.Update(tea.WindowSizeMsg{Width: width, Height: 60})
+		plain := ansi.Strip(m.View().Content)
+		for i, l := range strings.Split(plain, "\n") {
+			if w := ansi.StringWidth(l); w > width {
+				t.Errorf("width %d: line %d is %d columns: %q", width, i+1, w, l)
+			}
+			if strings.HasSuffix(strings.TrimRight(l, " "), "-") {
+				t.Errorf("width %d: line %d ends inside a hyphenated word: %q", width, i+1, l)
+			}
+		}
+		joined := strings.Join(strings.Fields(plain), " ")
+		for _, word := range []string{"eu-west-1", "2026-12-03T23:49:17Z", "logs-arriving-us-east-2", "CockroachCloudLogExportRole", "trust-principal"} {
+			if !strings.Contains(joined, word) {
+				t.Errorf("width %d: %q is not whole on the screen:\n%s", width, word, plain)
+			}
+		}
+	}
+}
