@@ -25,6 +25,14 @@ func FuzzDocumentRoundTrip(f *testing.F) {
 		`{"a":"${aws:username} %{if} $${x} \u0000\n\t\"\\ é ☃","for":null,"true":[],"in":{},"":-0.5}`,
 		`[1,2.5e-7,"x",true,null,[[]],{"k":{"k":{"k":"v"}}}]`,
 		`"just a string"`,
+		// strings Terraform's NFC would change (U+037E becomes ';', e and a
+		// combining acute become é), beside template sequences and a
+		// character beyond the Basic Multilingual Plane
+		"{\"Condition\":{\"StringEquals\":{\"k\u037e\":\"e\u0301 ${x} %{if} \U0001F600\"}}}",
+		// characters that join what follows into one grapheme cluster,
+		// before a closing quote and a backslash (HCL's JSON scanner reads
+		// strings a cluster at a time)
+		"[\"\u070f\",\"\U000110bd\\\\\",\"\u0600\\\"\"]",
 	} {
 		f.Add(seed)
 	}

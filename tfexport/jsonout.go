@@ -3,8 +3,14 @@ package tfexport
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	textseg15 "github.com/apparentlymart/go-textseg/v15/textseg"
+	textseg17 "github.com/apparentlymart/go-textseg/v17/textseg"
 )
 
 // jsonObject is a JSON object that keeps its keys in the order they were
@@ -43,13 +49,51 @@ func (o *jsonObject) prepend(key string, v any) {
 type jsonNumber string
 
 // quoteJSON is s as a JSON string, without the HTML escaping that would
-// turn the ">" of a version constraint into \u003e.
+// turn the ">" of a version constraint into \u003e. A character that
+// joins what follows it into one grapheme cluster (Unicode's "Prepend"
+// class, such as U+070F) is written as a \u escape: HCL's JSON scanner
+// reads a string a grapheme cluster at a time, so such a character before
+// the closing quote or a backslash would hide it and the file would not
+// parse.
 func quoteJSON(s string) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(buf.String(), "\n")
+	q := strings.TrimSuffix(buf.String(), "\n")
+	if !strings.ContainsFunc(q, joinsNext) {
+		return q
+	}
+	var sb strings.Builder
+	for _, r := range q {
+		if joinsNext(r) {
+			escapeRune(&sb, r)
+			continue
+		}
+		sb.WriteRune(r)
+	}
+	return sb.String()
+}
+
+// escapeRune writes r as a JSON \u escape, a surrogate pair beyond the
+// Basic Multilingual Plane.
+func escapeRune(sb *strings.Builder, r rune) {
+	for _, u := range utf16.Encode([]rune{r}) {
+		fmt.Fprintf(sb, `\u%04x`, u)
+	}
+}
+
+// joinsNext reports whether r makes one grapheme cluster with a quote
+// that follows it, by the segmentation of either Unicode version HCL
+// releases use.
+func joinsNext(r rune) bool {
+	if r < utf8.RuneSelf {
+		return false
+	}
+	b := []byte(string(r) + `"`)
+	n15, _, _ := textseg15.ScanGraphemeClusters(b, true)
+	n17, _, _ := textseg17.ScanGraphemeClusters(b, true)
+	return n15 > utf8.RuneLen(r) || n17 > utf8.RuneLen(r)
 }
 
 // writeJSONValue writes v indented two spaces a level, one key or element

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Format is a Terraform syntax.
@@ -201,6 +203,9 @@ func exprTokens(e Expr) hclwrite.Tokens {
 		}
 		return hclwrite.TokensForObject(attrs)
 	case JSONEncode:
+		if !stableText(v.Value) {
+			return exprTokens(encoded(v.Value, true))
+		}
 		return hclwrite.TokensForFunctionCall("jsonencode", exprTokens(v.Value))
 	}
 	panic(fmt.Sprintf("tfexport: no tokens for %T", e))
@@ -325,56 +330,122 @@ func jsonExpr(e Expr) any {
 		}
 		return o
 	case JSONEncode:
-		var sb strings.Builder
-		writeEncoded(&sb, v.Value)
-		return sb.String()
+		return templateText(encoded(v.Value, !stableText(v.Value)), escapeTemplate)
 	}
 	panic(fmt.Sprintf("tfexport: no JSON for %T", e))
 }
 
-// writeEncoded writes what jsonencode(e) produces, as the text of a JSON
-// syntax template: literal strings JSON-quoted (and their "${" escaped),
-// references as interpolations inside the quotes.
-func writeEncoded(sb *strings.Builder, e Expr) {
+// encoded is the JSON text jsonencode(e) produces, as a template:
+// literal text, and references as interpolations inside their strings.
+// With ascii, every character beyond ASCII is written as a JSON \u escape.
+func encoded(e Expr, ascii bool) Template {
+	var t Template
+	lit := func(s string) {
+		if n := len(t); n > 0 {
+			if prev, ok := t[n-1].(Str); ok {
+				t[n-1] = prev + Str(s)
+				return
+			}
+		}
+		t = append(t, Str(s))
+	}
+	quote := func(s string) string {
+		q := quoteJSON(s)
+		if ascii {
+			q = asciiJSON(q)
+		}
+		return q
+	}
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch v := e.(type) {
+		case Str:
+			lit(quote(string(v)))
+		case Template:
+			lit(`"`)
+			for _, part := range v {
+				switch p := part.(type) {
+				case Str:
+					q := quote(string(p))
+					lit(q[1 : len(q)-1])
+				case Ref:
+					t = append(t, p)
+				}
+			}
+			lit(`"`)
+		case Num:
+			lit(string(v))
+		case Bool:
+			lit(fmt.Sprint(bool(v)))
+		case Null:
+			lit("null")
+		case List:
+			lit("[")
+			for i, it := range v.Items {
+				if i > 0 {
+					lit(",")
+				}
+				walk(it)
+			}
+			lit("]")
+		case Object:
+			lit("{")
+			for i, a := range v.Attrs {
+				if i > 0 {
+					lit(",")
+				}
+				lit(quote(a.Key) + ":")
+				walk(a.Value)
+			}
+			lit("}")
+		default:
+			panic(fmt.Sprintf("tfexport: cannot encode %T in a document", e))
+		}
+	}
+	walk(e)
+	return t
+}
+
+// asciiJSON is JSON text with every character beyond ASCII written as a
+// \u escape (a surrogate pair beyond the Basic Multilingual Plane).
+func asciiJSON(text string) string {
+	var sb strings.Builder
+	for _, r := range text {
+		if r < utf8.RuneSelf {
+			sb.WriteRune(r)
+			continue
+		}
+		escapeRune(&sb, r)
+	}
+	return sb.String()
+}
+
+// stableText reports whether Terraform keeps every string of e as it is.
+// Terraform brings each string value to Unicode's NFC form, so a
+// document holding, say, U+037E (which NFC makes ';') would not be the
+// live one after jsonencode; such a document is written as JSON text
+// with \u escapes instead, which NFC leaves alone and IAM reads back as
+// the same characters.
+func stableText(e Expr) bool {
 	switch v := e.(type) {
 	case Str:
-		sb.WriteString(escapeTemplate(quoteJSON(string(v))))
+		return norm.NFC.IsNormalString(string(v))
 	case Template:
-		// A JSON string whose literal parts are escaped for JSON, then for
-		// the template the whole document is.
-		sb.WriteString(`"` + templateText(v, func(s string) string {
-			q := quoteJSON(s)
-			return escapeTemplate(q[1 : len(q)-1])
-		}) + `"`)
-	case Num:
-		sb.WriteString(string(v))
-	case Bool:
-		fmt.Fprint(sb, bool(v))
-	case Null:
-		sb.WriteString("null")
+		return norm.NFC.IsNormalString(templateText(v, func(s string) string { return s }))
 	case List:
-		sb.WriteByte('[')
-		for i, it := range v.Items {
-			if i > 0 {
-				sb.WriteByte(',')
+		for _, it := range v.Items {
+			if !stableText(it) {
+				return false
 			}
-			writeEncoded(sb, it)
 		}
-		sb.WriteByte(']')
 	case Object:
-		sb.WriteByte('{')
-		for i, a := range v.Attrs {
-			if i > 0 {
-				sb.WriteByte(',')
+		for _, a := range v.Attrs {
+			if !norm.NFC.IsNormalString(a.Key) || !stableText(a.Value) {
+				return false
 			}
-			sb.WriteString(escapeTemplate(quoteJSON(a.Key)))
-			sb.WriteByte(':')
-			writeEncoded(sb, a.Value)
 		}
-		sb.WriteByte('}')
-	default:
-		panic(fmt.Sprintf("tfexport: cannot encode %T in a document", e))
 	}
+	return true
 }
 
 // templateText writes a template in the JSON syntax's string form: literal
