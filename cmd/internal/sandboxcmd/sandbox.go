@@ -66,7 +66,9 @@ and then either reaches ENABLED and writes log events, or fails with the
 message CockroachDB Cloud would give.
 
 Test controls live under /_sandbox/ on every endpoint: stats, reset, faults,
-latency, and (Cloud) timings, (AWS) state and quotas, (receiver) webhooks. Ctrl-C stops the sandbox (exit status 0).`,
+latency, and (Cloud) timings, (AWS) state and quotas, (receiver) webhooks.
+
+Ctrl-C stops the sandbox (exit status 0).`,
 		Example: `  crdb-logexport sandbox serve --env-file /tmp/sandbox.env
   . /tmp/sandbox.env && crdb-logexport setup --cluster prod-aws --yes`,
 		Args: cobra.NoArgs,
