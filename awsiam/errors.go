@@ -9,6 +9,17 @@ import (
 	"github.com/aws/smithy-go"
 )
 
+// DocumentError is a policy document IAM holds that cannot be read: the
+// read worked, the document is what is wrong. Where names it ("role R
+// inline policy P", "policy ARN version v1").
+type DocumentError struct {
+	Where string
+	Err   error
+}
+
+func (e *DocumentError) Error() string { return e.Where + ": " + e.Err.Error() }
+func (e *DocumentError) Unwrap() error { return e.Err }
+
 // OpError is a failed AWS call, named by the operation and the resource it
 // was about, so a message reads "iam:CreateRole CockroachCloudLogExportRole:
 // EntityAlreadyExists: …" instead of the SDK's transport-level text. The AWS

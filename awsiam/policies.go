@@ -74,7 +74,7 @@ func InspectPolicy(ctx context.Context, c IAMAPI, policyARN string) (PolicyState
 		return PolicyState{}, err
 	}
 	if st.Document, err = ParsePolicy(text); err != nil {
-		return st, fmt.Errorf("policy %s version %s: %w", policyARN, st.DefaultVersion, err)
+		return st, &DocumentError{Where: "policy " + policyARN + " version " + st.DefaultVersion, Err: err}
 	}
 	return st, nil
 }
@@ -437,11 +437,11 @@ func RolePolicies(ctx context.Context, c IAMAPI, roleName string) (RolePolicySet
 			}
 			text, err := DecodePolicyText(aws.ToString(out.PolicyDocument))
 			if err != nil {
-				return fmt.Errorf("role %s inline policy %s: %w", roleName, name, err)
+				return &DocumentError{Where: "role " + roleName + " inline policy " + name, Err: err}
 			}
 			doc, err := ParsePolicy(text)
 			if err != nil {
-				return fmt.Errorf("role %s inline policy %s: %w", roleName, name, err)
+				return &DocumentError{Where: "role " + roleName + " inline policy " + name, Err: err}
 			}
 			mu.Lock()
 			res.Inline = append(res.Inline, InlinePolicy{Name: name, Document: doc, Text: text})
@@ -488,10 +488,10 @@ func readManagedPolicy(ctx context.Context, c IAMAPI, policyARN string) (Managed
 		return ManagedPolicy{}, err
 	}
 	if mp.Text, err = DecodePolicyText(text); err != nil {
-		return ManagedPolicy{}, fmt.Errorf("policy %s version %s: %w", policyARN, mp.Version, err)
+		return ManagedPolicy{}, &DocumentError{Where: "policy " + policyARN + " version " + mp.Version, Err: err}
 	}
 	if mp.Document, err = ParsePolicy(mp.Text); err != nil {
-		return ManagedPolicy{}, fmt.Errorf("policy %s version %s: %w", policyARN, mp.Version, err)
+		return ManagedPolicy{}, &DocumentError{Where: "policy " + policyARN + " version " + mp.Version, Err: err}
 	}
 	return mp, nil
 }

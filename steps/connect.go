@@ -118,7 +118,7 @@ func lookUpEarly(ctx context.Context, env *Env, clusterRef string) (cloudapi.Clu
 		go func() {
 			info, err := env.Cloud.LogExport(ctx, c.ID)
 			if err != nil {
-				exportCh <- exportAnswer{nil, exportReadError(err)}
+				exportCh <- exportAnswer{nil, ExportReadError(err)}
 				return
 			}
 			exportCh <- exportAnswer{&info, nil}
@@ -156,6 +156,13 @@ func clusterRefError(err error) error {
 		return &StepError{Step: StepCluster, Cause: err, Fix: visibleClustersFix(lookup.Visible), Permanent: true, Usage: true}
 	case cloudapi.IsUnreachable(err), cloudapi.IsPermissionDenied(err):
 		return &StepError{Step: StepCluster, Cause: err, Fix: cloudAuthFix(err), Permanent: true}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &StepError{Step: StepCluster, Cause: err, Fix: "CockroachDB Cloud did not answer in time: check COCKROACH_SERVER and the network, or give the command more --timeout"}
+	case transientCloud(err):
+		var ae *cloudapi.APIError
+		if errors.As(err, &ae) {
+			return &StepError{Step: StepCluster, Cause: err, Fix: "CockroachDB Cloud answered with a temporary error: run the same command again in a moment"}
+		}
 	}
 	return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
 }
@@ -181,7 +188,9 @@ func visibleClustersFix(visible []cloudapi.Cluster) string {
 		len(visible), plural(len(visible), "cluster", "clusters"), strings.Join(names, ", "))
 }
 
-func exportReadError(err error) error {
+// ExportReadError is a failed read of a cluster's log export, with its
+// fix: the key's role, or the key and the endpoint.
+func ExportReadError(err error) error {
 	fix := "the API key needs a role that can read the cluster's log export (Cluster Admin, Cluster Operator or Cluster Reader)"
 	if cloudapi.IsUnauthenticated(err) || cloudapi.IsUnreachable(err) {
 		fix = cloudAuthFix(err)

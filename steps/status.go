@@ -75,7 +75,7 @@ func ExportStatus(ctx context.Context, env *Env, clusterRef string, opts StatusO
 	}
 	info, err := env.Cloud.LogExport(ctx, cluster.ID)
 	if err != nil {
-		return nil, exportReadError(err)
+		return nil, ExportReadError(err)
 	}
 	out := newClusterExport(cluster, info)
 	if !opts.SkipLogs {

@@ -14,14 +14,15 @@ import (
 )
 
 // Provider sources and the versions the output is written for. The AWS
-// provider's 6.x line has every argument used here; the cockroach
-// provider has had cockroach_log_export_config with all its fields through
-// 1.x, and enable_sending_queue on groups from 1.22.0.
+// provider's 6.x line has every argument used here. The cockroach
+// provider's CHANGELOG: log export of Standard clusters from 1.7.7,
+// aws_external_id from 1.12.0 (which also fixed log export fields whose
+// removal plans did not see), enable_sending_queue on groups from 1.22.0.
 const (
 	awsSource             = "hashicorp/aws"
 	awsVersion            = "~> 6.0"
 	cockroachSource       = "cockroachdb/cockroach"
-	cockroachVersion      = "~> 1.0"
+	cockroachVersion      = "~> 1.12"
 	cockroachQueueVersion = "~> 1.22"
 	// Import blocks exist from Terraform 1.5.0 (with a provider argument
 	// for aliased provider configurations).

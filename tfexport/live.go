@@ -43,6 +43,9 @@ type LogGroup struct {
 type Error struct {
 	Err error
 	Fix string
+	// Usage: the input cannot work (--cluster names no cluster); the
+	// command exits 2.
+	Usage bool
 }
 
 func (e *Error) Error() string { return e.Err.Error() }
@@ -61,13 +64,13 @@ func Read(ctx context.Context, env *steps.Env, clusterRef string) (*Live, error)
 	live := &Live{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		c, err := env.Cloud.FindCluster(gctx, clusterRef)
+		c, err := steps.FindCluster(gctx, env, clusterRef)
 		if err != nil {
-			return &Error{Err: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and the API key's organization"}
+			return fromStep(err)
 		}
 		live.Cluster = c
 		if live.Export, err = env.Cloud.LogExport(gctx, c.ID); err != nil {
-			return &Error{Err: err, Fix: "the API key needs the Cluster Admin or Cluster Operator role on this cluster"}
+			return fromStep(steps.ExportReadError(err))
 		}
 		return nil
 	})
@@ -165,9 +168,22 @@ func (l *Live) check() (string, error) {
 	return arn.Name, nil
 }
 
+// fromStep is a lookup's StepError as this package's Error: its cause
+// and fix, without a step label (export has no steps).
+func fromStep(err error) error {
+	se, ok := steps.AsStepError(err)
+	if !ok {
+		return err
+	}
+	return &Error{Err: se.Cause, Fix: se.Fix, Usage: se.Usage}
+}
+
 // awsReadFix says what to do about a failed AWS read.
 func awsReadFix(err error) string {
+	var doc *awsiam.DocumentError
 	switch {
+	case errors.As(err, &doc):
+		return "the AWS read worked, but IAM holds a document export cannot read (" + doc.Where + "); correct it (AWS's IAM Access Analyzer validates policies) or detach it, then run the same command again"
 	case awsiam.IsAccessDenied(err):
 		return "the AWS credentials need read access: iam:GetRole, iam:ListAttachedRolePolicies, iam:ListRolePolicies, iam:GetRolePolicy, iam:GetPolicy, iam:GetPolicyVersion, logs:DescribeLogGroups and logs:ListTagsForResource"
 	case awsiam.IsThrottling(err):

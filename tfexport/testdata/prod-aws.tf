@@ -14,7 +14,7 @@ terraform {
     }
     cockroach = {
       source  = "cockroachdb/cockroach"
-      version = "~> 1.0"
+      version = "~> 1.12"
     }
   }
 }

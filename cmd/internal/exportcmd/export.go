@@ -5,6 +5,7 @@ package exportcmd
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,13 +50,15 @@ type Options struct {
 
 // Result is what --output json prints once the files are written.
 type Result struct {
-	ClusterID   string              `json:"cluster_id"`
-	ClusterName string              `json:"cluster_name"`
-	Format      string              `json:"format"`
-	Dir         string              `json:"dir"`
-	Files       []string            `json:"files"`
-	Resources   []tfexport.Resource `json:"resources"`
-	Warnings    []string            `json:"warnings"`
+	ClusterID   string   `json:"cluster_id"`
+	ClusterName string   `json:"cluster_name"`
+	Format      string   `json:"format"`
+	Dir         string   `json:"dir"`
+	Files       []string `json:"files"`
+	// Removed are the other syntax's files --force took away.
+	Removed   []string            `json:"removed,omitempty"`
+	Resources []tfexport.Resource `json:"resources"`
+	Warnings  []string            `json:"warnings"`
 }
 
 // NewCmdTerraform returns `export terraform`.
@@ -76,7 +79,8 @@ plan imports them and should propose no other change. Changes nothing.
 
 Without --dir it writes one document to standard output. With --dir it writes
 versions.tf, variables.tf, main.tf and imports.tf there (.tf.json with
---format json), and refuses to replace files that exist unless --force.
+--format json), and refuses to replace files that exist (of either syntax:
+Terraform reads both) unless --force, which also removes the other syntax's.
 An export made by hand or by another tool works the same: everything is
 imported as it is, and comments say what crdb-logexport did not make.`,
 		Example: `  crdb-logexport export terraform --cluster prod-aws > logexport.tf
@@ -91,7 +95,7 @@ imported as it is, and comments say what crdb-logexport did not make.`,
 	f.StringVar(&o.Cluster, "cluster", "", "cluster id or name")
 	f.StringVar(&o.Dir, "dir", "", "write the files into this directory instead of one document to standard output")
 	f.Var(&o.Format, "format", "Terraform syntax: hcl (.tf) or json (.tf.json)")
-	f.BoolVar(&o.Force, "force", false, "with --dir: replace files of the same names")
+	f.BoolVar(&o.Force, "force", false, "with --dir: replace files of the same names (and remove those of the other syntax)")
 	f.DurationVar(&o.Timeout, "timeout", 2*time.Minute, "give up (exit 124) after this long")
 	return cmd
 }
@@ -105,9 +109,9 @@ func run(ctx context.Context, o *Options) error {
 	case o.Force && o.Dir == "":
 		return cmdutil.UsageError("--force replaces files in --dir; without --dir nothing is replaced")
 	}
-	if o.Dir != "" && !o.Force {
+	if o.Dir != "" {
 		// Said before any network call, so nothing is read in vain.
-		if err := checkFree(o.Dir, o.Format.f); err != nil {
+		if err := checkDir(o.Dir, o.Format.f, o.Force); err != nil {
 			return err
 		}
 	}
@@ -137,15 +141,18 @@ func run(ctx context.Context, o *Options) error {
 		_, err := o.IO.Out.Write(cfg.Document(o.Format.f))
 		return err
 	}
-	files, err := write(o, cfg)
+	files, removed, err := write(o, cfg)
 	if err != nil {
 		return fail(o, err)
 	}
 	if o.Out.JSON() {
 		return cmdutil.WriteJSON(o.IO.Out, Result{
 			ClusterID: cfg.ClusterID, ClusterName: cfg.ClusterName, Format: string(o.Format.f), Dir: o.Dir,
-			Files: files, Resources: cfg.Resources, Warnings: nonNil(cfg.Warnings),
+			Files: files, Removed: removed, Resources: cfg.Resources, Warnings: nonNil(cfg.Warnings),
 		})
+	}
+	if len(removed) > 0 {
+		fmt.Fprintf(o.IO.Out, "Removed %s: Terraform would read them beside the new files.\n", strings.Join(removed, ", "))
 	}
 	imports := 0
 	for _, r := range cfg.Resources {
@@ -158,45 +165,72 @@ func run(ctx context.Context, o *Options) error {
 	return nil
 }
 
-// checkFree refuses to replace files of the names export writes.
-func checkFree(dir string, f tfexport.Format) error {
+// checkDir refuses a --dir that is a file, and files of the names export
+// writes, in either syntax: Terraform reads every .tf and .tf.json of a
+// directory, so a module left with both would declare everything twice.
+// With force they are replaced (write removes the other syntax's).
+func checkDir(dir string, f tfexport.Format, force bool) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return cmdutil.UsageError("--dir %s is a file, not a directory: choose another --dir", dir)
+	}
+	if force {
+		return nil
+	}
 	var taken []string
-	for _, name := range tfexport.FileNames(f) {
+	for _, name := range append(tfexport.FileNames(f), tfexport.FileNames(other(f))...) {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 			taken = append(taken, name)
 		}
 	}
 	if len(taken) > 0 {
-		return cmdutil.UsageError("%s already has %s: choose another --dir, or pass --force to replace them", dir, strings.Join(taken, ", "))
+		return cmdutil.UsageError("%s already has %s: choose another --dir, or pass --force to replace them (Terraform reads both .tf and .tf.json files, so --force also removes those of the other syntax)", dir, strings.Join(taken, ", "))
 	}
 	return nil
 }
 
+// other is the syntax f is not.
+func other(f tfexport.Format) tfexport.Format {
+	if f == tfexport.FormatJSON {
+		return tfexport.FormatHCL
+	}
+	return tfexport.FormatJSON
+}
+
 // write puts each file in place whole: written to a temporary file in the
 // directory, then renamed, so an interruption leaves no half file.
-func write(o *Options, cfg *tfexport.Config) ([]string, error) {
+func write(o *Options, cfg *tfexport.Config) (names, removed []string, err error) {
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var names []string
 	for _, out := range cfg.Render(o.Format.f) {
 		tmp, err := os.CreateTemp(o.Dir, "."+out.Name+".*")
 		if err != nil {
-			return nil, err
+			return names, nil, err
 		}
 		_, werr := tmp.Write(out.Data)
 		cerr := tmp.Close()
 		if err := errors.Join(werr, cerr, os.Chmod(tmp.Name(), 0o644)); err != nil {
 			os.Remove(tmp.Name())
-			return nil, err
+			return names, nil, err
 		}
 		if err := os.Rename(tmp.Name(), filepath.Join(o.Dir, out.Name)); err != nil {
 			os.Remove(tmp.Name())
-			return nil, err
+			return names, nil, err
 		}
 		names = append(names, out.Name)
 	}
-	return names, nil
+	// Files of the other syntax (only there with --force) would make
+	// Terraform read every block twice.
+	for _, name := range tfexport.FileNames(other(o.Format.f)) {
+		err := os.Remove(filepath.Join(o.Dir, name))
+		switch {
+		case err == nil:
+			removed = append(removed, name)
+		case !errors.Is(err, fs.ErrNotExist):
+			return names, removed, err
+		}
+	}
+	return names, removed, nil
 }
 
 // fail reports a failed export: the cause and the fix, and for --output
@@ -208,14 +242,17 @@ func fail(o *Options, err error) error {
 		return err
 	}
 	fix := ""
+	code := cmdutil.ExitCode(err)
 	var te *tfexport.Error
 	if errors.As(err, &te) {
 		fix = te.Fix
+		if te.Usage && code == cmdutil.ExitFailure {
+			code = cmdutil.ExitUsage
+		}
 	}
 	if o.Out.JSON() {
 		_ = cmdutil.WriteJSON(o.IO.Out, map[string]string{"error": err.Error(), "fix": fix})
 	}
-	code := cmdutil.ExitCode(err)
 	cmdutil.ReportFailure(o.IO.ErrOut, code, err.Error(), fix, o.Timeout)
 	return cmdutil.Silent(code)
 }
