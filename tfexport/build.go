@@ -257,9 +257,7 @@ func (b *builder) logGroups() {
 		} else {
 			// Import ID of aws_cloudwatch_log_group: the log group's name.
 			importID = lg.Name
-			if !awsiam.ManagedByTool(lg.Tags) {
-				comment = append(comment, notMadeByTool("log group"))
-			}
+			comment = append(comment, b.ownership("log group", lg.Name+" in "+lg.Region, lg.Tags)...)
 			if r := retentionOf(lg.State); r == b.retention {
 				body = append(body, attr("retention_in_days", Ref("var.retention_in_days")))
 			} else {
@@ -281,8 +279,22 @@ func (b *builder) logGroups() {
 	}
 }
 
-func notMadeByTool(what string) string {
-	return fmt.Sprintf("This %s was not made by crdb-logexport (it has no %s = %s tag); it is exported as it is.", what, awsiam.ManagedByTagKey, awsiam.ManagedByTagValue)
+// ownership is what a resource's tags say about who made it, as comments:
+// not made by crdb-logexport, or made by it for another cluster (also a
+// warning: that cluster's export may use it too, and its own Terraform
+// would import the same resource).
+func (b *builder) ownership(kind, name string, tags map[string]string) []string {
+	if !awsiam.ManagedByTool(tags) {
+		return []string{fmt.Sprintf("This %s was not made by crdb-logexport (it has no %s = %s tag); it is exported as it is.", kind, awsiam.ManagedByTagKey, awsiam.ManagedByTagValue)}
+	}
+	owner := tags[awsiam.ClusterTagKey]
+	if owner == "" || owner == b.l.Cluster.ID {
+		return nil
+	}
+	if name := tags[awsiam.ClusterNameTagKey]; name != "" {
+		owner = name + " (" + owner + ")"
+	}
+	return []string{b.warn("The %s %s was made by crdb-logexport for another cluster, %s, whose export may use it too: keep it in one Terraform configuration only (two states managing one resource undo each other's changes).", kind, name, owner)}
 }
 
 func tags(m map[string]string) Object {
@@ -298,9 +310,7 @@ func tags(m map[string]string) Object {
 func (b *builder) role() {
 	r := b.l.Role
 	var comment []string
-	if !awsiam.ManagedByTool(r.Tags) {
-		comment = append(comment, notMadeByTool("role"))
-	}
+	comment = append(comment, b.ownership("role", r.Name, r.Tags)...)
 	body := []Item{attr("name", Ref("var.role_name"))}
 	if r.Path != "" && r.Path != defaultPath {
 		body = append(body, attr("path", Str(r.Path)))
@@ -378,9 +388,7 @@ func (b *builder) managedPolicy(p awsiam.ManagedPolicy, name string, several boo
 	}
 	b.variable(v, "IAM managed policy that lets the role write to the log groups", "string", Str(p.Name))
 	var comment []string
-	if !awsiam.ManagedByTool(p.Tags) {
-		comment = append(comment, notMadeByTool("policy"))
-	}
+	comment = append(comment, b.ownership("policy", p.Name, p.Tags)...)
 	body := []Item{attr("name", Ref("var."+v))}
 	if p.Path != "" && p.Path != defaultPath {
 		body = append(body, attr("path", Str(p.Path)))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -594,4 +595,53 @@ func mustCreatePolicy(t *testing.T, env *steps.Env, name, path, description, doc
 		t.Fatal(err)
 	}
 	return aws.ToString(out.Policy.Arn)
+}
+
+// TestAnotherClustersResources: staging-aws's export pointed by hand at
+// the role, policy and log group setup made for prod-aws is exported, and
+// each of them is said — in a comment and a warning — to be another
+// cluster's, since prod-aws's own Terraform would import the same ones.
+func TestAnotherClustersResources(t *testing.T) {
+	env, sb := testEnv(t)
+	setUp(t, env, steps.SetupInput{Cluster: cloudemu.ProdAWSClusterName, ExportRegion: "us-east-1"})
+	prod, err := Read(testCtx(t), env, cloudemu.ProdAWSClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cloudPost(t, sb, "/api/v1/clusters/"+cloudemu.StagingAWSClusterID+"/logexport", map[string]any{
+		"type": "AWS_CLOUDWATCH", "log_name": prod.Export.Spec.LogName, "auth_principal": prod.Export.Spec.AuthPrincipal,
+		"region": "us-east-1", "aws_external_id": prod.Export.Spec.AWSExternalID,
+	})
+	live, err := Read(testCtx(t), env, cloudemu.StagingAWSClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Build(live)
+	text := string(cfg.Document(FormatHCL))
+	for _, what := range []string{"role " + prod.Role.Name, "policy ", "log group " + prod.Export.Spec.LogName} {
+		found := false
+		for _, w := range cfg.Warnings {
+			if strings.Contains(w, "The "+what) && strings.Contains(w, "made by crdb-logexport for another cluster, "+cloudemu.ProdAWSClusterName+" ("+cloudemu.ProdAWSClusterID+")") {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no warning that the %s is prod-aws's: %q", what, cfg.Warnings)
+		}
+	}
+	// Comments are wrapped: read them as one line each.
+	joined := regexp.MustCompile(`\n\s*# `).ReplaceAllString(text, " ")
+	if n := strings.Count(joined, "made by crdb-logexport for another cluster"); n != 3 {
+		t.Errorf("%d comments name another cluster, want 3 (role, policy, log group):\n%s", n, text)
+	}
+	if strings.Contains(text, "was not made by crdb-logexport") {
+		t.Errorf("resources the tool made are said not to be its:\n%s", text)
+	}
+	own, err := Read(testCtx(t), env, cloudemu.ProdAWSClusterName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := Build(own).Warnings; len(w) != 0 {
+		t.Errorf("prod-aws's own export has warnings: %q", w)
+	}
 }

@@ -2,10 +2,12 @@ package tfexport
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/sandbox/cloudemu"
 	"github.com/crdb-logexport/crdb-logexport/steps"
@@ -95,4 +97,14 @@ func TestReadAWSFailureNamesTheFix(t *testing.T) {
 	}
 	resp.Body.Close()
 	readError(t, env, cloudemu.StandardAWSClusterName, "logs:ListTagsForResource", "logs:ListTagsForResource")
+}
+
+// A policy document export cannot read is named, and its fix is about the
+// document, not the credentials (running again could never succeed).
+func TestUnreadableDocumentFix(t *testing.T) {
+	err := fmt.Errorf("reading: %w", &awsiam.DocumentError{Where: "role StagingExporter inline policy dup", Err: errors.New(`Statement: element "Resource" appears twice`)})
+	fix := awsReadFix(err)
+	if !strings.Contains(fix, "role StagingExporter inline policy dup") || strings.Contains(fix, "credentials") {
+		t.Errorf("fix %q", fix)
+	}
 }
