@@ -113,6 +113,15 @@ func (l *Lines) say(format string, args ...any) {
 	_, _ = io.WriteString(l.W, b.String())
 }
 
+// text prints what write renders (a plan) through say, so that on a
+// terminal its long lines wrap at spaces instead of being cut by the
+// terminal mid-word.
+func (l *Lines) text(write func(io.Writer)) {
+	var b strings.Builder
+	write(&b)
+	l.say("%s", strings.TrimSuffix(b.String(), "\n"))
+}
+
 func (l *Lines) result(write func(io.Writer)) {
 	if l.Results != nil {
 		write(l.Results)
@@ -226,7 +235,7 @@ func (l *Lines) Event(e steps.Event) {
 		l.say("%s", WrapProse(NotApplicable(e.Cluster, e.Err), Width))
 	case steps.SetupPlanned:
 		if l.Plans {
-			e.Plan.WriteText(l.W)
+			l.text(e.Plan.WriteText)
 			l.say("")
 			l.say("Trust policy of the role:\n%s", e.Plan.Trust.JSON())
 			if e.Plan.Permission != nil {
@@ -295,7 +304,7 @@ func (l *Lines) Event(e steps.Event) {
 	case steps.DisableOverview:
 		l.disableOverview(e.Plan)
 	case steps.DisablePlanned:
-		e.Plan.WriteText(l.W)
+		l.text(e.Plan.WriteText)
 		l.say("")
 	case steps.DisableApplied:
 		l.result(func(w io.Writer) { WriteDisableResult(w, e.Result) })
@@ -395,7 +404,7 @@ func (l *Lines) disableOverview(p *steps.DisablePlan) {
 }
 
 func (l *Lines) updatePlan(p *steps.UpdatePlan, old *awsiam.PolicyDocument) {
-	p.WriteText(l.W)
+	l.text(p.WriteText)
 	if p.Permission != nil {
 		l.say("")
 		l.say("Permission policy %s, its new default version (lines starting with - go, with + come):", p.PolicyARN)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/crdb-logexport/crdb-logexport/awsiam"
 	"github.com/crdb-logexport/crdb-logexport/cloudapi"
 	"github.com/crdb-logexport/crdb-logexport/steps"
 )
@@ -176,6 +177,32 @@ func TestLinesCountInWords(t *testing.T) {
 		l.Event(steps.StatusSeen{Status: cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: cloudapi.StatusEnabling}, Polls: polls, Elapsed: 300 * time.Millisecond}})
 		if !strings.HasSuffix(w.String(), want) {
 			t.Errorf("%d polls: %q, want it to end %q", polls, w.String(), want)
+		}
+	}
+}
+
+// A plan printed on a terminal (setup --yes, dry runs) wraps at spaces
+// within its width: the terminal never cuts an account ID or a role name.
+func TestPlanWrapsOnATerminal(t *testing.T) {
+	p := &steps.SetupPlan{ClusterName: "prod-aws", ClusterID: "0f7d3c2e-5a9b-4c1d-8e6f-2b4a7c9d1e30", PlanType: "ADVANCED", Cloud: "AWS",
+		YourAccount: "314159265358", CallerARN: "arn:aws:iam::314159265358:user/sandbox-admin",
+		Steps: []steps.PlannedStep{{Number: 6, ID: steps.StepRole, Title: "Create the role", Action: steps.ExistsOK,
+			Summary: "role arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws exists, made by this tool for this cluster (tags crdb-logexport:cluster-id)"}},
+		Trust: &awsiam.PolicyDocument{Version: awsiam.PolicyVersion}}
+	for _, cols := range []int{60, 80, 100} {
+		var b bytes.Buffer
+		(&Lines{W: terminal{&b, cols}, Plans: true}).Event(steps.SetupPlanned{Plan: p})
+		out := b.String()
+		for i, line := range strings.Split(out, "\n") {
+			if n := len([]rune(line)); n > cols {
+				t.Errorf("%d columns: line %d is %d wide: %q", cols, i, n, line)
+			}
+		}
+		flat := strings.Join(strings.Fields(out), " ")
+		for _, word := range []string{"account 314159265358", "arn:aws:iam::314159265358:role/CockroachCloudLogExportRole-prod-aws", "crdb-logexport:cluster-id"} {
+			if !strings.Contains(flat, word) && !strings.Contains(strings.Join(strings.Fields(out), ""), strings.ReplaceAll(word, " ", "")) {
+				t.Errorf("%d columns: %q is not whole:\n%s", cols, word, out)
+			}
 		}
 	}
 }
