@@ -3,6 +3,7 @@ package status
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/x/ansi"
 	"strings"
 	"testing"
 	"time"
@@ -230,4 +231,44 @@ func TestGoldenStatusScreens(t *testing.T) {
 		{Region: regions[2], LogGroup: "crdb-prod-aws", Error: "log group crdb-prod-aws does not exist in " + regions[2]},
 	}
 	shelltest.Golden(t, "status-failed", screen(&failed, cloudapi.StatusEvent{Info: cloudapi.LogExportInfo{Status: failed.Status, UserMessage: failed.UserMessage}, ClusterState: cloudapi.StateCreated, Polls: 3, Elapsed: 2 * time.Second, Done: true}, steps.Option{ID: steps.OptDiagnose}))
+}
+
+// TestStatusNarrowAndShort: at 60 columns on a terminal too short even
+// for the lean view, the status keeps every row (the screen scrolls; the
+// lean view's dropped rows could never be scrolled to), no line is wider
+// than the screen, and timestamps and ARNs are never cut at a hyphen.
+func TestStatusNarrowAndShort(t *testing.T) {
+	now := time.Date(2026, 12, 4, 14, 18, 44, 0, time.UTC)
+	role := "arn:aws:iam::" + shelltest.Account + ":role/" + shelltest.ProdRole
+	st := &steps.ClusterExport{
+		ClusterID: cloudemu.ProdAWSClusterID, ClusterName: cloudemu.ProdAWSClusterName, Plan: cloudapi.PlanAdvanced, CloudProvider: cloudapi.ProviderAWS,
+		ClusterState: cloudapi.StateCreated, Status: cloudapi.StatusEnabled, Configured: true,
+		Spec:      &cloudapi.LogExportSpec{Type: cloudapi.TypeAWSCloudWatch, LogName: "crdb-prod-aws", AuthPrincipal: role, AWSExternalID: "crdb-" + strings.Repeat("0", 32)},
+		CreatedAt: now, UpdatedAt: now.Add(3 * time.Minute), Regions: cloudemu.ProdAWSRegions(),
+	}
+	sh := shell.New(context.Background(), false, func() time.Time { return now.Add(5 * time.Minute) })
+	sh.Width, sh.Height = 60, 20
+	sh.Session = steps.Session{
+		Conn:    &steps.Connection{Org: cloudapi.Organization{Name: cloudemu.OrgName}, Caller: awsiam.Identity{Account: shelltest.Account, ARN: "arn:aws:iam::" + shelltest.Account + ":user/sandbox-admin"}},
+		Cluster: cloudapi.Cluster{ID: st.ClusterID, Name: st.ClusterName, Plan: st.Plan, CloudProvider: st.CloudProvider}, Chosen: true,
+	}
+	m := New(sh, Config{})
+	p := shell.NewProgram(sh, func(*shell.Shell, string, bool) shell.Task { return m }, shell.TaskStatus)
+	p.Init()
+	shelltest.Inject(p, steps.ClusterChosen{Cluster: sh.Session.Cluster}, steps.ExportRead{Export: st}, steps.Working{Stage: steps.StageStatusWatch})
+	view := ansi.Strip(m.View(60, 8))
+	for i, line := range strings.Split(view, "\n") {
+		if n := ansi.StringWidth(line); n > 60 {
+			t.Errorf("line %d is %d columns: %q", i+1, n, line)
+		}
+	}
+	flat := strings.Join(strings.Fields(view), " ")
+	for _, want := range []string{"external ID", "regions", "redaction", "2026-12-04T14:18:44Z", "2026-12-04T14:21:44Z", "following live"} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("the view lacks %q:\n%s", want, view)
+		}
+	}
+	if !strings.Contains(strings.Join(strings.Fields(view), ""), role) {
+		t.Errorf("the role ARN is not whole:\n%s", view)
+	}
 }

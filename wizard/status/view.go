@@ -46,14 +46,17 @@ func (m *Model) View(w, h int) string {
 		}
 		return kit.SpinnerLine(m.sh.Spin.View(), kit.StageText(steps.StageStatusRead, m.sh.Session.Cluster.Name, ""), w)
 	}
-	var out string
-	for _, lean := range []bool{false, true} {
-		out = m.sections(cur, lean, w)
-		if lipgloss.Height(out) <= h {
-			break
-		}
+	// The whole view when it fits; else the lean one when that fits; else
+	// the whole one, which the screen scrolls — the lean view drops rows,
+	// which scrolling could then never reach.
+	full := m.sections(cur, false, w)
+	if lipgloss.Height(full) <= h {
+		return full
 	}
-	return out
+	if lean := m.sections(cur, true, w); lipgloss.Height(lean) <= h {
+		return lean
+	}
+	return full
 }
 
 // sections are the status, the configuration, the logs and what to do;
@@ -174,15 +177,21 @@ func (m *Model) configSection(cur *steps.ClusterExport, lean bool, w int) string
 	} else if len(spec.Groups) > 0 {
 		add("groups", fmt.Sprint(len(spec.Groups)))
 	}
-	lines := []string{s.Section.Render("Configuration") + s.Faint.Render(changedAt(cur))}
+	lines := []string{kit.Wrap(s.Section.Render("Configuration")+s.Faint.Render(changedAt(cur)), w)}
 	for _, r := range rows {
-		if 2+12+len(r[1]) > w && 4+len(r[1]) <= w {
+		switch {
+		case 2+12+len(r[1]) <= w:
+			lines = append(lines, fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])))
+		case 4+len(r[1]) <= w:
 			// A value too long to stand beside its label (an ARN) goes
 			// on its own line, whole, rather than cut where it wraps.
 			lines = append(lines, "  "+s.Label.Render(r[0]), "    "+s.Value.Render(r[1]))
-			continue
+		default:
+			// Longer than a line: under its label, wrapped at spaces (an
+			// ARN after ':' or '/'), each line indented.
+			lines = append(lines, "  "+s.Label.Render(r[0]))
+			lines = append(lines, kit.Hanging("    ", r[1], w, s.Value)...)
 		}
-		lines = append(lines, kit.Wrap(fmt.Sprintf("  %s %s", s.Label.Render(fmt.Sprintf("%-11s", r[0])), s.Value.Render(r[1])), w))
 	}
 	return strings.Join(lines, "\n")
 }
