@@ -70,7 +70,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 		case steps.Connected:
 			c.stage = connWaiting
 		case steps.ClusterChosen:
-			c.active = false
+			c.active, sh.picking = false, false
 		default:
 			return nil, false
 		}
@@ -82,6 +82,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 			return tea.Batch(msg.D.Next(), sh.SetForm(sh.Forms.APIKey(&c.key))), true
 		case *steps.ClusterQuestion:
 			c.stage, c.ask, c.cluster = connCluster, &msg, q.Chosen
+			sh.picking = true
 			height := 0
 			if !sh.Accessible {
 				height = sh.FormHeight() - 4
@@ -101,7 +102,7 @@ func (c *Connecting) Update(msg tea.Msg) (tea.Cmd, bool) {
 			return nil, false
 		}
 		a := c.ask
-		c.ask = nil
+		c.ask, sh.picking = nil, false
 		switch q := a.Decision.(type) {
 		case *steps.APIKeyQuestion:
 			q.Key, c.key = c.key, ""
@@ -152,7 +153,15 @@ func (c *Connecting) View(w int) string {
 
 // Keys are connecting's keys: connecting only reads, and the task it
 // starts may only read too, so it promises nothing about changes.
-func (c *Connecting) Keys() []string { return []string{kit.KeyQuit} }
+func (c *Connecting) Keys() []string {
+	if c.stage == connCluster && c.sh.picking {
+		if c.sh.FromMenu {
+			return []string{"esc menu", "q quit"}
+		}
+		return []string{"q quit"}
+	}
+	return []string{kit.KeyQuit}
+}
 
 // Busy reports whether connecting waits for the services.
 func (c *Connecting) Busy() bool {

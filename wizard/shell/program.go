@@ -69,7 +69,7 @@ func (p *Program) openTask(name string, keepCluster bool) tea.Cmd {
 		p.stopped = append(p.stopped, p.task)
 	}
 	p.sh.SetForm(nil)
-	p.sh.pending, p.sh.linger = nil, nil
+	p.sh.pending, p.sh.linger, p.sh.picking = nil, nil, false
 	p.scroll, p.overflow = 0, 0
 	p.task = p.open(p.sh, name, keepCluster)
 	return tea.Batch(p.task.Init(), p.sh.SpinTick())
@@ -99,6 +99,13 @@ func (p *Program) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case k == "?" && !sh.Typing():
 			p.help = !p.help
 			return p, nil
+		case sh.picking && !sh.Typing() && k == "q":
+			// The cluster question, before anything is done: q leaves as
+			// Ctrl-C does, and esc goes back to the menu.
+			return p, p.finish(p.task.Result(Aborted))
+		case sh.picking && !sh.Typing() && k == "esc" && sh.FromMenu:
+			sh.picking = false
+			return p, p.openTask(TaskMenu, false)
 		case k == "q" && !sh.Typing() && sh.pending != nil && sh.pending.form != nil && sh.Offers(steps.OptQuit):
 			// q quits a question shown as a form wherever nothing is
 			// typed — the doctor's "What now?", a failed step's choice.

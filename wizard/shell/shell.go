@@ -72,6 +72,9 @@ type Shell struct {
 	note    string
 	pending *pending
 	linger  *Result
+	// picking: the cluster question is on screen (q leaves it, and esc
+	// goes back to the menu the task was opened from).
+	picking bool
 }
 
 // New returns a shell whose context ends with ctx, or when the program

@@ -272,3 +272,32 @@ func TestStatusNarrowAndShort(t *testing.T) {
 		t.Errorf("the role ARN is not whole:\n%s", view)
 	}
 }
+
+// TestClusterPickerKeys: the cluster question can be left before anything
+// is done: esc goes back to the menu it was opened from, q quits.
+func TestClusterPickerKeys(t *testing.T) {
+	_, build, _ := shelltest.Sandbox(t, cloudemu.Timings{})
+	open := func(fromMenu bool) *shelltest.Harness {
+		sh := shell.New(context.Background(), false, nil)
+		sh.FromMenu = fromMenu
+		p := shelltest.ProgramOn(sh, shell.TaskStatus, func(sh *shell.Shell) shell.Task {
+			return New(sh, Config{Connect: steps.ConnectTask{Build: build}, Watch: shelltest.Watch})
+		})
+		hs := shelltest.New(t, p, 80, 24)
+		hs.Until("the cluster question", 10*time.Second, func() bool { return strings.Contains(hs.Screen(), "prod-aws") && strings.Contains(hs.Screen(), "q quit") })
+		return hs
+	}
+	hs := open(true)
+	if !strings.Contains(hs.Screen(), "esc menu") {
+		t.Errorf("the keys do not say esc goes back to the menu:\n%s", hs.Screen())
+	}
+	hs.Key("esc")
+	hs.Until("the menu", 10*time.Second, func() bool { return strings.Contains(hs.Screen(), "["+shell.TaskMenu+"]") })
+
+	hs = open(false)
+	hs.Key("q")
+	hs.Until("the end", 10*time.Second, hs.P.Ended)
+	if res := hs.P.Result(); res.Outcome != shell.Aborted || res.Changed {
+		t.Errorf("q at the cluster question ended %+v", res)
+	}
+}
