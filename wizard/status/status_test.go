@@ -284,7 +284,9 @@ func TestClusterPickerKeys(t *testing.T) {
 			return New(sh, Config{Connect: steps.ConnectTask{Build: build}, Watch: shelltest.Watch})
 		})
 		hs := shelltest.New(t, p, 80, 24)
-		hs.Until("the cluster question", 10*time.Second, func() bool { return strings.Contains(hs.Screen(), "prod-aws") && strings.Contains(hs.Screen(), "q quit") })
+		hs.Until("the cluster question", 10*time.Second, func() bool {
+			return strings.Contains(hs.Screen(), "prod-aws") && strings.Contains(hs.Screen(), "q quit")
+		})
 		return hs
 	}
 	hs := open(true)
