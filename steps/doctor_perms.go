@@ -496,6 +496,9 @@ func (c *doctorContext) logGroupFinding(a *permAnalysis) Finding {
 		return c.logGroupConsequence(a, consequences)
 	}
 	if len(issues) == 0 {
+		if fd, wider := c.widerThanNeeded(); wider {
+			return fd
+		}
 		return Finding{Severity: SeverityOK, Summary: "the resources cover " + strings.Join(c.groups, ", ") + " with the \":*\" suffix"}
 	}
 	byKind := map[string][]permIssue{}
@@ -616,4 +619,43 @@ func (c *doctorContext) boundaryFinding(a *permAnalysis) Finding {
 	}
 	fd.Evidence = strings.Join(evidence, "\n")
 	return fd
+}
+
+// widerThanNeeded finds log groups that this tool's policy for this
+// cluster grants beyond those the export uses: what an update leaves when
+// it is interrupted between widening the policy (make before break) and
+// narrowing it. Nothing is broken, but the role may write where the
+// export does not, so it is a warning with the command that finishes the
+// narrowing.
+func (c *doctorContext) widerThanNeeded() (Finding, bool) {
+	for _, p := range c.f.Policies.Attached {
+		if !awsiam.ManagedByTool(p.Tags) || p.Tags[awsiam.ClusterTagKey] != c.f.Cluster.ID || p.Document == nil {
+			continue
+		}
+		var extra, evidence []string
+		for i, st := range p.Document.Statement {
+			if st.Effect != awsiam.EffectAllow {
+				continue
+			}
+			for _, r := range st.Resource {
+				_, rest, ok := strings.Cut(r, ":log-group:")
+				if !ok {
+					continue
+				}
+				group := strings.TrimSuffix(rest, ":*")
+				if group == "*" || slices.Contains(c.groups, group) || slices.Contains(extra, group) {
+					continue
+				}
+				extra = append(extra, group)
+				evidence = append(evidence, fmt.Sprintf("%s statement %d (%s): %s", p.ARN, i+1, st.Sid, r))
+			}
+		}
+		if len(extra) > 0 {
+			return Finding{Severity: SeverityWarning, Evidence: strings.Join(evidence, "\n"),
+				Summary: fmt.Sprintf("this tool's policy %s also grants %s, which the export does not use", p.Name, strings.Join(extra, ", ")),
+				Detail:  "An update widens the policy before it changes the export and narrows it once the new configuration is ENABLED; this one was not narrowed (the update was interrupted, or failed after the POST).",
+				Fix:     fmt.Sprintf("`crdb-logexport update --cluster %s --yes` narrows it to exactly what the export needs", ShellQuote(c.f.Cluster.Name))}, true
+		}
+	}
+	return Finding{}, false
 }

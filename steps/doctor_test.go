@@ -183,6 +183,21 @@ func TestDoctorScenarios(t *testing.T) {
 		dtAllOK(t, after)
 	})
 
+	t.Run("the tool's policy still grants the log group an update left", func(t *testing.T) {
+		// An update interrupted between widening the policy and narrowing
+		// it: nothing fails, but the role may write where the export does
+		// not, so it is a warning with the command that narrows it.
+		b := newDTBox(t)
+		b.setup(SetupInput{Cluster: dtStaging})
+		b.setPolicy(dtPolicyARN, writePolicy(dtOwnAccount, nil, dtStagingLG, "crdb-staging-old"))
+		r := b.diagnose(dtStaging, DoctorOptions{})
+		dtOnly(t, r)
+		fd := dtFinding(t, r, CheckPermissionsLogGroup, SeverityWarning, false, "log-group:crdb-staging-old:*")
+		if !strings.Contains(fd.Summary, "crdb-staging-old") || !strings.Contains(fd.Fix, "crdb-logexport update --cluster "+dtStaging+" --yes") {
+			t.Errorf("finding %+v", fd)
+		}
+	})
+
 	t.Run("resource ARN with the cluster's account", func(t *testing.T) {
 		b := newDTBox(t)
 		b.setup(SetupInput{Cluster: dtStaging})
