@@ -213,7 +213,7 @@ func diagnosisError(err error) string {
 }
 
 // fillVerdict turns a doctor's report into a verdict: failing when any
-// finding is an error. A cluster named on the command line whose export is
+// finding is an error; not checked when none is but an AWS read failed. A cluster named on the command line whose export is
 // not running is failing too: its export-status finding (the doctor's
 // info) counts as an error, since the logs it was named for do not flow.
 func fillVerdict(c *Check, r *steps.DoctorReport, explicit bool) {
@@ -238,9 +238,16 @@ func fillVerdict(c *Check, r *steps.DoctorReport, explicit bool) {
 		}
 	}
 	c.Findings = append(errs, warnings...)
-	c.Health = Healthy
-	if len(errs) > 0 {
+	switch {
+	case len(errs) > 0:
 		c.Health = Failing
+	case r.Facts != nil && r.Facts.ReadError() != nil:
+		// No error found, but a read failed (access denied, a server
+		// error, a timeout): the checks it feeds said nothing, and a
+		// silence is no verdict. Not checked, never healthy.
+		c.Health, c.Error = "", "could not be checked: "+r.Facts.ReadError().Error()
+	default:
+		c.Health = Healthy
 	}
 }
 

@@ -368,3 +368,30 @@ func (b *box) deliverEvent(region, group string) {
 		b.t.Fatal(err)
 	}
 }
+
+// TestUnreadableIsNotHealthy: when the AWS reads the checks rest on fail
+// (access denied to the role, a server error on the log streams), no
+// finding is an error, but the export is not checked — never healthy, and
+// no "ok" is sent for it.
+func TestUnreadableIsNotHealthy(t *testing.T) {
+	for _, fault := range []knobs.Fault{
+		{Op: "iam:GetRole", Status: 403, Code: "AccessDenied", Message: "not authorized to perform: iam:GetRole", Times: -1},
+		{Op: "logs:DescribeLogStreams", Status: 500, Code: "ServiceUnavailableException", Times: -1},
+	} {
+		t.Run(fault.Op, func(t *testing.T) {
+			b := newBox(t)
+			b.setup(cloudemu.StagingAWSClusterName)
+			b.sb.AWS.Controls().InjectFault(fault)
+			cfg := b.config(cloudemu.StagingAWSClusterName)
+			cfg.NotifySuccess = true
+			res := b.pass(b.monitor(cfg))
+			c := check(t, res, cloudemu.StagingAWSClusterName)
+			if c.Health == Healthy || c.Watched() || !strings.Contains(c.Error, "could not be checked") {
+				t.Fatalf("with %s failing: %+v", fault.Op, c)
+			}
+			if got := b.events(); len(got) != 0 {
+				t.Errorf("events sent for an export not checked: %v", got)
+			}
+		})
+	}
+}

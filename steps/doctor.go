@@ -187,6 +187,27 @@ type DoctorFacts struct {
 	ArrivalGrace  time.Duration
 }
 
+// ReadError is the first AWS read about the role, its policies or a log
+// group that failed (not one that found nothing): the checks it feeds
+// could not say anything, so no verdict rests on them. nil when every
+// read answered.
+func (f *DoctorFacts) ReadError() error {
+	for _, err := range []error{f.PolicyRolesErr, f.RoleErr, f.PoliciesErr} {
+		if err != nil {
+			return err
+		}
+	}
+	for _, lg := range f.LogGroups {
+		if lg.Err != nil {
+			return lg.Err
+		}
+		if lg.StreamsErr != nil {
+			return lg.StreamsErr
+		}
+	}
+	return nil
+}
+
 // LogGroupFact is one log group in one destination region.
 type LogGroupFact struct {
 	Region string

@@ -33,13 +33,6 @@ func Failure(ios *IOStreams, jsonOut bool, err error, resume string, timeout tim
 		if se.Usage && code == ExitFailure {
 			code, resume = ExitUsage, ""
 		}
-		switch se.Step {
-		case steps.StepOrganization, steps.StepCluster, steps.StepAWSIdentity:
-			// Finding the organization, the cluster or the AWS account
-			// comes before any change: the same command, once the fix is
-			// made, is all there is to run.
-			resume = ""
-		}
 	}
 	if jsonOut {
 		doc := map[string]any{"error": msg}
