@@ -254,7 +254,10 @@ func what(o *Options) string {
 }
 
 // onceExit is the exit status of a --once pass: 3 when an export is
-// failing, 1 when the pass could not do its work, 124 after --timeout.
+// failing (and whoever is to be told was told), 1 when the pass could not
+// do its work, 124 after --timeout. A notification not delivered is 1
+// even when an export is failing: nobody was told, and a scheduler that
+// takes 3 for "the monitor did its job" must not take it here.
 func onceExit(ctx context.Context, res *monitor.PassResult, timeout time.Duration) error {
 	_, failing, errs := res.Count()
 	switch {
@@ -262,6 +265,8 @@ func onceExit(ctx context.Context, res *monitor.PassResult, timeout time.Duratio
 		return &cmdutil.ExitError{Code: cmdutil.ExitTimeout, Err: fmt.Errorf("the pass did not finish within %s", timeout)}
 	case ctx.Err() != nil:
 		return cmdutil.Silent(cmdutil.ExitAborted)
+	case failing > 0 && res.Undelivered > 0:
+		return cmdutil.Silent(cmdutil.ExitFailure)
 	case failing > 0:
 		return cmdutil.Silent(cmdutil.ExitFindings)
 	case res.Err != nil:
