@@ -207,15 +207,8 @@ func TestGoldenStatusScreens(t *testing.T) {
 		st.Logs = append(st.Logs, steps.RegionLogs{Region: r, LogGroup: "crdb-prod-aws", Streams: 33, Newest: now.Add(-time.Duration(i+1) * time.Second), Arriving: true})
 	}
 	screen := func(st *steps.ClusterExport, ev cloudapi.StatusEvent, opts ...steps.Option) string {
-		sh := shell.New(context.Background(), false, func() time.Time { return now })
-		sh.Width, sh.Height, sh.FromMenu = shelltest.GoldenW, shelltest.GoldenH, true
-		sh.Session = steps.Session{
-			Conn:    &steps.Connection{Org: cloudapi.Organization{Name: cloudemu.OrgName}, Caller: awsiam.Identity{Account: shelltest.Account, ARN: "arn:aws:iam::" + shelltest.Account + ":user/sandbox-admin"}},
-			Cluster: cloudapi.Cluster{ID: st.ClusterID, Name: st.ClusterName, Plan: st.Plan, CloudProvider: st.CloudProvider}, Chosen: true,
-		}
-		m := New(sh, Config{})
-		p := shell.NewProgram(sh, func(*shell.Shell, string, bool) shell.Task { return m }, shell.TaskStatus)
-		p.Init()
+		sh, _, p := statusOn(st, now, shelltest.GoldenW, shelltest.GoldenH)
+		sh.FromMenu = true
 		shelltest.Inject(p, steps.ClusterChosen{Cluster: sh.Session.Cluster}, steps.ExportRead{Export: st}, steps.Working{Stage: steps.StageStatusWatch}, steps.StatusSeen{Status: ev}, steps.ExportRead{Export: st, Final: true},
 			steps.Choice{ID: steps.ChoiceStatusNext, Options: append(opts, steps.Option{ID: steps.OptReadAgain}, steps.Option{ID: steps.OptMenu}, steps.Option{ID: steps.OptQuit})})
 		return p.Render()
@@ -246,15 +239,7 @@ func TestStatusNarrowAndShort(t *testing.T) {
 		Spec:      &cloudapi.LogExportSpec{Type: cloudapi.TypeAWSCloudWatch, LogName: "crdb-prod-aws", AuthPrincipal: role, AWSExternalID: "crdb-" + strings.Repeat("0", 32)},
 		CreatedAt: now, UpdatedAt: now.Add(3 * time.Minute), Regions: cloudemu.ProdAWSRegions(),
 	}
-	sh := shell.New(context.Background(), false, func() time.Time { return now.Add(5 * time.Minute) })
-	sh.Width, sh.Height = 60, 20
-	sh.Session = steps.Session{
-		Conn:    &steps.Connection{Org: cloudapi.Organization{Name: cloudemu.OrgName}, Caller: awsiam.Identity{Account: shelltest.Account, ARN: "arn:aws:iam::" + shelltest.Account + ":user/sandbox-admin"}},
-		Cluster: cloudapi.Cluster{ID: st.ClusterID, Name: st.ClusterName, Plan: st.Plan, CloudProvider: st.CloudProvider}, Chosen: true,
-	}
-	m := New(sh, Config{})
-	p := shell.NewProgram(sh, func(*shell.Shell, string, bool) shell.Task { return m }, shell.TaskStatus)
-	p.Init()
+	sh, m, p := statusOn(st, now.Add(5*time.Minute), 60, 20)
 	shelltest.Inject(p, steps.ClusterChosen{Cluster: sh.Session.Cluster}, steps.ExportRead{Export: st}, steps.Working{Stage: steps.StageStatusWatch})
 	view := ansi.Strip(m.View(60, 8))
 	for i, line := range strings.Split(view, "\n") {
@@ -302,4 +287,19 @@ func TestClusterPickerKeys(t *testing.T) {
 	if res := hs.P.Result(); res.Outcome != shell.Aborted || res.Changed {
 		t.Errorf("q at the cluster question ended %+v", res)
 	}
+}
+
+// statusOn is the status task of st's cluster on a w×h shell whose clock
+// says now, connected, the cluster chosen, its program started.
+func statusOn(st *steps.ClusterExport, now time.Time, w, h int) (*shell.Shell, *Model, *shell.Program) {
+	sh := shell.New(context.Background(), false, func() time.Time { return now })
+	sh.Width, sh.Height = w, h
+	sh.Session = steps.Session{
+		Conn:    &steps.Connection{Org: cloudapi.Organization{Name: cloudemu.OrgName}, Caller: awsiam.Identity{Account: shelltest.Account, ARN: "arn:aws:iam::" + shelltest.Account + ":user/sandbox-admin"}},
+		Cluster: cloudapi.Cluster{ID: st.ClusterID, Name: st.ClusterName, Plan: st.Plan, CloudProvider: st.CloudProvider}, Chosen: true,
+	}
+	m := New(sh, Config{})
+	p := shell.NewProgram(sh, func(*shell.Shell, string, bool) shell.Task { return m }, shell.TaskStatus)
+	p.Init()
+	return sh, m, p
 }
