@@ -466,7 +466,8 @@ func (b *builder) export() {
 var logGroupARN = regexp.MustCompile(`^(arn:[^:]+:logs:[^:]*:[^:]*:log-group:)([^:*]+)(:.*)?$`)
 
 // document is a policy document as IAM holds it, as an expression:
-// jsonencode of the same keys, values and order. With logNames, a log
+// jsonencode of the same keys and values, written in IAM's order
+// (jsonencode itself sorts keys; the provider compares by meaning). With logNames, a log
 // group ARN naming one of the export's groups refers to its variable.
 func (b *builder) document(text string, logNames bool) Expr {
 	subst := func(s string) Expr {
