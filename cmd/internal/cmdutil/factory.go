@@ -52,7 +52,8 @@ func (c *Connection) Register(fs *pflag.FlagSet) {
 	fs.StringVar(&c.Region, "region", "", "the AWS region for IAM/STS calls (default: the SDK's chain, AWS_REGION)")
 	fs.BoolVar(&c.Debug, "debug", false, "trace HTTP exchanges with CockroachDB Cloud to stderr (the key is redacted)")
 	fs.BoolVar(&c.NoInput, "no-input", false, "never prompt: a missing value is an error naming its flag")
-	fs.DurationVar(&c.RequestTimeout, "request-timeout", 30*time.Second, "the longest one request to AWS or CockroachDB Cloud may go unanswered before the call fails, naming it")
+	c.RequestTimeout = 30 * time.Second
+	fs.Var(positiveDuration{&c.RequestTimeout, "request-timeout"}, "request-timeout", "the longest one request to AWS or CockroachDB Cloud may go unanswered before the call fails, naming it (more than 0)")
 }
 
 // APIKey finds the CockroachDB Cloud key: --api-key-file, then
@@ -198,4 +199,32 @@ func (c *Connection) CloudEnv() (*steps.Env, error) {
 		},
 		Warn: func(msg string) { fmt.Fprintf(c.IO.ErrOut, "Warning: %s\n", msg) },
 	}, nil
+}
+
+// positiveDuration is a duration flag that must be more than 0: 0 would
+// mean no limit, and a request with none can hang the run.
+type positiveDuration struct {
+	d    *time.Duration
+	name string
+}
+
+func (p positiveDuration) String() string {
+	if p.d == nil {
+		return ""
+	}
+	return p.d.String()
+}
+
+func (p positiveDuration) Type() string { return "duration" }
+
+func (p positiveDuration) Set(v string) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return UsageError("--%s %q is not a duration (e.g. 30s, 2m)", p.name, v)
+	}
+	if d <= 0 {
+		return UsageError("--%s must be more than 0: without a limit, one unanswered request could hang the run", p.name)
+	}
+	*p.d = d
+	return nil
 }

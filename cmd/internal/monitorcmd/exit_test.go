@@ -2,6 +2,7 @@ package monitorcmd
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/crdb-logexport/crdb-logexport/cmd/internal/cmdutil"
@@ -28,6 +29,23 @@ func TestOnceExit(t *testing.T) {
 	} {
 		if got := cmdutil.ExitCode(onceExit(context.Background(), &tc.res, 0)); got != tc.want {
 			t.Errorf("%s: exit %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// Every event is one line, whatever the receiver answered.
+func TestEventLineIsOneLine(t *testing.T) {
+	for _, e := range []monitor.Event{
+		{Event: monitor.EventUndelivered, ClusterName: "a", Notification: "failing", Destination: "webhook", Error: "answered HTTP 503: {\n  \"error\": \"rollup_error\"\n}"},
+		{Event: monitor.EventDropped, ClusterName: "a", Notification: "ok", Destination: "webhook", Error: "the outbox is full"},
+		{Event: monitor.EventFailing, ClusterName: "a", Status: "CREDENTIALS_ERROR", UserMessage: "line one\nline two"},
+	} {
+		line := eventLine(e)
+		if strings.ContainsAny(line, "\n\r") {
+			t.Errorf("%s event on more than one line: %q", e.Event, line)
+		}
+		if e.Event == monitor.EventDropped && strings.Contains(line, "kept") {
+			t.Errorf("a dropped notification is said to be kept: %q", line)
 		}
 	}
 }

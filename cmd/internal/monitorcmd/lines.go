@@ -53,17 +53,16 @@ func eventLine(e monitor.Event) string {
 		b.WriteString(" " + passLine(e.Pass))
 	case monitor.EventNotified:
 		fmt.Fprintf(&b, ": %s sent to %s (event %s)", e.Notification, e.Destination, e.EventID)
-	case monitor.EventUndelivered, monitor.EventDropped:
-		fmt.Fprintf(&b, ": %s for %s kept for the next pass: %s", e.Notification, e.Destination, e.Error)
-		if e.Event == monitor.EventDropped {
-			b.WriteString(" (dropped)")
-		}
+	case monitor.EventUndelivered:
+		fmt.Fprintf(&b, ": %s for %s kept for the next pass: %s", e.Notification, e.Destination, oneLine(e.Error))
+	case monitor.EventDropped:
+		fmt.Fprintf(&b, ": %s for %s dropped: %s", e.Notification, e.Destination, oneLine(e.Error))
 	case monitor.EventCheckFailed:
-		b.WriteString(": " + e.Error)
+		b.WriteString(": " + oneLine(e.Error))
 	default:
 		b.WriteString(": " + string(e.Status))
 		if e.UserMessage != "" {
-			b.WriteString(" — " + e.UserMessage)
+			b.WriteString(" — " + oneLine(e.UserMessage))
 		}
 		if len(e.NewChecks) > 0 {
 			b.WriteString("; new: " + strings.Join(e.NewChecks, ", "))
@@ -74,6 +73,10 @@ func eventLine(e monitor.Event) string {
 	}
 	return b.String()
 }
+
+// oneLine keeps an event one line, for log readers: a receiver's answer
+// or a message may hold line breaks.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func passLine(s *monitor.PassSummary) string {
 	if s == nil {
