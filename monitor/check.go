@@ -213,9 +213,10 @@ func diagnosisError(err error) string {
 }
 
 // fillVerdict turns a doctor's report into a verdict: failing when any
-// finding is an error; not checked when none is but an AWS read failed. A cluster named on the command line whose export is
-// not running is failing too: its export-status finding (the doctor's
-// info) counts as an error, since the logs it was named for do not flow.
+// finding is an error; not checked when none is but an AWS read failed. A
+// cluster named on the command line whose export is not running is
+// failing too: its export-status finding (the doctor's info) counts as an
+// error, since the logs it was named for do not flow.
 func fillVerdict(c *Check, r *steps.DoctorReport, explicit bool) {
 	c.Status = r.Status
 	if r.Facts != nil {
@@ -238,14 +239,18 @@ func fillVerdict(c *Check, r *steps.DoctorReport, explicit bool) {
 		}
 	}
 	c.Findings = append(errs, warnings...)
+	var unread error
+	if r.Facts != nil {
+		unread = r.Facts.ReadError()
+	}
 	switch {
 	case len(errs) > 0:
 		c.Health = Failing
-	case r.Facts != nil && r.Facts.ReadError() != nil:
+	case unread != nil:
 		// No error found, but a read failed (access denied, a server
 		// error, a timeout): the checks it feeds said nothing, and a
 		// silence is no verdict. Not checked, never healthy.
-		c.Health, c.Error = "", "could not be checked: "+r.Facts.ReadError().Error()
+		c.Health, c.Error = "", "could not be checked: "+unread.Error()
 	default:
 		c.Health = Healthy
 	}

@@ -158,11 +158,8 @@ func clusterRefError(err error) error {
 		return &StepError{Step: StepCluster, Cause: err, Fix: cloudAuthFix(err), Permanent: true}
 	case errors.Is(err, context.DeadlineExceeded):
 		return &StepError{Step: StepCluster, Cause: err, Fix: "CockroachDB Cloud did not answer in time: check COCKROACH_SERVER and the network, or give the command more --timeout"}
-	case transientCloud(err):
-		var ae *cloudapi.APIError
-		if errors.As(err, &ae) {
-			return &StepError{Step: StepCluster, Cause: err, Fix: "CockroachDB Cloud answered with a temporary error: run the same command again in a moment"}
-		}
+	case transientCloud(err) && errors.As(err, new(*cloudapi.APIError)):
+		return &StepError{Step: StepCluster, Cause: err, Fix: "CockroachDB Cloud answered with a temporary error: run the same command again in a moment"}
 	}
 	return &StepError{Step: StepCluster, Cause: err, Fix: "check --cluster (an id or a name from `crdb-logexport status --all`) and that the API key's organization owns the cluster", Permanent: !transientCloud(err)}
 }

@@ -629,7 +629,7 @@ func (c *doctorContext) boundaryFinding(a *permAnalysis) Finding {
 // narrowing.
 func (c *doctorContext) widerThanNeeded() (Finding, bool) {
 	for _, p := range c.f.Policies.Attached {
-		if !awsiam.ManagedByTool(p.Tags) || p.Tags[awsiam.ClusterTagKey] != c.f.Cluster.ID || p.Document == nil {
+		if own, _ := OwnershipOf(p.Tags, c.f.Cluster.ID); own != OursForThisCluster || p.Document == nil {
 			continue
 		}
 		var extra, evidence []string

@@ -284,17 +284,16 @@ func (b *builder) logGroups() {
 // warning: that cluster's export may use it too, and its own Terraform
 // would import the same resource).
 func (b *builder) ownership(kind, name string, tags map[string]string) []string {
-	if !awsiam.ManagedByTool(tags) {
+	switch own, owner := steps.OwnershipOf(tags, b.l.Cluster.ID); own {
+	case steps.NotOurs:
 		return []string{fmt.Sprintf("This %s was not made by crdb-logexport (it has no %s = %s tag); it is exported as it is.", kind, awsiam.ManagedByTagKey, awsiam.ManagedByTagValue)}
+	case steps.OursForAnotherCluster:
+		if id := tags[awsiam.ClusterTagKey]; owner != id {
+			owner += " (" + id + ")"
+		}
+		return []string{b.warn("The %s %s was made by crdb-logexport for another cluster, %s, whose export may use it too: keep it in one Terraform configuration only (two states managing one resource undo each other's changes).", kind, name, owner)}
 	}
-	owner := tags[awsiam.ClusterTagKey]
-	if owner == "" || owner == b.l.Cluster.ID {
-		return nil
-	}
-	if name := tags[awsiam.ClusterNameTagKey]; name != "" {
-		owner = name + " (" + owner + ")"
-	}
-	return []string{b.warn("The %s %s was made by crdb-logexport for another cluster, %s, whose export may use it too: keep it in one Terraform configuration only (two states managing one resource undo each other's changes).", kind, name, owner)}
+	return nil
 }
 
 func tags(m map[string]string) Object {

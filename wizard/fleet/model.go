@@ -238,6 +238,22 @@ func tableLayout(w int) layout {
 	return l
 }
 
+// join puts the cells of a row (or the header) together, those of the
+// columns the layout keeps; each cell is already padded to its column.
+func (l layout) join(lead, logs, changed, finding string) string {
+	line := lead
+	if l.logs {
+		line += " " + logs
+	}
+	if l.changed {
+		line += " " + changed
+	}
+	if l.finding > 0 {
+		line += " " + finding
+	}
+	return line
+}
+
 func (m *Model) render() string {
 	w := m.width
 	if w <= 0 {
@@ -262,17 +278,9 @@ func (m *Model) render() string {
 	details := m.details(w, max(3, m.height/3, m.height-around-len(m.rows)))
 	room := max(1, m.height-around-len(details))
 	cols := tableLayout(w)
-	head := "  " + m.st.head.Render(pad("CLUSTER", colName)) + " " + m.st.head.Render(pad("STATUS", colStatus))
-	if cols.logs {
-		head += " " + m.st.head.Render(pad("LOGS", colLogs))
-	}
-	if cols.changed {
-		head += " " + m.st.head.Render(pad("CHANGED", colChanged))
-	}
-	if cols.finding > 0 {
-		head += " " + m.st.head.Render(pad("FINDING", cols.finding))
-	}
-	b.WriteString(head + "\n")
+	head := func(s string, w int) string { return m.st.head.Render(pad(s, w)) }
+	b.WriteString(cols.join("  "+head("CLUSTER", colName)+" "+head("STATUS", colStatus),
+		head("LOGS", colLogs), head("CHANGED", colChanged), head("FINDING", cols.finding)) + "\n")
 	first := max(0, min(m.index()-room+1, len(m.rows)-room))
 	for i := first; i < len(m.rows) && i < first+room; i++ {
 		b.WriteString(m.row(m.rows[i], cols) + "\n")
@@ -363,17 +371,8 @@ func (m *Model) row(c monitor.Check, cols layout) string {
 	if key(c) == m.selected {
 		cursor = m.st.current.Render("▸ ")
 	}
-	line := cursor + pad(fit(c.ClusterName, colName), colName) + " " + pad(mark+" "+status, colStatus)
-	if cols.logs {
-		line += " " + pad(logs, colLogs)
-	}
-	if cols.changed {
-		line += " " + pad(changed, colChanged)
-	}
-	if cols.finding > 0 {
-		line += " " + fit(first, cols.finding)
-	}
-	return line
+	return cols.join(cursor+pad(fit(c.ClusterName, colName), colName)+" "+pad(mark+" "+status, colStatus),
+		pad(logs, colLogs), pad(changed, colChanged), fit(first, cols.finding))
 }
 
 func (m *Model) verdict(c monitor.Check) (string, string) {

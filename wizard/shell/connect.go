@@ -154,7 +154,7 @@ func (c *Connecting) View(w int) string {
 // Keys are connecting's keys: connecting only reads, and the task it
 // starts may only read too, so it promises nothing about changes.
 func (c *Connecting) Keys() []string {
-	if c.stage == connCluster && c.sh.picking {
+	if c.sh.picking {
 		if c.sh.FromMenu {
 			return []string{"esc menu", "q quit"}
 		}
